@@ -1,0 +1,28 @@
+# Thin wrapper over CMake. See README.md.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build demo test bench clean
+
+all: build
+
+deps:
+	@./.ci/install-deps --with-gnuplot
+
+build: deps
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build -j $(JOBS)
+
+demo: build
+	./build/chainsim run scenarios/quickstart.ini --out results/quickstart.db
+
+test: deps
+	@cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DCHAINSIM_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build-test -j $(JOBS)
+	cd build-test && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	./tests/bench/run.sh build
+
+clean:
+	rm -rf build build-test

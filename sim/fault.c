@@ -1,0 +1,210 @@
+/*
+ * fault.c - timed scenario events: partitions, heals, latency and loss
+ * changes, crashes and restarts.
+ *
+ * Partition semantics: every node carries a group number (0 when the network
+ * is whole). Messages between nodes of different groups are dropped, both
+ * when sent and when they arrive (a message in flight when the partition
+ * starts is lost); nothing is held for delivery after the heal. A heal puts
+ * every node back in group 0. A new partition replaces the previous one.
+ *
+ * Latency and loss modifiers are set, not compounded: `scale` and `add` apply
+ * to the profile's draw for the chosen region pairs until another latency
+ * event sets them again (scale = 1, add = 0s restores the profile).
+ *
+ * A crashed node neither sends nor receives; transfers it had queued but not
+ * begun are lost; its state is kept for its restart (as after a reboot with
+ * its disk intact). Every applied event is recorded in the faults table.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/sim_int.h"
+
+void fault_schedule(sim_t *s)
+{
+    for (uint32_t i = 0; i < s->sc->nfaults; i++)
+        evq_push(s->q, s->sc->faults[i].at_ns, EV_FAULT, (ev_data_t){ .a = i });
+}
+
+static void record(sim_t *s, const fault_t *f, const char *kind, const char *detail, uint32_t affected)
+{
+    if (s->rec && !record_fault(s->rec, s->faults_applied, s->now_ns, f->name, kind, detail, affected))
+        sim_fail(s, "%s", record_error(s->rec));
+    s->faults_applied++;
+}
+
+static uint32_t partition(sim_t *s, const fault_t *f, GString *detail)
+{
+    const uint32_t n = s->nnodes, rest = f->ngroups + 1;
+    uint32_t *count = g_new0(uint32_t, rest + 1);
+    for (uint32_t i = 0; i < n; i++)
+        s->nodes[i].group = (uint16_t)rest;
+    switch (f->by) {
+    case PART_BY_IDS:
+        for (uint32_t r = 0; r < f->nranges; r++)
+            for (uint32_t i = f->ranges[r].lo; i <= f->ranges[r].hi; i++)
+                s->nodes[i].group = (uint16_t)(f->group_of_range[r] + 1);
+        break;
+    case PART_BY_REGIONS:
+        for (uint32_t i = 0; i < n; i++)
+            for (uint32_t g = 0; g < f->ngroups; g++)
+                if (f->group_regions[g] & (1u << s->nodes[i].region))
+                    s->nodes[i].group = (uint16_t)(g + 1);
+        break;
+    case PART_BY_FRACTION: {
+        uint32_t *order = g_new(uint32_t, n);
+        for (uint32_t i = 0; i < n; i++)
+            order[i] = i;
+        rng_shuffle_u32(&s->fault_rng, order, n);
+        uint32_t at = 0;
+        for (uint32_t g = 0; g < f->ngroups; g++) {
+            uint64_t want = ((uint64_t)f->group_fraction_ppm[g] * n + 500000) / 1000000;
+            for (uint64_t k = 0; k < want && at < n; k++)
+                s->nodes[order[at++]].group = (uint16_t)(g + 1);
+        }
+        g_free(order);
+        break;
+    }
+    }
+    for (uint32_t i = 0; i < n; i++)
+        count[s->nodes[i].group]++;
+    uint32_t grouped = n - count[rest];
+    g_string_append_printf(detail, "%u groups:", count[rest] ? rest : f->ngroups);
+    for (uint32_t g = 1; g <= rest; g++)
+        if (g < rest || count[rest])
+            g_string_append_printf(detail, " %u", count[g]);
+    g_string_append(detail, " nodes; messages between groups are dropped");
+    g_free(count);
+    s->partitioned = true;
+    return grouped;
+}
+
+/* Applies fn to the region pairs an event names: all, or a<->b both ways. */
+static void region_pairs(sim_t *s, const fault_t *f, void (*fn)(sim_t *, int, int, const fault_t *))
+{
+    if (f->region_a < 0) {
+        for (int a = 0; a < s->profile->nregions; a++)
+            for (int b = 0; b < s->profile->nregions; b++)
+                fn(s, a, b, f);
+    } else {
+        fn(s, f->region_a, f->region_b, f);
+        fn(s, f->region_b, f->region_a, f);
+    }
+}
+
+static void set_latency(sim_t *s, int a, int b, const fault_t *f)
+{
+    s->lat_scale_ppm[a][b] = f->scale_ppm;
+    s->lat_add_ns[a][b] = f->add_ns;
+}
+
+static void set_loss(sim_t *s, int a, int b, const fault_t *f)
+{
+    s->loss_ppm[a][b] = f->loss_ppm;
+}
+
+static uint32_t nodes_in_regions(sim_t *s, const fault_t *f)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < s->nnodes; i++)
+        if (f->region_a < 0 || s->nodes[i].region == f->region_a || s->nodes[i].region == f->region_b)
+            k++;
+    return k;
+}
+
+static void crash_node(sim_t *s, node_t *nd)
+{
+    nd->up = false;
+    nd->epoch++;
+    nd->crashed_at_ns = s->now_ns;
+    nd->up_busy_until_ns = s->now_ns;
+    for (uint32_t j = 0; j < nd->adj_len; j++) {
+        link_t *l = &s->links[s->adj_link[nd->adj_off + j]];
+        l->busy_until_ns[l->a == nd->id ? 0 : 1] = s->now_ns;
+    }
+}
+
+/* Sets nodes of f up or down; returns how many changed. */
+static uint32_t set_up(sim_t *s, const fault_t *f, bool up)
+{
+    uint32_t changed = 0;
+    for (uint32_t r = 0; r < f->nnodes_ranges; r++) {
+        for (uint32_t i = f->nodes[r].lo; i <= f->nodes[r].hi; i++) {
+            node_t *nd = &s->nodes[i];
+            if (nd->up == up)
+                continue;
+            changed++;
+            if (up)
+                nd->up = true;
+            else
+                crash_node(s, nd);
+        }
+    }
+    return changed;
+}
+
+static const char *pair_text(sim_t *s, const fault_t *f, char *buf, size_t n)
+{
+    if (f->region_a < 0)
+        snprintf(buf, n, "all links");
+    else
+        snprintf(buf, n, "links between %s and %s", s->profile->region[f->region_a],
+                 s->profile->region[f->region_b]);
+    return buf;
+}
+
+void fault_apply(sim_t *s, uint32_t index)
+{
+    const fault_t *f = &s->sc->faults[index];
+    GString *d = g_string_new(NULL);
+    char pairs[96];
+    uint32_t affected = 0;
+    switch (f->kind) {
+    case FAULT_PARTITION:
+        affected = partition(s, f, d);
+        break;
+    case FAULT_HEAL:
+        for (uint32_t i = 0; i < s->nnodes; i++) {
+            affected += s->nodes[i].group != 0;
+            s->nodes[i].group = 0;
+        }
+        s->partitioned = false;
+        g_string_append(d, "network whole again");
+        break;
+    case FAULT_LATENCY:
+        region_pairs(s, f, set_latency);
+        affected = nodes_in_regions(s, f);
+        g_string_printf(d, "latency x%.3f + %.3f ms on %s", (double)f->scale_ppm / 1e6, (double)f->add_ns / 1e6,
+                        pair_text(s, f, pairs, sizeof pairs));
+        break;
+    case FAULT_LOSS:
+        region_pairs(s, f, set_loss);
+        affected = nodes_in_regions(s, f);
+        g_string_printf(d, "loss %.4f%% on %s", (double)f->loss_ppm / 1e4, pair_text(s, f, pairs, sizeof pairs));
+        break;
+    case FAULT_CRASH:
+        affected = set_up(s, f, false);
+        g_string_printf(d, "%u nodes down", affected);
+        if (f->down_ns) {
+            evq_push(s->q, s->now_ns + f->down_ns, EV_RESTART, (ev_data_t){ .a = index });
+            g_string_append_printf(d, ", restart after %.3f s", (double)f->down_ns / 1e9);
+        }
+        break;
+    case FAULT_RESTART:
+        affected = set_up(s, f, true);
+        g_string_printf(d, "%u nodes up", affected);
+        break;
+    }
+    record(s, f, scenario_fault_kind_name(f->kind), d->str, affected);
+    g_string_free(d, TRUE);
+}
+
+void fault_restart(sim_t *s, uint32_t index)
+{
+    const fault_t *f = &s->sc->faults[index];
+    char d[64];
+    uint32_t affected = set_up(s, f, true);
+    snprintf(d, sizeof d, "%u nodes up (end of crash)", affected);
+    record(s, f, "restart", d, affected);
+}

@@ -1,0 +1,336 @@
+/*
+ * net.c - the network model: node placement, topology, latency, bandwidth,
+ * upload queues, loss, and the checks a message passes on the way.
+ *
+ * A message from A to B over a link:
+ *   1. is refused at once if A and B are in different partition groups;
+ *   2. waits in A's upload queue (per node, or per link direction) and is
+ *      serialized at min(A's upload, B's download): the queue is FIFO and is
+ *      represented by the time its last transfer ends (busy_until), which is
+ *      exact for FIFO service in time order;
+ *   3. is lost with the loss probability of the region pair (bandwidth is
+ *      still spent);
+ *   4. travels for a latency drawn from the region pair's distribution,
+ *      then scaled and offset by the current latency modifiers;
+ *   5. on arrival is dropped if B is down, if A crashed before the transfer
+ *      began, or if a partition now separates them.
+ * Every message sent is counted exactly once as delivered, lost,
+ * dropped_partition or dropped_down (or is still in flight at the end).
+ *
+ * Topologies are built from the topology stream into an edge list (with a
+ * hash set of edges used only for membership), then into CSR adjacency in
+ * link order, so iteration order never depends on hashing.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sim_int.h"
+
+const char *const msg_kind_names[MSG_KIND_COUNT] = {
+    [MSG_BCAST_DATA] = "broadcast",
+    [MSG_BCAST_INV] = "announce",
+    [MSG_BCAST_GETDATA] = "request",
+};
+
+uint64_t net_transfer_ns(uint64_t size_bytes, uint64_t bandwidth_bps)
+{
+    unsigned __int128 bits_e9 = (unsigned __int128)size_bytes * 8u * 1000000000u;
+    unsigned __int128 t = (bits_e9 + bandwidth_bps - 1) / bandwidth_bps;
+    return t > UINT64_MAX ? UINT64_MAX : (uint64_t)t;
+}
+
+/* ---------- topology ---------- */
+
+typedef struct builder {
+    GArray *edges;   /* link_t */
+    GHashTable *set; /* (min << 32 | max) -> present */
+} builder_t;
+
+static uint64_t edge_key(uint32_t a, uint32_t b)
+{
+    return a < b ? (uint64_t)a << 32 | b : (uint64_t)b << 32 | a;
+}
+
+static bool has_edge(builder_t *bl, uint32_t a, uint32_t b)
+{
+    uint64_t k = edge_key(a, b);
+    return g_hash_table_contains(bl->set, &k);
+}
+
+static bool add_edge(builder_t *bl, uint32_t a, uint32_t b)
+{
+    if (a == b || has_edge(bl, a, b))
+        return false;
+    uint64_t *k = g_new(uint64_t, 1);
+    *k = edge_key(a, b);
+    g_hash_table_add(bl->set, k);
+    link_t l = { .a = a, .b = b };
+    g_array_append_val(bl->edges, l);
+    return true;
+}
+
+static void del_edge(builder_t *bl, uint32_t a, uint32_t b)
+{
+    uint64_t k = edge_key(a, b);
+    g_hash_table_remove(bl->set, &k);
+}
+
+/* Each node opens k outbound links, k drawn from the cumulative table;
+ * inbound links are accepted without limit. */
+static void build_outdegree(sim_t *s, builder_t *bl, rng_t *r)
+{
+    const uint32_t n = s->nnodes;
+    uint32_t cdf_ppm[SCENARIO_MAX_CDF];
+    uint32_t len = s->sc->net.outdegree_cdf_len;
+    for (uint32_t i = 0; i < len; i++)
+        cdf_ppm[i] = (uint32_t)llround(s->sc->net.outdegree_cdf[i] * 1e6);
+    cdf_ppm[len - 1] = 1000000;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t u = (uint32_t)rng_below(r, 1000000);
+        uint32_t k = 0;
+        while (k < len - 1 && u >= cdf_ppm[k])
+            k++;
+        k += 1; /* table index 0 is "at most 1 peer" */
+        uint32_t made = 0;
+        for (uint32_t tries = 0; made < k && tries < 64 * k; tries++)
+            if (add_edge(bl, i, (uint32_t)rng_below(r, n)))
+                made++;
+    }
+}
+
+/* Degree-preserving random rewiring of a regular circulant graph. */
+static void build_regular(sim_t *s, builder_t *bl, rng_t *r)
+{
+    const uint32_t n = s->nnodes, k = s->sc->net.degree;
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t j = 1; j <= k / 2; j++)
+            add_edge(bl, i, (i + j) % n);
+    if (k % 2)
+        for (uint32_t i = 0; i < n / 2; i++)
+            add_edge(bl, i, i + n / 2);
+    link_t *e = (link_t *)bl->edges->data;
+    uint32_t m = bl->edges->len;
+    if (m < 2)
+        return;
+    for (uint64_t t = 0; t < 10ull * m; t++) {
+        uint32_t x = (uint32_t)rng_below(r, m), y = (uint32_t)rng_below(r, m);
+        if (x == y)
+            continue;
+        uint32_t a = e[x].a, b = e[x].b, c = e[y].a, d = e[y].b;
+        if (rng_below(r, 2)) {
+            uint32_t tmp = c;
+            c = d;
+            d = tmp;
+        }
+        /* (a,b),(c,d) -> (a,c),(b,d) */
+        if (a == c || b == d || has_edge(bl, a, c) || has_edge(bl, b, d))
+            continue;
+        del_edge(bl, a, b);
+        del_edge(bl, c, d);
+        uint64_t *k1 = g_new(uint64_t, 1), *k2 = g_new(uint64_t, 1);
+        *k1 = edge_key(a, c);
+        *k2 = edge_key(b, d);
+        g_hash_table_add(bl->set, k1);
+        g_hash_table_add(bl->set, k2);
+        e[x] = (link_t){ .a = a, .b = c };
+        e[y] = (link_t){ .a = b, .b = d };
+    }
+}
+
+static void build_mesh(sim_t *s, builder_t *bl)
+{
+    for (uint32_t i = 0; i < s->nnodes; i++)
+        for (uint32_t j = i + 1; j < s->nnodes; j++)
+            add_edge(bl, i, j);
+}
+
+/* Watts-Strogatz: ring lattice, each link's far end rewired with probability p. */
+static void build_small_world(sim_t *s, builder_t *bl, rng_t *r)
+{
+    const uint32_t n = s->nnodes, k = s->sc->net.degree;
+    for (uint32_t j = 1; j <= k / 2; j++) {
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t far = (i + j) % n;
+            if (rng_chance_ppm(r, s->sc->net.rewire_ppm)) {
+                for (int tries = 0; tries < 64; tries++) {
+                    uint32_t cand = (uint32_t)rng_below(r, n);
+                    if (cand != i && !has_edge(bl, i, cand)) {
+                        far = cand;
+                        break;
+                    }
+                }
+            }
+            add_edge(bl, i, far);
+        }
+    }
+}
+
+static void build_adjacency(sim_t *s)
+{
+    const uint32_t n = s->nnodes;
+    uint32_t *deg = g_new0(uint32_t, n);
+    for (uint32_t l = 0; l < s->nlinks; l++) {
+        deg[s->links[l].a]++;
+        deg[s->links[l].b]++;
+    }
+    uint32_t off = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        s->nodes[i].adj_off = off;
+        s->nodes[i].adj_len = 0;
+        off += deg[i];
+    }
+    s->adj_peer = g_new(uint32_t, off ? off : 1);
+    s->adj_link = g_new(uint32_t, off ? off : 1);
+    for (uint32_t l = 0; l < s->nlinks; l++) {
+        uint32_t ends[2] = { s->links[l].a, s->links[l].b };
+        for (int e = 0; e < 2; e++) {
+            node_t *nd = &s->nodes[ends[e]];
+            uint32_t at = nd->adj_off + nd->adj_len++;
+            s->adj_peer[at] = ends[1 - e];
+            s->adj_link[at] = l;
+        }
+    }
+    g_free(deg);
+}
+
+void net_build(sim_t *s)
+{
+    const scenario_t *sc = s->sc;
+    const profile_t *p = s->profile;
+    const uint32_t n = s->nnodes;
+
+    uint64_t share[PROFILE_MAX_REGIONS];
+    for (int r = 0; r < p->nregions; r++)
+        share[r] = p->share_ppm[r];
+    for (uint32_t i = 0; i < n; i++) {
+        node_t *nd = &s->nodes[i];
+        rng_t pr;
+        rng_stream(&pr, sc->seed, RNG_PLACEMENT, i);
+        nd->id = i;
+        nd->region = (uint8_t)rng_weighted(&pr, share, (size_t)p->nregions);
+        nd->up = true;
+        nd->upload_bps = sc->net.upload_bps ? sc->net.upload_bps : p->upload_bps[nd->region];
+        nd->download_bps = sc->net.download_bps ? sc->net.download_bps : p->download_bps[nd->region];
+        rng_stream(&nd->rng, sc->seed, RNG_NODE, i);
+    }
+
+    for (int a = 0; a < p->nregions; a++) {
+        for (int b = 0; b < p->nregions; b++) {
+            s->lat_mean_ns[a][b] = sc->net.profile == PROFILE_UNIFORM ? sc->net.latency_mean_ns
+                                                                       : (uint64_t)p->latency_ms[a][b] * 1000000u;
+            s->lat_scale_ppm[a][b] = 1000000;
+            s->lat_add_ns[a][b] = 0;
+            s->loss_ppm[a][b] = sc->net.loss_ppm;
+        }
+    }
+
+    rng_t tr;
+    rng_stream(&tr, sc->seed, RNG_TOPOLOGY, 0);
+    builder_t bl = {
+        .edges = g_array_new(FALSE, FALSE, sizeof(link_t)),
+        .set = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL),
+    };
+    switch (sc->net.topology) {
+    case TOPO_RANDOM_OUTDEGREE: build_outdegree(s, &bl, &tr); break;
+    case TOPO_RANDOM_REGULAR: build_regular(s, &bl, &tr); break;
+    case TOPO_FULL_MESH: build_mesh(s, &bl); break;
+    case TOPO_SMALL_WORLD: build_small_world(s, &bl, &tr); break;
+    }
+    g_hash_table_destroy(bl.set);
+    s->nlinks = bl.edges->len;
+    s->links = (link_t *)g_array_free(bl.edges, FALSE);
+    build_adjacency(s);
+}
+
+void net_free(sim_t *s)
+{
+    g_free(s->links);
+    g_free(s->adj_peer);
+    g_free(s->adj_link);
+}
+
+/* ---------- latency ---------- */
+
+uint64_t net_latency_ns(sim_t *s, uint32_t from, uint32_t to)
+{
+    node_t *f = &s->nodes[from];
+    const int ra = f->region, rb = s->nodes[to].region;
+    const uint64_t mean_ns = s->lat_mean_ns[ra][rb];
+    const double m = (double)mean_ns;
+    double v;
+    switch (s->sc->net.latency) {
+    case LAT_UNIFORM: {
+        double j = (double)s->sc->net.latency_jitter_ppm / 1e6;
+        v = m * (1.0 - j) + rng_unit(&f->rng) * 2.0 * j * m;
+        break;
+    }
+    case LAT_PARETO: {
+        double floor_ns = (double)s->sc->net.latency_floor_ns;
+        v = m > floor_ns ? rng_pareto(&f->rng, m - floor_ns, m / floor_ns) : m;
+        break;
+    }
+    case LAT_LOGNORMAL: {
+        double sigma = (double)s->sc->net.latency_sigma_ppm / 1e6;
+        v = rng_lognormal(&f->rng, log(m) - sigma * sigma / 2.0, sigma);
+        break;
+    }
+    case LAT_CONSTANT:
+    default:
+        v = m;
+        break;
+    }
+    /* Cap pathological tail draws at an hour of simulated time. */
+    uint64_t ns = v < 3.6e12 ? (uint64_t)llround(v) : 3600000000000ull;
+    unsigned __int128 scaled = (unsigned __int128)ns * s->lat_scale_ppm[ra][rb] / 1000000u;
+    return (uint64_t)scaled + s->lat_add_ns[ra][rb];
+}
+
+/* ---------- sending and receiving ---------- */
+
+void net_send(sim_t *s, uint32_t from, uint32_t to, uint32_t link, const msg_t *m)
+{
+    node_t *f = &s->nodes[from], *t = &s->nodes[to];
+    msg_stats_t *st = &s->stats[m->kind];
+    st->sent++;
+    if (f->group != t->group) {
+        st->dropped_partition++;
+        return;
+    }
+    st->bytes_sent += m->size_bytes;
+    uint64_t bw = f->upload_bps < t->download_bps ? f->upload_bps : t->download_bps;
+    uint64_t xfer_ns = net_transfer_ns(m->size_bytes, bw);
+    uint64_t *busy = &f->up_busy_until_ns;
+    if (s->sc->net.upload_queue == UPQ_PER_LINK)
+        busy = &s->links[link].busy_until_ns[s->links[link].a == from ? 0 : 1];
+    uint64_t start_ns = *busy > s->now_ns ? *busy : s->now_ns;
+    *busy = start_ns + xfer_ns;
+
+    uint32_t loss = s->loss_ppm[f->region][t->region];
+    if (loss && rng_chance_ppm(&f->rng, loss)) {
+        st->lost++;
+        return;
+    }
+    uint64_t at_ns = start_ns + xfer_ns + net_latency_ns(s, from, to);
+    evq_push(s->q, at_ns, EV_DELIVER,
+             (ev_data_t){ .a = to, .b = link, .c = f->epoch, .u = start_ns, .p = (void *)m });
+}
+
+bool net_accept(sim_t *s, const ev_t *ev)
+{
+    const msg_t *m = ev->d.p;
+    const link_t *l = &s->links[ev->d.b];
+    node_t *t = &s->nodes[ev->d.a];
+    node_t *f = &s->nodes[l->a == ev->d.a ? l->b : l->a];
+    msg_stats_t *st = &s->stats[m->kind];
+    if (!t->up || (f->epoch != ev->d.c && f->crashed_at_ns <= ev->d.u)) {
+        st->dropped_down++;
+        return false;
+    }
+    if (f->group != t->group) {
+        st->dropped_partition++;
+        return false;
+    }
+    st->delivered++;
+    return true;
+}

@@ -1,0 +1,61 @@
+/*
+ * record.h - the results database (SQLite; schema in analysis/schema.sql).
+ *
+ * A recorder owns one database connection. record_begin() inserts the run's
+ * row with status 'running' and commits it, so even a killed process leaves a
+ * row; rows are then written with prepared statements inside a transaction
+ * that is committed every RECORD_BATCH_ROWS rows and at the end.
+ * record_finish() sets status, digest and end time and commits. A database
+ * left by an interrupted run is valid and says 'interrupted'.
+ *
+ * All functions returning bool return false on an SQLite error, with the
+ * message available from record_error(); a failed recorder stays failed.
+ */
+#ifndef CHAINSIM_RECORD_H
+#define CHAINSIM_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/scenario.h"
+
+#define RECORD_BATCH_ROWS 20000
+
+typedef struct record record_t;
+
+typedef struct record_msg_stats {
+    const char *kind;
+    uint64_t sent, bytes_sent, delivered, lost, dropped_partition, dropped_down;
+} record_msg_stats_t;
+
+/* Opens (creating if needed, with parent folders) the database at path.
+ * Returns NULL and a newly allocated message in *err on failure. Close with
+ * record_close(). */
+record_t *record_open(const char *path, char **err);
+void record_close(record_t *r);
+const char *record_error(const record_t *r);
+
+/* Inserts the run row (status 'running') and the parameter rows. */
+bool record_begin(record_t *r, const scenario_t *sc, const char *command);
+int64_t record_run_id(const record_t *r);
+
+bool record_node(record_t *r, uint32_t id, const char *region, uint64_t up_bps, uint64_t down_bps,
+                 uint32_t degree);
+bool record_link(record_t *r, uint32_t id, uint32_t a, uint32_t b, uint64_t mean_latency_ns);
+bool record_fault(record_t *r, uint32_t seq, uint64_t at_ns, const char *name, const char *kind,
+                  const char *detail, uint32_t nodes_affected);
+bool record_msg_stats(record_t *r, const record_msg_stats_t *m);
+/* t50/t90/t100: UINT64_MAX = never reached (stored as NULL). */
+bool record_broadcast(record_t *r, uint64_t msg_id, uint32_t origin, uint64_t created_ns,
+                      uint64_t size_bytes, uint32_t reached, uint64_t t50_ns, uint64_t t90_ns,
+                      uint64_t t100_ns);
+bool record_arrival(record_t *r, uint64_t msg_id, uint32_t node, uint64_t arrival_ns);
+
+/* Commits the open batch now. */
+bool record_flush(record_t *r);
+
+/* Final update of the run row; status is "complete" or "interrupted". */
+bool record_finish(record_t *r, const char *status, const char *error, uint64_t sim_end_ns,
+                   uint64_t events, const char *digest);
+
+#endif

@@ -1,0 +1,1060 @@
+/*
+ * scenario.c - loading and validating scenario files.
+ *
+ * The file is read as text, checked line by line (so every problem can be
+ * given a line number, which GKeyFile does not report), then parsed with
+ * GKeyFile. --set overrides are applied to the key file, each remembering its
+ * argument so errors about it name the argument instead of a line. Fixed
+ * groups are driven by the schema table `specs`: each entry says where the
+ * value lands in scenario_t, how it is parsed, its default and its meaning,
+ * so parsing, defaults, the resolved parameter list and `chainsim keys` all
+ * come from one place. Event groups ([event NAME]) use `event_specs`, where
+ * each key also says which event types accept it.
+ *
+ * Invariant: scenario_load returns either a fully valid scenario or NULL with
+ * at least one error line; nothing is partially applied.
+ */
+#include "sim/scenario.h"
+
+#include <glib.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/units.h"
+
+typedef enum {
+    T_STR,      /* char *                        */
+    T_U32,      /* uint32_t, plain integer        */
+    T_U64,      /* uint64_t, plain integer        */
+    T_DURATION, /* uint64_t ns                    */
+    T_SIZE,     /* uint64_t bytes                 */
+    T_BANDWIDTH,/* uint64_t bit/s                 */
+    T_PPM,      /* uint32_t parts per million     */
+    T_SCALE,    /* uint64_t parts per million     */
+    T_ENUM,     /* int, index into choices        */
+    T_CDF,      /* outdegree table (special)      */
+    T_ORIGIN,   /* int64_t: "random" or a node id */
+    T_IDS,      /* id list (events only)          */
+    T_TEXT,     /* free text kept as is (events)  */
+} vtype_t;
+
+typedef struct keyspec {
+    const char *group;
+    const char *key;
+    vtype_t type;
+    const char *def;     /* default as it would be written; NULL = required */
+    const char *choices; /* T_ENUM: "a|b|c" */
+    uint64_t min, max;   /* integer bounds for T_U32/T_U64 (after parsing) */
+    size_t off;          /* offset in scenario_t */
+    const char *help;
+} keyspec_t;
+
+#define OFF(f) offsetof(scenario_t, f)
+
+static const char *const known_groups[] = { "scenario", "network", "broadcast", "record" };
+
+static const keyspec_t specs[] = {
+    { "scenario", "name", T_STR, "", NULL, 0, 0, OFF(name),
+      "name of the scenario (default: the file name without .ini); names the results file" },
+    { "scenario", "description", T_STR, "", NULL, 0, 0, OFF(description), "free text" },
+    { "scenario", "seed", T_U64, "1", NULL, 0, INT64_MAX, OFF(seed),
+      "run seed; every random stream derives from it (--seed overrides)" },
+    { "scenario", "duration", T_DURATION, "1h", NULL, 1, UINT64_MAX, OFF(duration_ns),
+      "simulated time limit; the run also ends when no event is left" },
+
+    { "network", "nodes", T_U32, "1000", NULL, 2, SCENARIO_MAX_NODES, OFF(net.nodes),
+      "number of nodes" },
+    { "network", "profile", T_ENUM, "bitcoin-2019", "bitcoin-2019|bitcoin-2015|uniform", 0, 0,
+      OFF(net.profile),
+      "regions, region shares, latency matrix and bandwidth (uniform: one region, "
+      "latency_mean and 20 Mbit/s unless upload/download are set)" },
+    { "network", "topology", T_ENUM, "random-outdegree",
+      "random-outdegree|random-regular|full-mesh|small-world", 0, 0, OFF(net.topology),
+      "how nodes are linked" },
+    { "network", "outdegree_cdf", T_CDF, "bitcoin", NULL, 0, 0, 0,
+      "random-outdegree: 'bitcoin' (the 2019 table) or cumulative probabilities of "
+      "k = 1, 2, ... outbound peers, comma separated, ending at 1" },
+    { "network", "degree", T_U32, "8", NULL, 1, 10000, OFF(net.degree),
+      "random-regular: links per node; small-world: ring neighbours (even)" },
+    { "network", "rewire", T_PPM, "0.1", NULL, 0, 0, OFF(net.rewire_ppm),
+      "small-world: probability that a ring link is rewired to a random node" },
+    { "network", "latency", T_ENUM, "pareto", "constant|uniform|pareto|lognormal", 0, 0,
+      OFF(net.latency),
+      "per-message latency draw around the mean of the two regions" },
+    { "network", "latency_mean", T_DURATION, "100ms", NULL, 1, UINT64_MAX, OFF(net.latency_mean_ns),
+      "uniform profile: mean one-way latency" },
+    { "network", "latency_floor", T_DURATION, "5ms", NULL, 1, UINT64_MAX, OFF(net.latency_floor_ns),
+      "pareto: the draw never goes below mean - floor (shape = mean / floor)" },
+    { "network", "latency_jitter", T_PPM, "50%", NULL, 0, 0, OFF(net.latency_jitter_ppm),
+      "uniform: draws lie in mean * (1 +- jitter)" },
+    { "network", "latency_sigma", T_SCALE, "0.5", NULL, 1, 10000000, OFF(net.latency_sigma_ppm),
+      "lognormal: sigma of the underlying normal" },
+    { "network", "upload", T_BANDWIDTH, "0", NULL, 0, 0, OFF(net.upload_bps),
+      "per-node upload bandwidth; 0 = the profile's value for the node's region" },
+    { "network", "download", T_BANDWIDTH, "0", NULL, 0, 0, OFF(net.download_bps),
+      "per-node download bandwidth; 0 = the profile's value" },
+    { "network", "upload_queue", T_ENUM, "per-node", "per-node|per-link", 0, 0, OFF(net.upload_queue),
+      "per-node: a node sends one transfer at a time (FIFO); per-link: one at a time per link direction" },
+    { "network", "loss", T_PPM, "0", NULL, 0, 0, OFF(net.loss_ppm),
+      "probability that a message is lost" },
+
+    { "broadcast", "count", T_U32, "0", NULL, 0, 10000000, OFF(broadcast.count),
+      "messages to broadcast (0 = none)" },
+    { "broadcast", "start", T_DURATION, "1s", NULL, 0, UINT64_MAX, OFF(broadcast.start_ns),
+      "time of the first message" },
+    { "broadcast", "interval", T_DURATION, "10s", NULL, 0, UINT64_MAX, OFF(broadcast.interval_ns),
+      "time between messages" },
+    { "broadcast", "size", T_SIZE, "1KB", NULL, 1, 1ull << 32, OFF(broadcast.size_bytes),
+      "size of each message on the wire" },
+    { "broadcast", "origin", T_ORIGIN, "random", NULL, 0, 0, OFF(broadcast.origin),
+      "'random' (a node drawn per message) or a node id" },
+    { "broadcast", "relay", T_ENUM, "announce", "push|announce", 0, 0, OFF(broadcast.relay),
+      "push: send the message to every peer; announce: send an announcement, "
+      "peers request the message" },
+    { "broadcast", "request_timeout", T_DURATION, "5s", NULL, 1, UINT64_MAX, OFF(broadcast.request_timeout_ns),
+      "announce: a node that asked a peer for a message and has not received it after this long "
+      "asks the next peer that announces it" },
+    { "broadcast", "announce_size", T_SIZE, "61B", NULL, 1, 1ull << 20, OFF(broadcast.announce_bytes),
+      "wire size of an announcement and of a request" },
+
+    { "record", "detail", T_ENUM, "messages", "summary|messages|arrivals", 0, 0, OFF(record.detail),
+      "summary: runs, nodes, links, faults, message statistics; messages: also one row per "
+      "broadcast; arrivals: also one row per node per broadcast" },
+};
+
+/* Keys of [event NAME] groups, and the types that take them. */
+typedef struct evspec {
+    const char *key;
+    vtype_t type;
+    bool required;
+    const char *types; /* "|partition|heal|" etc.; which event types accept the key */
+    const char *help;
+} evspec_t;
+
+static const char *const fault_names[] = {
+    [FAULT_PARTITION] = "partition", [FAULT_HEAL] = "heal",   [FAULT_LATENCY] = "latency",
+    [FAULT_LOSS] = "loss",           [FAULT_CRASH] = "crash", [FAULT_RESTART] = "restart",
+};
+#define FAULT_CHOICES "partition|heal|latency|loss|crash|restart"
+
+static const evspec_t event_specs[] = {
+    { "at", T_DURATION, true, "|partition|heal|latency|loss|crash|restart|", "when the event happens" },
+    { "type", T_ENUM, true, "|partition|heal|latency|loss|crash|restart|", FAULT_CHOICES },
+    { "by", T_ENUM, false, "|partition|", "ids|regions|fraction (default ids)" },
+    { "groups", T_TEXT, true, "|partition|",
+      "groups separated by ';': id ranges (0-499,700), region names, or fractions (30%); "
+      "nodes in no group form one more group" },
+    { "between", T_TEXT, false, "|latency|loss|", "two region names 'a,b': only links between them (both ways)" },
+    { "scale", T_SCALE, false, "|latency|", "multiply latency (e.g. 2, 150%)" },
+    { "add", T_DURATION, false, "|latency|", "add to every latency draw" },
+    { "loss", T_PPM, true, "|loss|", "new loss probability" },
+    { "nodes", T_IDS, true, "|crash|restart|", "node ids: 3,10-20" },
+    { "duration", T_DURATION, false, "|crash|", "restart automatically after this long" },
+};
+
+/* ---------- error collection ---------- */
+
+typedef struct ctx {
+    const char *path;
+    GString *errors;
+    GHashTable *lines;     /* "group\x1fkey" or "group" -> line (GINT_TO_POINTER) */
+    GHashTable *setargs;   /* "group\x1fkey" -> the --set argument (not owned) */
+    GKeyFile *kf;
+    const profile_t *profile;
+} ctx_t;
+
+static char *gk(const char *group, const char *key)
+{
+    return g_strdup_printf("%s\x1f%s", group, key ? key : "");
+}
+
+static GString *where(ctx_t *c, const char *group, const char *key)
+{
+    GString *w = g_string_new(NULL);
+    char *k = gk(group, key);
+    const char *arg = g_hash_table_lookup(c->setargs, k);
+    if (arg) {
+        g_string_printf(w, "--set %s", arg);
+    } else {
+        int line = GPOINTER_TO_INT(g_hash_table_lookup(c->lines, k));
+        if (!line && key) {
+            char *gkey = gk(group, NULL);
+            line = GPOINTER_TO_INT(g_hash_table_lookup(c->lines, gkey));
+            g_free(gkey);
+        }
+        if (line)
+            g_string_printf(w, "%s:%d", c->path, line);
+        else
+            g_string_printf(w, "%s", c->path);
+    }
+    g_free(k);
+    return w;
+}
+
+static void G_GNUC_PRINTF(5, 6)
+err_key(ctx_t *c, const char *group, const char *key, const char *value, const char *fmt, ...)
+{
+    GString *w = where(c, group, key);
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    if (key && value)
+        g_string_append_printf(c->errors, "%s: [%s] %s = \"%s\": %s\n", w->str, group, key, value, msg);
+    else if (key)
+        g_string_append_printf(c->errors, "%s: [%s] %s: %s\n", w->str, group, key, msg);
+    else
+        g_string_append_printf(c->errors, "%s: [%s]: %s\n", w->str, group, msg);
+    g_free(msg);
+    g_string_free(w, TRUE);
+}
+
+static const char *expected(vtype_t t)
+{
+    switch (t) {
+    case T_STR: case T_TEXT: return "text";
+    case T_U32: case T_U64: return "a whole number";
+    case T_DURATION: return "a duration with a unit: ns, us, ms, s, m or h (e.g. 600s, 0.5s, 250ms)";
+    case T_SIZE: return "a size with a unit: B, KB, MB, GB, KiB, MiB or GiB (e.g. 535KB)";
+    case T_BANDWIDTH: return "a bandwidth with a unit: bit/s, kbit/s, Mbit/s or Gbit/s (e.g. 20Mbit/s)";
+    case T_PPM: return "a probability: a fraction from 0 to 1, a percentage or ppm (e.g. 0.01, 1%, 250ppm)";
+    case T_SCALE: return "a non-negative factor (e.g. 2, 0.5, 150%)";
+    case T_ENUM: return "one of the listed choices";
+    case T_CDF: return "'bitcoin' or increasing cumulative probabilities ending at 1 (e.g. 0.5,0.8,1)";
+    case T_ORIGIN: return "'random' or a node id";
+    case T_IDS: return "node ids and ranges (e.g. 3,10-20)";
+    }
+    return "?";
+}
+
+/* ---------- the line scan ---------- */
+
+static bool valid_group_name(const char *g)
+{
+    if (!*g)
+        return false;
+    for (const char *p = g; *p; p++)
+        if (*p == '[' || *p == ']' || *p == '.' || *p == '=' || (unsigned char)*p < 0x20)
+            return false;
+    return true;
+}
+
+/* Checks every line's syntax and records where each group and key is.
+ * Returns false (with errors appended) on malformed lines or duplicates. */
+static bool scan_lines(ctx_t *c, const char *text)
+{
+    bool ok = true;
+    char **lines = g_strsplit(text, "\n", -1);
+    char *group = NULL;
+    for (int i = 0; lines[i]; i++) {
+        int lineno = i + 1;
+        char *l = g_strstrip(g_strdup(lines[i]));
+        if (*l == '\0' || *l == '#') {
+            g_free(l);
+            continue;
+        }
+        if (*l == '[') {
+            size_t n = strlen(l);
+            char *name = n >= 2 && l[n - 1] == ']' ? g_strndup(l + 1, n - 2) : NULL;
+            if (!name || !valid_group_name(name)) {
+                g_string_append_printf(c->errors,
+                    "%s:%d: \"%s\": not a valid group header; expected [name] "
+                    "(names may not contain '.', '[', ']' or '=')\n", c->path, lineno, l);
+                ok = false;
+                g_free(name);
+                g_free(group);
+                group = NULL;
+            } else {
+                char *k = gk(name, NULL);
+                if (g_hash_table_contains(c->lines, k)) {
+                    g_string_append_printf(c->errors, "%s:%d: [%s]: group appears twice (first on line %d)\n",
+                        c->path, lineno, name, GPOINTER_TO_INT(g_hash_table_lookup(c->lines, k)));
+                    ok = false;
+                    g_free(k);
+                } else {
+                    g_hash_table_insert(c->lines, k, GINT_TO_POINTER(lineno));
+                }
+                g_free(group);
+                group = name;
+            }
+        } else {
+            char *eq = strchr(l, '=');
+            if (!eq) {
+                g_string_append_printf(c->errors,
+                    "%s:%d: \"%s\": not a group header, a key = value line or a comment (#)\n",
+                    c->path, lineno, l);
+                ok = false;
+            } else if (!group) {
+                g_string_append_printf(c->errors,
+                    "%s:%d: \"%s\": key outside any group; put it under a [group] header\n",
+                    c->path, lineno, l);
+                ok = false;
+            } else {
+                char *key = g_strstrip(g_strndup(l, (size_t)(eq - l)));
+                char *k = gk(group, key);
+                if (!*key) {
+                    g_string_append_printf(c->errors, "%s:%d: \"%s\": missing key before '='\n",
+                        c->path, lineno, l);
+                    ok = false;
+                    g_free(k);
+                } else if (g_hash_table_contains(c->lines, k)) {
+                    g_string_append_printf(c->errors, "%s:%d: [%s] %s: key appears twice (first on line %d)\n",
+                        c->path, lineno, group, key, GPOINTER_TO_INT(g_hash_table_lookup(c->lines, k)));
+                    ok = false;
+                    g_free(k);
+                } else {
+                    g_hash_table_insert(c->lines, k, GINT_TO_POINTER(lineno));
+                }
+                g_free(key);
+            }
+        }
+        g_free(l);
+    }
+    g_free(group);
+    g_strfreev(lines);
+    return ok;
+}
+
+/* ---------- value parsing ---------- */
+
+static int enum_index(const char *choices, const char *v)
+{
+    char **opts = g_strsplit(choices, "|", -1);
+    int found = -1;
+    for (int i = 0; opts[i]; i++)
+        if (strcmp(opts[i], v) == 0)
+            found = i;
+    g_strfreev(opts);
+    return found;
+}
+
+static char *enum_list(const char *choices)
+{
+    char **opts = g_strsplit(choices, "|", -1);
+    char *s = g_strjoinv(", ", opts);
+    g_strfreev(opts);
+    return s;
+}
+
+/* Parses "3,10-20" into ranges. Returns false on syntax errors or ids >= n. */
+static bool parse_ids(const char *s, uint32_t n, id_range_t **out, uint32_t *nout, const char **why)
+{
+    char **parts = g_strsplit(s, ",", -1);
+    GArray *a = g_array_new(FALSE, FALSE, sizeof(id_range_t));
+    bool ok = parts[0] != NULL;
+    *why = "expected node ids and ranges such as 3,10-20";
+    for (int i = 0; ok && parts[i]; i++) {
+        char *p = g_strstrip(parts[i]);
+        char *dash = strchr(p, '-');
+        uint64_t lo, hi;
+        if (dash) {
+            *dash = '\0';
+            ok = units_parse_uint(p, &lo) && units_parse_uint(dash + 1, &hi) && lo <= hi;
+        } else {
+            ok = units_parse_uint(p, &lo);
+            hi = lo;
+        }
+        if (ok && hi >= n) {
+            ok = false;
+            *why = "node id out of range (ids run from 0 to nodes - 1)";
+        }
+        if (ok) {
+            id_range_t r = { (uint32_t)lo, (uint32_t)hi };
+            g_array_append_val(a, r);
+        }
+    }
+    g_strfreev(parts);
+    if (!ok) {
+        g_array_free(a, TRUE);
+        return false;
+    }
+    *nout = a->len;
+    *out = (id_range_t *)g_array_free(a, FALSE);
+    return true;
+}
+
+/* Parses one schema value into the scenario. Returns false and reports. */
+static bool set_value(ctx_t *c, scenario_t *sc, const keyspec_t *s, const char *raw)
+{
+    char *base = (char *)sc + s->off;
+    uint64_t u = 0;
+    bool ok = true;
+
+    switch (s->type) {
+    case T_STR: {
+        char **dst = (char **)base;
+        g_free(*dst);
+        *dst = g_strdup(raw);
+        return true;
+    }
+    case T_U32: case T_U64:
+        ok = units_parse_uint(raw, &u);
+        if (ok && (u < s->min || u > s->max)) {
+            err_key(c, s->group, s->key, raw, "out of range; expected a whole number from %" G_GUINT64_FORMAT
+                    " to %" G_GUINT64_FORMAT, s->min, s->max);
+            return false;
+        }
+        if (ok && s->type == T_U32)
+            *(uint32_t *)base = (uint32_t)u;
+        else if (ok)
+            *(uint64_t *)base = u;
+        break;
+    case T_DURATION: ok = units_parse_duration(raw, &u); if (ok) *(uint64_t *)base = u; break;
+    case T_SIZE: ok = units_parse_size(raw, &u); if (ok) *(uint64_t *)base = u; break;
+    case T_BANDWIDTH:
+        ok = strcmp(raw, "0") == 0 || units_parse_bandwidth(raw, &u);
+        if (ok)
+            *(uint64_t *)base = u;
+        break;
+    case T_PPM: ok = units_parse_ppm(raw, (uint32_t *)base); break;
+    case T_SCALE: ok = units_parse_scale(raw, &u); if (ok) *(uint64_t *)base = u; break;
+    case T_ENUM: {
+        int i = enum_index(s->choices, raw);
+        if (i < 0) {
+            char *l = enum_list(s->choices);
+            err_key(c, s->group, s->key, raw, "unknown choice; expected one of: %s", l);
+            g_free(l);
+            return false;
+        }
+        *(int *)base = i;
+        return true;
+    }
+    case T_ORIGIN:
+        if (strcmp(raw, "random") == 0) {
+            *(int64_t *)base = -1;
+        } else {
+            ok = units_parse_uint(raw, &u) && u < SCENARIO_MAX_NODES;
+            if (ok)
+                *(int64_t *)base = (int64_t)u;
+        }
+        break;
+    case T_CDF:
+        if (strcmp(raw, "bitcoin") == 0) {
+            memcpy(sc->net.outdegree_cdf, profile_bitcoin_outdegree_cdf, sizeof profile_bitcoin_outdegree_cdf);
+            sc->net.outdegree_cdf_len = 20;
+        } else {
+            char **parts = g_strsplit(raw, ",", -1);
+            uint32_t n = 0;
+            double prev = 0;
+            for (int i = 0; ok && parts[i]; i++) {
+                char *end;
+                char *p = g_strstrip(parts[i]);
+                double v = g_ascii_strtod(p, &end);
+                if (!*p || *end || !(v >= prev) || v > 1.0 || n >= SCENARIO_MAX_CDF)
+                    ok = false;
+                else
+                    sc->net.outdegree_cdf[n++] = prev = v;
+            }
+            g_strfreev(parts);
+            if (ok && (n == 0 || prev != 1.0))
+                ok = false;
+            sc->net.outdegree_cdf_len = n;
+        }
+        break;
+    case T_IDS: case T_TEXT:
+        break;
+    }
+    if (!ok) {
+        err_key(c, s->group, s->key, raw, "expected %s", expected(s->type));
+        return false;
+    }
+    if ((s->type == T_DURATION || s->type == T_SIZE || s->type == T_BANDWIDTH || s->type == T_SCALE) &&
+        s->min && u < s->min) {
+        err_key(c, s->group, s->key, raw, "must be greater than zero");
+        return false;
+    }
+    if (s->type == T_SCALE && s->max && u > s->max) {
+        err_key(c, s->group, s->key, raw, "too large");
+        return false;
+    }
+    if (s->type == T_SIZE && s->max && u > s->max) {
+        err_key(c, s->group, s->key, raw, "too large (at most %" G_GUINT64_FORMAT " bytes)", s->max);
+        return false;
+    }
+    return true;
+}
+
+/* ---------- events ---------- */
+
+static const evspec_t *find_evspec(const char *key)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(event_specs); i++)
+        if (strcmp(event_specs[i].key, key) == 0)
+            return &event_specs[i];
+    return NULL;
+}
+
+static bool key_applies(const evspec_t *e, fault_kind_t k)
+{
+    char *needle = g_strdup_printf("|%s|", fault_names[k]);
+    bool yes = strstr(e->types, needle) != NULL;
+    g_free(needle);
+    return yes;
+}
+
+static char *ev_value(ctx_t *c, const char *group, const char *key)
+{
+    return g_key_file_get_value(c->kf, group, key, NULL);
+}
+
+static bool parse_region_pair(ctx_t *c, const char *group, const char *raw, int *a, int *b)
+{
+    char **parts = g_strsplit(raw, ",", -1);
+    bool ok = g_strv_length(parts) == 2;
+    if (ok) {
+        *a = profile_region(c->profile, g_strstrip(parts[0]));
+        *b = profile_region(c->profile, g_strstrip(parts[1]));
+        ok = *a >= 0 && *b >= 0;
+    }
+    g_strfreev(parts);
+    if (!ok) {
+        GString *names = g_string_new(NULL);
+        for (int i = 0; i < c->profile->nregions; i++)
+            g_string_append_printf(names, "%s%s", i ? ", " : "", c->profile->region[i]);
+        err_key(c, group, "between", raw, "expected two region names separated by ',' from the %s profile: %s",
+                c->profile->name, names->str);
+        g_string_free(names, TRUE);
+    }
+    return ok;
+}
+
+static bool parse_partition_groups(ctx_t *c, scenario_t *sc, const char *group, fault_t *f, const char *raw)
+{
+    char **gs = g_strsplit(raw, ";", -1);
+    uint32_t ng = g_strv_length(gs);
+    bool ok = ng > 0 && ng <= 1000;
+    if (ng > 1000)
+        err_key(c, group, "groups", raw, "at most 1000 groups");
+    GArray *ranges = g_array_new(FALSE, FALSE, sizeof(id_range_t));
+    GArray *rgroup = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    f->ngroups = ng;
+    if (f->by == PART_BY_REGIONS)
+        f->group_regions = g_new0(uint32_t, ng);
+    if (f->by == PART_BY_FRACTION)
+        f->group_fraction_ppm = g_new0(uint32_t, ng);
+    uint64_t fraction_sum = 0;
+    uint32_t region_seen = 0;
+    for (uint32_t i = 0; ok && i < ng; i++) {
+        char *g = g_strstrip(gs[i]);
+        if (!*g) {
+            err_key(c, group, "groups", raw, "group %u is empty", i + 1);
+            ok = false;
+            break;
+        }
+        if (f->by == PART_BY_IDS) {
+            id_range_t *r;
+            uint32_t nr;
+            const char *why;
+            if (!parse_ids(g, sc->net.nodes, &r, &nr, &why)) {
+                err_key(c, group, "groups", raw, "group %u \"%s\": %s", i + 1, g, why);
+                ok = false;
+                break;
+            }
+            g_array_append_vals(ranges, r, nr);
+            for (uint32_t j = 0; j < nr; j++)
+                g_array_append_val(rgroup, i);
+            g_free(r);
+        } else if (f->by == PART_BY_REGIONS) {
+            char **names = g_strsplit(g, ",", -1);
+            for (int j = 0; ok && names[j]; j++) {
+                int r = profile_region(c->profile, g_strstrip(names[j]));
+                if (r < 0) {
+                    err_key(c, group, "groups", raw, "\"%s\" is not a region of the %s profile",
+                            names[j], c->profile->name);
+                    ok = false;
+                } else if (region_seen & (1u << r)) {
+                    err_key(c, group, "groups", raw, "region %s is in two groups", names[j]);
+                    ok = false;
+                } else {
+                    region_seen |= 1u << r;
+                    f->group_regions[i] |= 1u << r;
+                }
+            }
+            g_strfreev(names);
+        } else {
+            uint32_t ppm;
+            if (!units_parse_ppm(g, &ppm) || ppm == 0) {
+                err_key(c, group, "groups", raw, "group %u \"%s\": expected a fraction of the nodes "
+                        "(e.g. 0.3 or 30%%)", i + 1, g);
+                ok = false;
+            } else {
+                f->group_fraction_ppm[i] = ppm;
+                fraction_sum += ppm;
+            }
+        }
+    }
+    if (ok && fraction_sum > 1000000) {
+        err_key(c, group, "groups", raw, "fractions add up to more than 1");
+        ok = false;
+    }
+    g_strfreev(gs);
+    f->nranges = ranges->len;
+    f->ranges = (id_range_t *)g_array_free(ranges, FALSE);
+    f->group_of_range = (uint32_t *)g_array_free(rgroup, FALSE);
+    return ok;
+}
+
+static bool parse_event(ctx_t *c, scenario_t *sc, const char *group, fault_t *f)
+{
+    bool ok = true;
+    f->name = g_strdup(group + strlen("event "));
+    char *gkey = gk(group, NULL);
+    f->line = GPOINTER_TO_INT(g_hash_table_lookup(c->lines, gkey));
+    g_free(gkey);
+    f->region_a = f->region_b = -1;
+    f->scale_ppm = 1000000;
+
+    if (!*g_strstrip(f->name)) {
+        err_key(c, group, NULL, NULL, "an event group needs a name: [event NAME]");
+        return false;
+    }
+    char *type = ev_value(c, group, "type");
+    int k = type ? enum_index(FAULT_CHOICES, type) : -1;
+    if (k < 0) {
+        char *l = enum_list(FAULT_CHOICES);
+        if (type)
+            err_key(c, group, "type", type, "unknown event type; expected one of: %s", l);
+        else
+            err_key(c, group, "type", NULL, "missing; every event needs a type, one of: %s", l);
+        g_free(l);
+        g_free(type);
+        return false;
+    }
+    g_free(type);
+    f->kind = (fault_kind_t)k;
+
+    gsize nkeys = 0;
+    char **keys = g_key_file_get_keys(c->kf, group, &nkeys, NULL);
+    for (gsize i = 0; i < nkeys; i++) {
+        const evspec_t *e = find_evspec(keys[i]);
+        if (!e) {
+            err_key(c, group, keys[i], NULL, "unknown key for an event; known keys: at, type, by, groups, "
+                    "between, scale, add, loss, nodes, duration");
+            ok = false;
+        } else if (!key_applies(e, f->kind)) {
+            err_key(c, group, keys[i], NULL, "not used by events of type %s", fault_names[f->kind]);
+            ok = false;
+        }
+    }
+    g_strfreev(keys);
+    for (size_t i = 0; i < G_N_ELEMENTS(event_specs); i++) {
+        const evspec_t *e = &event_specs[i];
+        if (e->required && key_applies(e, f->kind) && !g_key_file_has_key(c->kf, group, e->key, NULL)) {
+            err_key(c, group, e->key, NULL, "missing; events of type %s need it (%s)", fault_names[f->kind],
+                    e->help);
+            ok = false;
+        }
+    }
+    if (!ok)
+        return false;
+
+    char *v;
+    if ((v = ev_value(c, group, "at"))) {
+        if (!units_parse_duration(v, &f->at_ns)) {
+            err_key(c, group, "at", v, "expected %s", expected(T_DURATION));
+            ok = false;
+        } else if (f->at_ns > sc->duration_ns) {
+            err_key(c, group, "at", v, "after the end of the run ([scenario] duration)");
+            ok = false;
+        }
+        g_free(v);
+    }
+    if ((v = ev_value(c, group, "by"))) {
+        int b = enum_index("ids|regions|fraction", v);
+        if (b < 0) {
+            err_key(c, group, "by", v, "expected one of: ids, regions, fraction");
+            ok = false;
+        }
+        f->by = b < 0 ? PART_BY_IDS : (partition_by_t)b;
+        g_free(v);
+    }
+    if (ok && (v = ev_value(c, group, "groups"))) {
+        ok = parse_partition_groups(c, sc, group, f, v) && ok;
+        g_free(v);
+    }
+    if ((v = ev_value(c, group, "between"))) {
+        ok = parse_region_pair(c, group, v, &f->region_a, &f->region_b) && ok;
+        g_free(v);
+    }
+    if ((v = ev_value(c, group, "scale"))) {
+        if (!units_parse_scale(v, &f->scale_ppm) || f->scale_ppm > 1000000000ull) {
+            err_key(c, group, "scale", v, "expected %s, at most 1000", expected(T_SCALE));
+            ok = false;
+        }
+        g_free(v);
+    }
+    if ((v = ev_value(c, group, "add"))) {
+        if (!units_parse_duration(v, &f->add_ns)) {
+            err_key(c, group, "add", v, "expected %s", expected(T_DURATION));
+            ok = false;
+        }
+        g_free(v);
+    }
+    if (f->kind == FAULT_LATENCY && !g_key_file_has_key(c->kf, group, "scale", NULL) &&
+        !g_key_file_has_key(c->kf, group, "add", NULL)) {
+        err_key(c, group, "scale", NULL, "missing; a latency event needs scale, add or both");
+        ok = false;
+    }
+    if ((v = ev_value(c, group, "loss"))) {
+        if (!units_parse_ppm(v, &f->loss_ppm)) {
+            err_key(c, group, "loss", v, "expected %s", expected(T_PPM));
+            ok = false;
+        }
+        g_free(v);
+    }
+    if ((v = ev_value(c, group, "nodes"))) {
+        const char *why;
+        if (!parse_ids(v, sc->net.nodes, &f->nodes, &f->nnodes_ranges, &why)) {
+            err_key(c, group, "nodes", v, "%s", why);
+            ok = false;
+        }
+        g_free(v);
+    }
+    if ((v = ev_value(c, group, "duration"))) {
+        if (!units_parse_duration(v, &f->down_ns) || f->down_ns == 0) {
+            err_key(c, group, "duration", v, "expected %s, greater than zero", expected(T_DURATION));
+            ok = false;
+        }
+        g_free(v);
+    }
+    return ok;
+}
+
+static int fault_cmp(const void *a, const void *b)
+{
+    const fault_t *x = a, *y = b;
+    if (x->at_ns != y->at_ns)
+        return x->at_ns < y->at_ns ? -1 : 1;
+    return x->line - y->line; /* then file order; --set events (line 0) first */
+}
+
+/* ---------- cross checks ---------- */
+
+static const char *num(char *buf, size_t n, uint64_t v)
+{
+    g_snprintf(buf, n, "%" G_GUINT64_FORMAT, v);
+    return buf;
+}
+
+static void cross_check(ctx_t *c, scenario_t *sc)
+{
+    char buf[32];
+    if (sc->net.topology == TOPO_RANDOM_REGULAR) {
+        if (sc->net.degree >= sc->net.nodes)
+            err_key(c, "network", "degree", num(buf, sizeof buf, sc->net.degree),
+                    "random-regular needs degree < nodes (%u)", sc->net.nodes);
+        else if ((uint64_t)sc->net.degree * sc->net.nodes % 2)
+            err_key(c, "network", "degree", num(buf, sizeof buf, sc->net.degree),
+                    "random-regular needs nodes x degree to be even");
+    }
+    if (sc->net.topology == TOPO_SMALL_WORLD &&
+        (sc->net.degree % 2 || sc->net.degree >= sc->net.nodes))
+        err_key(c, "network", "degree", num(buf, sizeof buf, sc->net.degree),
+                "small-world needs an even degree smaller than nodes (%u)", sc->net.nodes);
+    if (sc->net.topology == TOPO_FULL_MESH && sc->net.nodes > 5000)
+        err_key(c, "network", "topology", "full-mesh",
+                "a full mesh of %u nodes has too many links; at most 5000 nodes", sc->net.nodes);
+    if (sc->net.topology == TOPO_RANDOM_OUTDEGREE && sc->net.outdegree_cdf_len >= sc->net.nodes)
+        err_key(c, "network", "outdegree_cdf", NULL,
+                "the table allows up to %u outbound peers but there are only %u nodes",
+                sc->net.outdegree_cdf_len, sc->net.nodes);
+    if (sc->net.latency_jitter_ppm > 1000000)
+        err_key(c, "network", "latency_jitter", NULL, "at most 100%%");
+    if (sc->broadcast.origin >= 0 && (uint64_t)sc->broadcast.origin >= sc->net.nodes)
+        err_key(c, "broadcast", "origin", num(buf, sizeof buf, (uint64_t)sc->broadcast.origin),
+                "no such node; ids run from 0 to %u", sc->net.nodes - 1);
+    if ((uint64_t)sc->broadcast.count * sc->net.nodes > 200000000u)
+        err_key(c, "broadcast", "count", NULL,
+                "count x nodes is more than 200 million per-node arrival times; use fewer messages or nodes");
+    if (sc->broadcast.count > 1 && sc->broadcast.interval_ns == 0)
+        err_key(c, "broadcast", "interval", "0", "must be greater than zero when count > 1");
+}
+
+/* ---------- the resolved parameter list ---------- */
+
+static gint cmp_strp(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *resolved_params(ctx_t *c)
+{
+    GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+    for (size_t i = 0; i < G_N_ELEMENTS(specs); i++) {
+        const keyspec_t *s = &specs[i];
+        char *v = g_key_file_get_value(c->kf, s->group, s->key, NULL);
+        g_ptr_array_add(lines, g_strdup_printf("%s.%s = %s", s->group, s->key, v ? v : s->def));
+        g_free(v);
+    }
+    gsize ng = 0;
+    char **groups = g_key_file_get_groups(c->kf, &ng);
+    for (gsize i = 0; i < ng; i++) {
+        if (!g_str_has_prefix(groups[i], "event "))
+            continue;
+        gsize nk = 0;
+        char **keys = g_key_file_get_keys(c->kf, groups[i], &nk, NULL);
+        for (gsize j = 0; j < nk; j++) {
+            char *v = g_key_file_get_value(c->kf, groups[i], keys[j], NULL);
+            g_ptr_array_add(lines, g_strdup_printf("%s.%s = %s", groups[i], keys[j], v));
+            g_free(v);
+        }
+        g_strfreev(keys);
+    }
+    g_strfreev(groups);
+    g_ptr_array_sort(lines, cmp_strp);
+    GString *out = g_string_new(NULL);
+    for (guint i = 0; i < lines->len; i++)
+        g_string_append_printf(out, "%s\n", (char *)g_ptr_array_index(lines, i));
+    g_ptr_array_free(lines, TRUE);
+    return g_string_free(out, FALSE);
+}
+
+/* ---------- loading ---------- */
+
+static bool apply_overrides(ctx_t *c, char *const *ov, int n, GString *ovtext)
+{
+    bool ok = true;
+    for (int i = 0; i < n; i++) {
+        const char *arg = ov[i];
+        const char *eq = strchr(arg, '=');
+        const char *dot = NULL;
+        if (eq)
+            for (const char *p = arg; p < eq; p++)
+                if (*p == '.')
+                    dot = p;
+        if (!eq || !dot || dot == arg || dot + 1 == eq) {
+            g_string_append_printf(c->errors, "--set %s: expected group.key=value (e.g. network.nodes=500)\n",
+                                   arg);
+            ok = false;
+            continue;
+        }
+        char *group = g_strstrip(g_strndup(arg, (size_t)(dot - arg)));
+        char *key = g_strstrip(g_strndup(dot + 1, (size_t)(eq - dot - 1)));
+        char *value = g_strstrip(g_strdup(eq + 1));
+        g_key_file_set_value(c->kf, group, key, value);
+        g_hash_table_insert(c->setargs, gk(group, key), (gpointer)arg);
+        char *gonly = gk(group, NULL);
+        if (!g_hash_table_contains(c->lines, gonly) && !g_hash_table_contains(c->setargs, gonly))
+            g_hash_table_insert(c->setargs, gonly, (gpointer)arg);
+        else
+            g_free(gonly);
+        g_string_append_printf(ovtext, "%s\n", arg);
+        g_free(group);
+        g_free(key);
+        g_free(value);
+    }
+    return ok;
+}
+
+static bool is_known_group(const char *g)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(known_groups); i++)
+        if (strcmp(known_groups[i], g) == 0)
+            return true;
+    return false;
+}
+
+static const keyspec_t *find_spec(const char *group, const char *key)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(specs); i++)
+        if (strcmp(specs[i].group, group) == 0 && strcmp(specs[i].key, key) == 0)
+            return &specs[i];
+    return NULL;
+}
+
+static void check_names(ctx_t *c)
+{
+    gsize ng = 0;
+    char **groups = g_key_file_get_groups(c->kf, &ng);
+    for (gsize i = 0; i < ng; i++) {
+        const char *g = groups[i];
+        if (g_str_has_prefix(g, "event "))
+            continue;
+        if (!is_known_group(g)) {
+            err_key(c, g, NULL, NULL, "unknown group; known groups: [scenario], [network], [broadcast], "
+                    "[record], and [event NAME] for timed events");
+            continue;
+        }
+        gsize nk = 0;
+        char **keys = g_key_file_get_keys(c->kf, g, &nk, NULL);
+        for (gsize j = 0; j < nk; j++) {
+            if (find_spec(g, keys[j]))
+                continue;
+            GString *known = g_string_new(NULL);
+            for (size_t s = 0; s < G_N_ELEMENTS(specs); s++)
+                if (strcmp(specs[s].group, g) == 0)
+                    g_string_append_printf(known, "%s%s", known->len ? ", " : "", specs[s].key);
+            err_key(c, g, keys[j], NULL, "unknown key; keys of [%s]: %s", g, known->str);
+            g_string_free(known, TRUE);
+        }
+        g_strfreev(keys);
+    }
+    g_strfreev(groups);
+}
+
+scenario_t *scenario_load_text(const char *path, const char *text, char *const *overrides,
+                               int noverrides, char **errors)
+{
+    ctx_t c = {
+        .path = path,
+        .errors = g_string_new(NULL),
+        .lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+        .setargs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+        .kf = g_key_file_new(),
+    };
+    scenario_t *sc = g_new0(scenario_t, 1);
+    GString *ovtext = g_string_new(NULL);
+    GError *gerr = NULL;
+
+    if (!g_utf8_validate(text, -1, NULL)) {
+        g_string_append_printf(c.errors, "%s: not UTF-8 text\n", path);
+        goto done;
+    }
+    if (!scan_lines(&c, text))
+        goto done;
+    if (!g_key_file_load_from_data(c.kf, text, (gsize)-1, G_KEY_FILE_NONE, &gerr)) {
+        g_string_append_printf(c.errors, "%s: %s\n", path, gerr->message);
+        g_error_free(gerr);
+        goto done;
+    }
+    if (!apply_overrides(&c, overrides, noverrides, ovtext))
+        goto done;
+    check_names(&c);
+    if (c.errors->len)
+        goto done;
+
+    /* Fixed groups: file value or default. */
+    for (size_t i = 0; i < G_N_ELEMENTS(specs); i++) {
+        const keyspec_t *s = &specs[i];
+        char *raw = s->type == T_STR ? g_key_file_get_string(c.kf, s->group, s->key, NULL)
+                                     : g_key_file_get_value(c.kf, s->group, s->key, NULL);
+        if (raw)
+            g_strstrip(raw);
+        set_value(&c, sc, s, raw ? raw : s->def);
+        g_free(raw);
+    }
+    if (c.errors->len)
+        goto done;
+    c.profile = profile_get(sc->net.profile);
+    if (!*sc->name) {
+        g_free(sc->name);
+        char *b = g_path_get_basename(path);
+        if (g_str_has_suffix(b, ".ini"))
+            b[strlen(b) - 4] = '\0';
+        sc->name = b;
+    }
+    cross_check(&c, sc);
+
+    /* Timed events. */
+    gsize ng = 0;
+    char **groups = g_key_file_get_groups(c.kf, &ng);
+    GArray *faults = g_array_new(FALSE, TRUE, sizeof(fault_t));
+    for (gsize i = 0; i < ng; i++) {
+        if (!g_str_has_prefix(groups[i], "event "))
+            continue;
+        fault_t f = { 0 };
+        parse_event(&c, sc, groups[i], &f);
+        g_array_append_val(faults, f);
+    }
+    g_strfreev(groups);
+    sc->nfaults = faults->len;
+    sc->faults = (fault_t *)g_array_free(faults, FALSE);
+    qsort(sc->faults, sc->nfaults, sizeof(fault_t), fault_cmp);
+    if (c.errors->len)
+        goto done;
+
+    sc->path = g_strdup(path);
+    sc->text = g_strdup(text);
+    sc->params = resolved_params(&c);
+    sc->overrides = g_strdup(ovtext->str);
+
+done:
+    g_string_free(ovtext, TRUE);
+    g_hash_table_destroy(c.lines);
+    g_hash_table_destroy(c.setargs);
+    g_key_file_free(c.kf);
+    if (c.errors->len) {
+        *errors = g_string_free(c.errors, FALSE);
+        scenario_free(sc);
+        return NULL;
+    }
+    g_string_free(c.errors, TRUE);
+    *errors = NULL;
+    return sc;
+}
+
+scenario_t *scenario_load(const char *path, char *const *overrides, int noverrides, char **errors)
+{
+    char *text = NULL;
+    gsize len = 0;
+    GError *gerr = NULL;
+    if (!g_file_get_contents(path, &text, &len, &gerr)) {
+        *errors = g_strdup_printf("%s: cannot read the scenario file: %s\n", path, gerr->message);
+        g_error_free(gerr);
+        return NULL;
+    }
+    if (strlen(text) != len) {
+        *errors = g_strdup_printf("%s: contains a NUL byte; not a scenario file\n", path);
+        g_free(text);
+        return NULL;
+    }
+    scenario_t *sc = scenario_load_text(path, text, overrides, noverrides, errors);
+    g_free(text);
+    return sc;
+}
+
+void scenario_free(scenario_t *sc)
+{
+    if (!sc)
+        return;
+    for (uint32_t i = 0; i < sc->nfaults; i++) {
+        fault_t *f = &sc->faults[i];
+        g_free(f->name);
+        g_free(f->ranges);
+        g_free(f->group_of_range);
+        g_free(f->group_regions);
+        g_free(f->group_fraction_ppm);
+        g_free(f->nodes);
+    }
+    g_free(sc->faults);
+    g_free(sc->path);
+    g_free(sc->text);
+    g_free(sc->params);
+    g_free(sc->overrides);
+    g_free(sc->name);
+    g_free(sc->description);
+    g_free(sc);
+}
+
+const char *scenario_fault_kind_name(fault_kind_t k)
+{
+    return fault_names[k];
+}
+
+void scenario_print_keys(FILE *out)
+{
+    const char *group = "";
+    for (size_t i = 0; i < G_N_ELEMENTS(specs); i++) {
+        const keyspec_t *s = &specs[i];
+        if (strcmp(group, s->group) != 0) {
+            fprintf(out, "%s[%s]\n", i ? "\n" : "", s->group);
+            group = s->group;
+        }
+        if (s->type == T_ENUM) {
+            char *l = enum_list(s->choices);
+            fprintf(out, "  %-15s default %-18s one of: %s\n  %15s %s\n", s->key, s->def, l, "", s->help);
+            g_free(l);
+        } else {
+            fprintf(out, "  %-15s default %-18s %s\n  %15s %s\n", s->key, *s->def ? s->def : "\"\"",
+                    expected(s->type), "", s->help);
+        }
+    }
+    fprintf(out, "\n[event NAME]  (any number; NAME is free text)\n");
+    for (size_t i = 0; i < G_N_ELEMENTS(event_specs); i++) {
+        const evspec_t *e = &event_specs[i];
+        char *types = g_strndup(e->types + 1, strlen(e->types) - 2);
+        fprintf(out, "  %-15s %-8s for %s: %s\n", e->key, e->required ? "required" : "optional", types, e->help);
+        g_free(types);
+    }
+}

@@ -1,0 +1,142 @@
+/*
+ * scenario.h - scenario files: GLib key files with units, validated against
+ * a schema before anything runs.
+ *
+ * A scenario has fixed groups ([scenario], [network], [broadcast], [record])
+ * whose keys all have defaults, and any number of timed event groups named
+ * [event NAME], each with `at` and `type`. Unknown groups and keys are errors.
+ * `--set group.key=value` overrides are applied on top of the file before
+ * validation. Every error names the file and line (or the --set argument), the
+ * group and key, the bad value and what was expected.
+ *
+ * The loaded scenario_t is plain data: sim/ reads its fields directly.
+ */
+#ifndef CHAINSIM_SCENARIO_H
+#define CHAINSIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SCENARIO_MAX_NODES 1000000u
+#define SCENARIO_MAX_REGIONS 8
+#define SCENARIO_MAX_CDF 64
+
+#include "sim/profile.h"
+
+typedef enum { TOPO_RANDOM_OUTDEGREE, TOPO_RANDOM_REGULAR, TOPO_FULL_MESH, TOPO_SMALL_WORLD } topology_t;
+typedef enum { LAT_CONSTANT, LAT_UNIFORM, LAT_PARETO, LAT_LOGNORMAL } latency_dist_t;
+typedef enum { UPQ_PER_NODE, UPQ_PER_LINK } upload_queue_t;
+typedef enum { RELAY_PUSH, RELAY_ANNOUNCE } relay_t;
+typedef enum { DETAIL_SUMMARY, DETAIL_MESSAGES, DETAIL_ARRIVALS } detail_t;
+
+typedef enum {
+    FAULT_PARTITION,
+    FAULT_HEAL,
+    FAULT_LATENCY,
+    FAULT_LOSS,
+    FAULT_CRASH,
+    FAULT_RESTART,
+} fault_kind_t;
+
+typedef enum { PART_BY_IDS, PART_BY_REGIONS, PART_BY_FRACTION } partition_by_t;
+
+/* A range of node ids [lo, hi], inclusive. */
+typedef struct id_range {
+    uint32_t lo, hi;
+} id_range_t;
+
+/* One timed event group ([event NAME]). Lists are owned by the scenario. */
+typedef struct fault {
+    char *name;
+    fault_kind_t kind;
+    uint64_t at_ns;
+    int line; /* line of the group header in the file, 0 if from --set */
+    /* partition */
+    partition_by_t by;
+    uint32_t ngroups;
+    /* by ids: ranges per group (group_of_range[i] says which group range i is in) */
+    id_range_t *ranges;
+    uint32_t *group_of_range;
+    uint32_t nranges;
+    /* by regions: region bit mask per group; by fraction: ppm per group */
+    uint32_t *group_regions;
+    uint32_t *group_fraction_ppm;
+    /* latency / loss, optionally between two regions (-1 = all) */
+    int region_a, region_b;
+    uint64_t scale_ppm; /* latency multiplier, 1e6 = unchanged */
+    uint64_t add_ns;
+    uint32_t loss_ppm;
+    /* crash / restart */
+    id_range_t *nodes;
+    uint32_t nnodes_ranges;
+    uint64_t down_ns; /* crash: restart automatically after this, 0 = stay down */
+} fault_t;
+
+typedef struct scenario {
+    char *path;      /* as given */
+    char *text;      /* the file's text, verbatim */
+    char *params;    /* resolved parameters, one "group.key = value" a line, sorted */
+    char *overrides; /* the --set arguments, one a line */
+    char *name;
+    char *description;
+    uint64_t seed;
+    uint64_t duration_ns;
+
+    struct {
+        uint32_t nodes;
+        net_profile_t profile;
+        topology_t topology;
+        double outdegree_cdf[SCENARIO_MAX_CDF];
+        uint32_t outdegree_cdf_len;
+        uint32_t degree;
+        uint32_t rewire_ppm;
+        latency_dist_t latency;
+        uint64_t latency_mean_ns;
+        uint64_t latency_floor_ns;
+        uint32_t latency_jitter_ppm;
+        uint64_t latency_sigma_ppm;
+        uint64_t upload_bps;   /* 0 = from the profile */
+        uint64_t download_bps; /* 0 = from the profile */
+        upload_queue_t upload_queue;
+        uint32_t loss_ppm;
+    } net;
+
+    struct {
+        uint32_t count;
+        uint64_t start_ns;
+        uint64_t interval_ns;
+        uint64_t size_bytes;
+        int64_t origin; /* node id, or -1 = a random node per message */
+        relay_t relay;
+        uint64_t announce_bytes;
+        uint64_t request_timeout_ns;
+    } broadcast;
+
+    struct {
+        detail_t detail;
+    } record;
+
+    fault_t *faults; /* sorted by (at_ns, file order) */
+    uint32_t nfaults;
+} scenario_t;
+
+/* Loads and validates path with the given overrides ("group.key=value").
+ * On success returns a scenario to free with scenario_free(). On failure
+ * returns NULL and sets *errors to a newly allocated message (one error a
+ * line; free with g_free()). */
+scenario_t *scenario_load(const char *path, char *const *overrides, int noverrides, char **errors);
+
+/* Same as scenario_load but from text in memory; path is used in messages. */
+scenario_t *scenario_load_text(const char *path, const char *text, char *const *overrides,
+                               int noverrides, char **errors);
+
+void scenario_free(scenario_t *sc);
+
+/* Prints every group and key with its type, default and meaning. */
+void scenario_print_keys(FILE *out);
+
+/* Names used in files and results. */
+const char *scenario_fault_kind_name(fault_kind_t k);
+
+#endif

@@ -1,0 +1,1 @@
+/* testutil.c - helpers shared by the Check suites. */
