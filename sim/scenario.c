@@ -960,7 +960,8 @@ scenario_t *scenario_load_text(const char *path, const char *text, char *const *
     g_strfreev(groups);
     sc->nfaults = faults->len;
     sc->faults = (fault_t *)g_array_free(faults, FALSE);
-    qsort(sc->faults, sc->nfaults, sizeof(fault_t), fault_cmp);
+    if (sc->nfaults > 1)
+        qsort(sc->faults, sc->nfaults, sizeof(fault_t), fault_cmp);
     if (c.errors->len)
         goto done;
 

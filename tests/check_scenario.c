@@ -1,0 +1,329 @@
+/*
+ * check_scenario.c - scenario files: defaults, units, overrides, events, and
+ * the errors for bad input (each names the line, group, key and value).
+ */
+#include <check.h>
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/scenario.h"
+#include "tests/testutil.h"
+
+/* Asserts that loading text fails with an error containing every needle. */
+static void expect_error(const char *text, const char *set, const char *const *needles)
+{
+    char *errors = NULL;
+    scenario_t *sc = set ? tu_load(text, &errors, set, NULL) : tu_load(text, &errors, NULL);
+    ck_assert_msg(sc == NULL, "expected an error for:\n%s", text);
+    ck_assert_ptr_nonnull(errors);
+    for (int i = 0; needles[i]; i++)
+        ck_assert_msg(strstr(errors, needles[i]) != NULL, "error \"%s\" lacks \"%s\"", errors, needles[i]);
+    g_free(errors);
+}
+
+#define EXPECT(text, set, ...) expect_error(text, set, (const char *const[]){ __VA_ARGS__, NULL })
+
+START_TEST(test_defaults)
+{
+    char *errors = NULL;
+    scenario_t *sc = tu_load("[scenario]\nname = t\n", &errors, NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    ck_assert_str_eq(sc->name, "t");
+    ck_assert_uint_eq(sc->seed, 1);
+    ck_assert_uint_eq(sc->duration_ns, 3600ull * 1000000000ull);
+    ck_assert_uint_eq(sc->net.nodes, 1000);
+    ck_assert_int_eq(sc->net.profile, PROFILE_BITCOIN_2019);
+    ck_assert_int_eq(sc->net.topology, TOPO_RANDOM_OUTDEGREE);
+    ck_assert_uint_eq(sc->net.outdegree_cdf_len, 20);
+    ck_assert_int_eq(sc->net.latency, LAT_PARETO);
+    ck_assert_uint_eq(sc->net.latency_floor_ns, 5000000);
+    ck_assert_uint_eq(sc->net.upload_bps, 0);
+    ck_assert_int_eq(sc->broadcast.origin, -1);
+    ck_assert_uint_eq(sc->broadcast.announce_bytes, 61);
+    ck_assert_uint_eq(sc->nfaults, 0);
+    ck_assert_ptr_nonnull(strstr(sc->params, "network.nodes = 1000\n"));
+    ck_assert_ptr_nonnull(strstr(sc->params, "broadcast.size = 1KB\n"));
+    scenario_free(sc);
+}
+END_TEST
+
+START_TEST(test_units_and_values)
+{
+    const char *text =
+        "# comment\n"
+        "[scenario]\nduration = 1.5m\nseed = 42\n"
+        "[network]\nnodes = 20\nupload = 2.5Mbit/s\ndownload = 100kbit/s\nloss = 1%\n"
+        "latency = uniform\nlatency_jitter = 25%\ntopology = random-regular\ndegree = 4\n"
+        "outdegree_cdf = 0.5, 0.9, 1\n"
+        "[broadcast]\ncount = 3\nsize = 1.5KiB\ninterval = 250ms\norigin = 7\nrelay = push\n";
+    char *errors = NULL;
+    scenario_t *sc = tu_load(text, &errors, NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    ck_assert_uint_eq(sc->duration_ns, 90ull * 1000000000ull);
+    ck_assert_uint_eq(sc->seed, 42);
+    ck_assert_uint_eq(sc->net.nodes, 20);
+    ck_assert_uint_eq(sc->net.upload_bps, 2500000);
+    ck_assert_uint_eq(sc->net.download_bps, 100000);
+    ck_assert_uint_eq(sc->net.loss_ppm, 10000);
+    ck_assert_uint_eq(sc->net.latency_jitter_ppm, 250000);
+    ck_assert_int_eq(sc->net.latency, LAT_UNIFORM);
+    ck_assert_uint_eq(sc->net.outdegree_cdf_len, 3);
+    ck_assert(sc->net.outdegree_cdf[1] == 0.9);
+    ck_assert_uint_eq(sc->broadcast.size_bytes, 1536);
+    ck_assert_uint_eq(sc->broadcast.interval_ns, 250000000);
+    ck_assert_int_eq(sc->broadcast.origin, 7);
+    ck_assert_int_eq(sc->broadcast.relay, RELAY_PUSH);
+    ck_assert_str_eq(sc->name, "test"); /* from test.ini */
+    scenario_free(sc);
+}
+END_TEST
+
+START_TEST(test_overrides)
+{
+    char *errors = NULL;
+    scenario_t *sc = tu_load("[network]\nnodes = 20\n", &errors, "network.nodes=500", "scenario.seed=9",
+                             "event cut.at=5s", "event cut.type=heal", NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    ck_assert_uint_eq(sc->net.nodes, 500);
+    ck_assert_uint_eq(sc->seed, 9);
+    ck_assert_uint_eq(sc->nfaults, 1);
+    ck_assert_str_eq(sc->faults[0].name, "cut");
+    ck_assert_ptr_nonnull(strstr(sc->params, "network.nodes = 500\n"));
+    ck_assert_ptr_nonnull(strstr(sc->overrides, "network.nodes=500\n"));
+    scenario_free(sc);
+
+    EXPECT("[network]\nnodes = 20\n", "network.nodes=lots", "--set network.nodes=lots", "[network] nodes",
+           "\"lots\"", "whole number");
+    EXPECT("[network]\n", "network.bogus=1", "--set network.bogus=1", "unknown key", "nodes");
+    EXPECT("[network]\n", "nodes=5", "--set nodes=5", "group.key=value");
+    EXPECT("[network]\n", "nosuch.key=5", "--set nosuch.key=5", "unknown group");
+}
+END_TEST
+
+START_TEST(test_bad_values_name_line_key_value)
+{
+    EXPECT("[scenario]\nname = x\n\n[network]\nnodes = abc\n", NULL, "test.ini:5:", "[network] nodes", "\"abc\"",
+           "expected a whole number");
+    EXPECT("[network]\nnodes = 1\n", NULL, "test.ini:2:", "out of range", "2 to 1000000");
+    EXPECT("[scenario]\nduration = 10 parsecs\n", NULL, "test.ini:2:", "[scenario] duration", "\"10 parsecs\"",
+           "duration with a unit");
+    EXPECT("[scenario]\nduration = 600\n", NULL, "test.ini:2:", "duration with a unit");
+    EXPECT("[network]\nupload = 10MB\n", NULL, "test.ini:2:", "[network] upload", "bandwidth");
+    EXPECT("[network]\ntopology = star\n", NULL, "test.ini:2:", "[network] topology", "\"star\"",
+           "random-outdegree, random-regular, full-mesh, small-world");
+    EXPECT("[network]\nloss = 150%\n", NULL, "test.ini:2:", "[network] loss", "probability");
+    EXPECT("[network]\noutdegree_cdf = 0.5, 0.4, 1\n", NULL, "test.ini:2:", "outdegree_cdf", "cumulative");
+    EXPECT("[broadcast]\nsize = big\n", NULL, "test.ini:2:", "[broadcast] size", "\"big\"", "size with a unit");
+    EXPECT("[broadcast]\norigin = 5000\n", NULL, "[broadcast] origin", "no such node");
+}
+END_TEST
+
+START_TEST(test_structure_errors)
+{
+    EXPECT("[network]\nnodes = 10\nfoo = 3\n", NULL, "test.ini:3:", "[network] foo", "unknown key");
+    EXPECT("[scenario]\n\n[netwrk]\nnodes = 10\n", NULL, "test.ini:3:", "[netwrk]", "unknown group");
+    EXPECT("[network]\nnodes 10\n", NULL, "test.ini:2:", "nodes 10", "key = value");
+    EXPECT("nodes = 10\n", NULL, "test.ini:1:", "outside any group");
+    EXPECT("[network]\nnodes = 10\nnodes = 20\n", NULL, "test.ini:3:", "appears twice", "line 2");
+    EXPECT("[network]\n[network]\n", NULL, "test.ini:2:", "group appears twice");
+    EXPECT("[network\nnodes = 10\n", NULL, "test.ini:1:", "group header");
+    EXPECT("[net.work]\n", NULL, "test.ini:1:", "group header");
+}
+END_TEST
+
+START_TEST(test_events)
+{
+    const char *text =
+        "[scenario]\nduration = 10m\n[network]\nnodes = 100\n"
+        "[event b]\nat = 2m\ntype = heal\n"
+        "[event a]\nat = 1m\ntype = partition\nby = ids\ngroups = 0-9,20; 30-49\n"
+        "[event c]\nat = 3m\ntype = latency\nbetween = europe, japan\nscale = 150%\nadd = 20ms\n"
+        "[event d]\nat = 3m\ntype = crash\nnodes = 1,5-7\nduration = 30s\n"
+        "[event e]\nat = 4m\ntype = partition\nby = regions\ngroups = europe; north-america,japan\n"
+        "[event f]\nat = 5m\ntype = partition\nby = fraction\ngroups = 25%; 0.5\n"
+        "[event g]\nat = 6m\ntype = loss\nloss = 0.5%\n";
+    char *errors = NULL;
+    scenario_t *sc = tu_load(text, &errors, NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    ck_assert_uint_eq(sc->nfaults, 7);
+    /* sorted by time, then by file order */
+    ck_assert_str_eq(sc->faults[0].name, "a");
+    ck_assert_str_eq(sc->faults[1].name, "b");
+    ck_assert_str_eq(sc->faults[2].name, "c");
+    ck_assert_str_eq(sc->faults[3].name, "d");
+    const fault_t *a = &sc->faults[0];
+    ck_assert_int_eq(a->kind, FAULT_PARTITION);
+    ck_assert_uint_eq(a->ngroups, 2);
+    ck_assert_uint_eq(a->nranges, 3);
+    ck_assert_uint_eq(a->ranges[1].lo, 20);
+    ck_assert_uint_eq(a->group_of_range[1], 0);
+    ck_assert_uint_eq(a->group_of_range[2], 1);
+    const fault_t *c = &sc->faults[2];
+    ck_assert_int_eq(c->region_a, 1);
+    ck_assert_int_eq(c->region_b, 4);
+    ck_assert_uint_eq(c->scale_ppm, 1500000);
+    ck_assert_uint_eq(c->add_ns, 20000000);
+    const fault_t *d = &sc->faults[3];
+    ck_assert_uint_eq(d->nnodes_ranges, 2);
+    ck_assert_uint_eq(d->down_ns, 30000000000ull);
+    ck_assert_uint_eq(sc->faults[4].group_regions[1], (1u << 0) | (1u << 4));
+    ck_assert_uint_eq(sc->faults[5].group_fraction_ppm[0], 250000);
+    ck_assert_uint_eq(sc->faults[6].loss_ppm, 5000);
+    scenario_free(sc);
+}
+END_TEST
+
+START_TEST(test_event_errors)
+{
+    EXPECT("[event x]\ntype = heal\n", NULL, "test.ini:1:", "[event x] at", "missing");
+    EXPECT("[event x]\nat = 1s\ntype = explode\n", NULL, "test.ini:3:", "[event x] type", "\"explode\"",
+           "partition, heal");
+    EXPECT("[event x]\nat = 1s\n", NULL, "[event x] type", "missing");
+    EXPECT("[event x]\nat = 1s\ntype = heal\nnodes = 3\n", NULL, "test.ini:4:", "[event x] nodes",
+           "not used by events of type heal");
+    EXPECT("[event x]\nat = 1s\ntype = crash\nnodes = 3,2000\n", NULL, "test.ini:4:", "[event x] nodes",
+           "\"3,2000\"", "out of range");
+    EXPECT("[event x]\nat = 1s\ntype = latency\nbetween = europe,mars\nscale = 2\n", NULL, "test.ini:4:",
+           "[event x] between", "europe,mars", "north-america");
+    EXPECT("[event x]\nat = 1s\ntype = latency\n", NULL, "[event x] scale", "scale, add or both");
+    EXPECT("[event x]\nat = soon\ntype = heal\n", NULL, "test.ini:2:", "[event x] at", "\"soon\"");
+    EXPECT("[scenario]\nduration = 1m\n[event x]\nat = 2m\ntype = heal\n", NULL, "test.ini:4:",
+           "after the end of the run");
+    EXPECT("[event x]\nat = 1s\ntype = partition\nby = regions\ngroups = europe; europe\n", NULL,
+           "[event x] groups", "two groups");
+    EXPECT("[event x]\nat = 1s\ntype = partition\nby = fraction\ngroups = 60%; 50%\n", NULL,
+           "[event x] groups", "more than 1");
+    EXPECT("[event x]\nat = 1s\ntype = partition\ngroups = 1-x\n", NULL, "[event x] groups", "group 1");
+    EXPECT("[event ]\nat = 1s\ntype = heal\n", NULL, "needs a name");
+}
+END_TEST
+
+START_TEST(test_cross_checks)
+{
+    EXPECT("[network]\nnodes = 9\ntopology = random-regular\ndegree = 3\n", NULL, "[network] degree", "even");
+    EXPECT("[network]\nnodes = 10\ntopology = small-world\ndegree = 3\n", NULL, "[network] degree", "even");
+    EXPECT("[network]\nnodes = 6000\ntopology = full-mesh\n", NULL, "[network] topology", "5000");
+}
+END_TEST
+
+/* Every file in scenarios/ is valid, and `chainsim check` agrees. */
+START_TEST(test_presets_valid)
+{
+    char *dir = tu_source("scenarios");
+    GDir *d = g_dir_open(dir, 0, NULL);
+    ck_assert_ptr_nonnull(d);
+    int n = 0;
+    for (const char *f; (f = g_dir_read_name(d));) {
+        if (!g_str_has_suffix(f, ".ini"))
+            continue;
+        char *path = g_build_filename(dir, f, NULL);
+        char *out = NULL, *err = NULL;
+        int rc = tu_chainsim(&out, &err, "check", path, NULL);
+        ck_assert_msg(rc == 0, "%s: exit %d: %s", f, rc, err);
+        ck_assert_ptr_nonnull(strstr(out, "ok"));
+        g_free(out);
+        g_free(err);
+        g_free(path);
+        n++;
+    }
+    g_dir_close(d);
+    g_free(dir);
+    ck_assert_int_ge(n, 2);
+}
+END_TEST
+
+START_TEST(test_cli_bad_input_exit_2)
+{
+    char *tmp = tu_tmpdir();
+    char *bad = tu_write(tmp, "bad.ini", "[network]\nnodes = -5\n");
+    char *db = g_build_filename(tmp, "out.db", NULL);
+    char *err = NULL;
+    ck_assert_int_eq(tu_chainsim(NULL, &err, "check", bad, NULL), 2);
+    ck_assert_ptr_nonnull(strstr(err, "bad.ini:2: [network] nodes = \"-5\""));
+    g_free(err);
+    ck_assert_int_eq(tu_chainsim(NULL, &err, "run", bad, "--out", db, NULL), 2);
+    ck_assert_msg(!g_file_test(db, G_FILE_TEST_EXISTS), "a bad scenario must not create a database");
+    g_free(err);
+    char *missing = g_build_filename(tmp, "nope.ini", NULL);
+    ck_assert_int_eq(tu_chainsim(NULL, &err, "check", missing, NULL), 2);
+    ck_assert_ptr_nonnull(strstr(err, "cannot read"));
+    g_free(err);
+    char *good = tu_source("scenarios/quickstart.ini");
+    ck_assert_int_eq(tu_chainsim(NULL, &err, "run", good, "--seed", "x1", "--out", db, NULL), 2);
+    ck_assert_ptr_nonnull(strstr(err, "--seed x1"));
+    g_free(err);
+    ck_assert_int_eq(tu_chainsim(NULL, &err, "run", good, "--bogus", NULL), 2);
+    ck_assert_ptr_nonnull(strstr(err, "unknown option --bogus"));
+    g_free(err);
+    ck_assert_int_eq(tu_chainsim(NULL, &err, "frobnicate", NULL), 2);
+    g_free(err);
+    char *out = NULL;
+    ck_assert_int_eq(tu_chainsim(&out, NULL, "--help", NULL), 0);
+    ck_assert_ptr_nonnull(strstr(out, "usage: chainsim"));
+    g_free(out);
+    ck_assert_int_eq(tu_chainsim(&out, NULL, "run", "--help", NULL), 0);
+    ck_assert_ptr_nonnull(strstr(out, "--set group.key=value"));
+    g_free(out);
+    ck_assert_int_eq(tu_chainsim(&out, NULL, "--version", NULL), 0);
+    ck_assert_ptr_nonnull(strstr(out, "chainsim " CHAINSIM_VERSION));
+    g_free(out);
+    ck_assert_int_eq(tu_chainsim(&out, NULL, "keys", NULL), 0);
+    ck_assert_ptr_nonnull(strstr(out, "[network]"));
+    ck_assert_ptr_nonnull(strstr(out, "upload_queue"));
+    g_free(out);
+    g_free(good);
+    g_free(missing);
+    g_free(tmp);
+    g_free(bad);
+    g_free(db);
+}
+END_TEST
+
+/* Every key `chainsim keys` lists is documented in the README. */
+START_TEST(test_readme_documents_every_key)
+{
+    char *readme_path = tu_source("README.md"), *readme = NULL, *keys = NULL;
+    ck_assert(g_file_get_contents(readme_path, &readme, NULL, NULL));
+    ck_assert_int_eq(tu_chainsim(&keys, NULL, "keys", NULL), 0);
+    char **lines = g_strsplit(keys, "\n", -1);
+    for (int i = 0; lines[i]; i++) {
+        char *l = g_strstrip(lines[i]);
+        if (!*l || *l == '[' || !g_ascii_islower(*l))
+            continue;
+        char *key = g_strndup(l, strcspn(l, " "));
+        char *needle = g_strdup_printf("`%s`", key);
+        ck_assert_msg(strstr(readme, needle) != NULL, "README.md does not document key %s", key);
+        g_free(needle);
+        g_free(key);
+    }
+    g_strfreev(lines);
+    g_free(keys);
+    g_free(readme);
+    g_free(readme_path);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("scenario");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_defaults);
+    tcase_add_test(tc, test_units_and_values);
+    tcase_add_test(tc, test_overrides);
+    tcase_add_test(tc, test_bad_values_name_line_key_value);
+    tcase_add_test(tc, test_structure_errors);
+    tcase_add_test(tc, test_events);
+    tcase_add_test(tc, test_event_errors);
+    tcase_add_test(tc, test_cross_checks);
+    tcase_add_test(tc, test_presets_valid);
+    tcase_add_test(tc, test_cli_bad_input_exit_2);
+    tcase_add_test(tc, test_readme_documents_every_key);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
