@@ -157,10 +157,18 @@ static scenario_t *load(cli_t *c)
     return sc;
 }
 
+/* Quotes a word for the shell only when it needs it. */
+static char *shell_word(const char *w)
+{
+    if (*w && strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./=:,+-@%") == strlen(w))
+        return g_strdup(w);
+    return g_shell_quote(w);
+}
+
 static char *command_line(const cli_t *c, const scenario_t *sc, const char *out)
 {
     GString *s = g_string_new("chainsim run ");
-    char *q = g_shell_quote(c->scenario);
+    char *q = shell_word(c->scenario);
     g_string_append(s, q);
     g_free(q);
     g_string_append_printf(s, " --seed %" G_GUINT64_FORMAT, sc->seed);
@@ -168,11 +176,11 @@ static char *command_line(const cli_t *c, const scenario_t *sc, const char *out)
         const char *set = g_ptr_array_index(c->sets, i);
         if (g_str_has_prefix(set, "scenario.seed="))
             continue;
-        q = g_shell_quote(set);
+        q = shell_word(set);
         g_string_append_printf(s, " --set %s", q);
         g_free(q);
     }
-    q = g_shell_quote(out);
+    q = shell_word(out);
     g_string_append_printf(s, " --out %s", q);
     g_free(q);
     return g_string_free(s, FALSE);
@@ -180,6 +188,12 @@ static char *command_line(const cli_t *c, const scenario_t *sc, const char *out)
 
 static int cmd_run(int argc, char **argv)
 {
+    /* From here on a signal stops the run cleanly instead of killing it. */
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
     cli_t c = { .sets = g_ptr_array_new_with_free_func(g_free) };
     int rc = parse_args("run", usage_run, argc, argv, &c, true);
     scenario_t *sc = NULL;
@@ -202,11 +216,6 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "chainsim: %s\n", record_error(rec));
         goto done;
     }
-
-    struct sigaction sa = { .sa_handler = on_signal };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 
     sim = sim_new(sc, rec);
     sim_opts_t opts = { .stop = &stop_requested,

@@ -92,6 +92,8 @@ static void build_outdegree(sim_t *s, builder_t *bl, rng_t *r)
         while (k < len - 1 && u >= cdf_ppm[k])
             k++;
         k += 1; /* table index 0 is "at most 1 peer" */
+        if (k > n - 1)
+            k = n - 1;
         uint32_t made = 0;
         for (uint32_t tries = 0; made < k && tries < 64 * k; tries++)
             if (add_edge(bl, i, (uint32_t)rng_below(r, n)))
@@ -152,7 +154,8 @@ static void build_small_world(sim_t *s, builder_t *bl, rng_t *r)
     for (uint32_t j = 1; j <= k / 2; j++) {
         for (uint32_t i = 0; i < n; i++) {
             uint32_t far = (i + j) % n;
-            if (rng_chance_ppm(r, s->sc->net.rewire_ppm)) {
+            /* rewire by chance, or when an earlier rewiring took this pair */
+            if (rng_chance_ppm(r, s->sc->net.rewire_ppm) || has_edge(bl, i, far)) {
                 for (int tries = 0; tries < 64; tries++) {
                     uint32_t cand = (uint32_t)rng_below(r, n);
                     if (cand != i && !has_edge(bl, i, cand)) {

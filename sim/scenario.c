@@ -755,10 +755,6 @@ static void cross_check(ctx_t *c, scenario_t *sc)
     if (sc->net.topology == TOPO_FULL_MESH && sc->net.nodes > 5000)
         err_key(c, "network", "topology", "full-mesh",
                 "a full mesh of %u nodes has too many links; at most 5000 nodes", sc->net.nodes);
-    if (sc->net.topology == TOPO_RANDOM_OUTDEGREE && sc->net.outdegree_cdf_len >= sc->net.nodes)
-        err_key(c, "network", "outdegree_cdf", NULL,
-                "the table allows up to %u outbound peers but there are only %u nodes",
-                sc->net.outdegree_cdf_len, sc->net.nodes);
     if (sc->net.latency_jitter_ppm > 1000000)
         err_key(c, "network", "latency_jitter", NULL, "at most 100%%");
     if (sc->broadcast.origin >= 0 && (uint64_t)sc->broadcast.origin >= sc->net.nodes)
