@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "sim/record.h"
@@ -217,12 +218,18 @@ static int cmd_run(int argc, char **argv)
         goto done;
     }
 
+    gint64 t0_us = g_get_monotonic_time();
     sim = sim_new(sc, rec);
     sim_opts_t opts = { .stop = &stop_requested,
                         .progress = (!c.quiet && isatty(STDERR_FILENO)) ? stderr : NULL };
     sim_status_t st = sim_run(sim, &opts);
+    double wall_s = (double)(g_get_monotonic_time() - t0_us) / 1e6;
     if (!c.quiet) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
         sim_print_summary(sim, stdout);
+        printf("wall %.3f s, %.2f M events/s, peak memory %.1f MB\n", wall_s,
+               wall_s > 0 ? (double)sim_events(sim) / wall_s / 1e6 : 0.0, (double)ru.ru_maxrss / 1024.0);
         printf("results: %s (run %" G_GINT64_FORMAT ")\n", out, record_run_id(rec));
     }
     printf("digest: %s\n", sim_digest(sim));

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "sim/sim_int.h"
-#include "sim/units.h"
 
 void sim_fail(sim_t *s, const char *fmt, ...)
 {
@@ -151,10 +150,17 @@ const char *sim_digest(const sim_t *s)
     return s->digest_hex;
 }
 
+uint64_t sim_events(const sim_t *s)
+{
+    return s->events;
+}
+
 const char *sim_error(const sim_t *s)
 {
     return s->error;
 }
+
+static const char *human(uint64_t ns, char *buf, size_t n);
 
 /* ---------- the loop ---------- */
 
@@ -200,7 +206,7 @@ static void progress(sim_t *s, FILE *out, gint64 start_us, bool final)
     double frac = (double)s->now_ns / (double)s->sc->duration_ns;
     double evps = wall_s > 0 ? (double)s->events / wall_s : 0;
     char now[32], eta[32];
-    units_format_duration(s->now_ns, now, sizeof now);
+    human(s->now_ns, now, sizeof now);
     if (frac > 0.001)
         snprintf(eta, sizeof eta, "%.0fs", wall_s / frac - wall_s);
     else
@@ -277,6 +283,18 @@ sim_status_t sim_run(sim_t *s, const sim_opts_t *opts)
 
 /* ---------- summary ---------- */
 
+/* A duration rounded for reading: "3.050 s", "824.3 ms", "12.0 us". */
+static const char *human(uint64_t ns, char *buf, size_t n)
+{
+    if (ns >= 1000000000ull)
+        snprintf(buf, n, "%.3f s", (double)ns / 1e9);
+    else if (ns >= 1000000ull)
+        snprintf(buf, n, "%.1f ms", (double)ns / 1e6);
+    else
+        snprintf(buf, n, "%.1f us", (double)ns / 1e3);
+    return buf;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -311,7 +329,7 @@ void sim_print_summary(const sim_t *s, FILE *out)
     char buf[32];
     fprintf(out, "scenario %s: %u nodes, %u links (%s, %s profile), seed %" G_GUINT64_FORMAT "\n", sc->name,
             s->nnodes, s->nlinks, topo[sc->net.topology], s->profile->name, sc->seed);
-    fprintf(out, "simulated %s, %" G_GUINT64_FORMAT " events\n", units_format_duration(s->now_ns, buf, sizeof buf),
+    fprintf(out, "simulated %s, %" G_GUINT64_FORMAT " events\n", human(s->now_ns, buf, sizeof buf),
             s->events);
     fprintf(out, "%-10s %12s %12s %10s %10s %10s %14s\n", "messages", "sent", "delivered", "lost", "partition",
             "down", "bytes");
@@ -338,7 +356,7 @@ void sim_print_summary(const sim_t *s, FILE *out)
             uint32_t k;
             uint64_t t = median_reach(s, fr[i], &k);
             fprintf(out, "  %3u%% of nodes  %s  (%u broadcasts got there)\n", fr[i] / 10000,
-                    t == UINT64_MAX ? "never" : units_format_duration(t, buf, sizeof buf), k);
+                    t == UINT64_MAX ? "never" : human(t, buf, sizeof buf), k);
         }
     }
 }

@@ -43,6 +43,9 @@ sim_status_t sim_run(sim_t *s, const sim_opts_t *opts);
 const char *sim_digest(const sim_t *s);
 const char *sim_error(const sim_t *s);
 
+/* Events processed so far. */
+uint64_t sim_events(const sim_t *s);
+
 /* Prints the end-of-run summary (not the digest line). */
 void sim_print_summary(const sim_t *s, FILE *out);
 

@@ -288,9 +288,10 @@ START_TEST(test_readme_documents_every_key)
     ck_assert_int_eq(tu_chainsim(&keys, NULL, "keys", NULL), 0);
     char **lines = g_strsplit(keys, "\n", -1);
     for (int i = 0; lines[i]; i++) {
-        char *l = g_strstrip(lines[i]);
-        if (!*l || *l == '[' || !g_ascii_islower(*l))
+        /* key lines are indented by two spaces; their help lines by more */
+        if (strncmp(lines[i], "  ", 2) != 0 || !g_ascii_islower(lines[i][2]))
             continue;
+        char *l = lines[i] + 2;
         char *key = g_strndup(l, strcspn(l, " "));
         char *needle = g_strdup_printf("`%s`", key);
         ck_assert_msg(strstr(readme, needle) != NULL, "README.md does not document key %s", key);
