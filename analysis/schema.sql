@@ -77,6 +77,7 @@ CREATE TABLE IF NOT EXISTS msg_stats (
     lost              INTEGER NOT NULL,  -- random loss
     dropped_partition INTEGER NOT NULL,  -- sender and receiver in different partition groups
     dropped_down      INTEGER NOT NULL,  -- sender or receiver crashed
+    in_flight         INTEGER NOT NULL,  -- still travelling when the run ended
     PRIMARY KEY (run_id, kind)
 ) WITHOUT ROWID;
 
@@ -102,4 +103,92 @@ CREATE TABLE IF NOT EXISTS arrivals (
     node_id    INTEGER NOT NULL,
     arrival_ns INTEGER NOT NULL,
     PRIMARY KEY (run_id, msg_id, node_id)
+) WITHOUT ROWID;
+
+-- ---------------------------------------------------------------------------
+-- Ledger and consensus (consensus.kind other than none).
+
+-- Every block produced in the run, on any branch.
+CREATE TABLE IF NOT EXISTS blocks (
+    run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+    block_index INTEGER NOT NULL,     -- dense number in the run; 0 = genesis
+    block_id    TEXT NOT NULL,        -- BLAKE2b-256 of the header, hex
+    parent_index INTEGER,             -- NULL for genesis
+    height      INTEGER NOT NULL,
+    producer    INTEGER,              -- node id; NULL for genesis
+    created_ns  INTEGER NOT NULL,
+    size_bytes  INTEGER NOT NULL,
+    tx_count    INTEGER NOT NULL,
+    difficulty  INTEGER NOT NULL,
+    main        INTEGER NOT NULL,     -- 1 if on the final main chain, 0 if stale
+    reached     INTEGER NOT NULL,     -- nodes that received it
+    t50_ns      INTEGER,              -- time after creation until 50 % of all nodes had it
+    t90_ns      INTEGER,
+    t100_ns     INTEGER,
+    PRIMARY KEY (run_id, block_index)
+) WITHOUT ROWID;
+
+-- When each node first received each block (record.detail = arrivals).
+CREATE TABLE IF NOT EXISTS block_arrivals (
+    run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+    block_index INTEGER NOT NULL,
+    node_id     INTEGER NOT NULL,
+    arrival_ns  INTEGER NOT NULL,
+    PRIMARY KEY (run_id, block_index, node_id)
+) WITHOUT ROWID;
+
+-- Every transaction submitted by the workload (record.detail = messages or arrivals).
+CREATE TABLE IF NOT EXISTS txs (
+    run_id       INTEGER NOT NULL REFERENCES runs(run_id),
+    tx_index     INTEGER NOT NULL,    -- dense number in the run, from 1
+    tx_id        TEXT NOT NULL,       -- hex
+    sender       INTEGER NOT NULL,    -- account number
+    nonce        INTEGER NOT NULL,
+    amount       INTEGER NOT NULL,
+    fee          INTEGER NOT NULL,
+    size_bytes   INTEGER NOT NULL,
+    origin       INTEGER NOT NULL,    -- node it was submitted to
+    intent       TEXT NOT NULL,       -- valid, bad-signature, double-spend, overspend
+    submitted_ns INTEGER NOT NULL,
+    included_ns  INTEGER,             -- creation time of the first block (any branch) that included it
+    main_block   INTEGER,             -- block_index on the final main chain that includes it
+    confirmed_ns INTEGER,             -- when the origin node received the block that made it
+                                      -- consensus.confirmations deep on the final main chain
+    final_ns     INTEGER,             -- when the origin node saw it final (PoW: = confirmed_ns)
+    PRIMARY KEY (run_id, tx_index)
+) WITHOUT ROWID;
+
+-- Tip switches that abandoned at least one block.
+CREATE TABLE IF NOT EXISTS reorgs (
+    run_id     INTEGER NOT NULL REFERENCES runs(run_id),
+    seq        INTEGER NOT NULL,
+    node_id    INTEGER NOT NULL,
+    at_ns      INTEGER NOT NULL,
+    depth      INTEGER NOT NULL,      -- blocks disconnected
+    old_tip    INTEGER NOT NULL,      -- block_index
+    new_tip    INTEGER NOT NULL,
+    fork_height INTEGER NOT NULL,     -- height of the common ancestor
+    PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+
+-- Rejected transactions and blocks, counted by reason over all nodes.
+CREATE TABLE IF NOT EXISTS rejections (
+    run_id INTEGER NOT NULL REFERENCES runs(run_id),
+    object TEXT NOT NULL,             -- tx, block
+    reason TEXT NOT NULL,
+    count  INTEGER NOT NULL,
+    PRIMARY KEY (run_id, object, reason)
+) WITHOUT ROWID;
+
+-- Time series sampled every record.sample_interval.
+CREATE TABLE IF NOT EXISTS samples (
+    run_id        INTEGER NOT NULL REFERENCES runs(run_id),
+    t_ns          INTEGER NOT NULL,
+    mempool_mean  REAL NOT NULL,      -- transactions per node, over nodes that are up
+    mempool_max   INTEGER NOT NULL,
+    height_min    INTEGER NOT NULL,   -- tip heights over nodes that are up
+    height_max    INTEGER NOT NULL,
+    height_median INTEGER NOT NULL,
+    tips          INTEGER NOT NULL,   -- distinct tips among nodes that are up
+    PRIMARY KEY (run_id, t_ns)
 ) WITHOUT ROWID;

@@ -135,10 +135,12 @@ static uint32_t set_up(sim_t *s, const fault_t *f, bool up)
             if (nd->up == up)
                 continue;
             changed++;
-            if (up)
+            if (up) {
                 nd->up = true;
-            else
+                chain_node_up(s, i);
+            } else {
                 crash_node(s, nd);
+            }
         }
     }
     return changed;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "sim/record.h"
+#include "sim/report.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "sim/units.h"
@@ -36,6 +37,7 @@ static const char usage_main[] =
     "  run SCENARIO    run a scenario file and record the results\n"
     "  check SCENARIO  validate a scenario file without running it\n"
     "  keys            list every scenario group and key with its default\n"
+    "  report DB       print the headline metrics of a run (--json for a JSON object)\n"
     "  help [COMMAND]  show help for a command\n"
     "\n"
     "options:\n"
@@ -309,8 +311,14 @@ int main(int argc, char **argv)
         return cmd_check(argc - 2, argv + 2);
     if (strcmp(cmd, "keys") == 0)
         return cmd_keys(argc - 2, argv + 2);
+    if (strcmp(cmd, "report") == 0)
+        return report_main(argc - 2, argv + 2);
     if (strcmp(cmd, "help") == 0) {
         const char *what = argc > 2 ? argv[2] : "";
+        if (strcmp(what, "report") == 0) {
+            char *h[] = { "--help", NULL };
+            return report_main(1, h);
+        }
         fputs(strcmp(what, "run") == 0     ? usage_run
               : strcmp(what, "check") == 0 ? usage_check
               : strcmp(what, "keys") == 0  ? usage_keys

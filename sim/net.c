@@ -31,6 +31,16 @@ const char *const msg_kind_names[MSG_KIND_COUNT] = {
     [MSG_BCAST_DATA] = "broadcast",
     [MSG_BCAST_INV] = "announce",
     [MSG_BCAST_GETDATA] = "request",
+    [MSG_TX_INV] = "tx-announce",
+    [MSG_TX_GETDATA] = "tx-request",
+    [MSG_TX] = "tx",
+    [MSG_BLOCK_INV] = "block-announce",
+    [MSG_BLOCK_GETDATA] = "block-request",
+    [MSG_CMPCT_GETDATA] = "compact-request",
+    [MSG_BLOCK] = "block",
+    [MSG_CMPCT] = "compact-block",
+    [MSG_GETBLOCKTXN] = "missing-request",
+    [MSG_BLOCKTXN] = "missing-txs",
 };
 
 uint64_t net_transfer_ns(uint64_t size_bytes, uint64_t bandwidth_bps)
@@ -298,6 +308,7 @@ void net_send(sim_t *s, uint32_t from, uint32_t to, uint32_t link, const msg_t *
     st->sent++;
     if (f->group != t->group) {
         st->dropped_partition++;
+        msg_free_owned(m);
         return;
     }
     st->bytes_sent += m->size_bytes;
@@ -312,9 +323,11 @@ void net_send(sim_t *s, uint32_t from, uint32_t to, uint32_t link, const msg_t *
     uint32_t loss = s->loss_ppm[f->region][t->region];
     if (loss && rng_chance_ppm(&f->rng, loss)) {
         st->lost++;
+        msg_free_owned(m);
         return;
     }
     uint64_t at_ns = start_ns + xfer_ns + net_latency_ns(s, from, to);
+    st->in_flight++;
     evq_push(s->q, at_ns, EV_DELIVER,
              (ev_data_t){ .a = to, .b = link, .c = f->epoch, .u = start_ns, .p = (void *)m });
 }
@@ -326,6 +339,7 @@ bool net_accept(sim_t *s, const ev_t *ev)
     node_t *t = &s->nodes[ev->d.a];
     node_t *f = &s->nodes[l->a == ev->d.a ? l->b : l->a];
     msg_stats_t *st = &s->stats[m->kind];
+    st->in_flight--;
     if (!t->up || (f->epoch != ev->d.c && f->crashed_at_ns <= ev->d.u)) {
         st->dropped_down++;
         return false;

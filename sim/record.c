@@ -15,17 +15,27 @@
 #include <string.h>
 
 extern const char record_schema_sql[];
+extern const char record_views_sql[];
 
-enum stmt_id { ST_NODE, ST_LINK, ST_FAULT, ST_MSG, ST_BCAST, ST_ARRIVAL, ST_PARAM, ST_COUNT };
+enum stmt_id {
+    ST_NODE, ST_LINK, ST_FAULT, ST_MSG, ST_BCAST, ST_ARRIVAL, ST_PARAM,
+    ST_BLOCK, ST_BLOCK_ARRIVAL, ST_TX, ST_REORG, ST_REJECT, ST_SAMPLE, ST_COUNT
+};
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_NODE] = "INSERT INTO nodes VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_LINK] = "INSERT INTO links VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_FAULT] = "INSERT INTO faults VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    [ST_MSG] = "INSERT INTO msg_stats VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_MSG] = "INSERT INTO msg_stats VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [ST_BCAST] = "INSERT INTO broadcasts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [ST_ARRIVAL] = "INSERT INTO arrivals VALUES (?1, ?2, ?3, ?4)",
     [ST_PARAM] = "INSERT INTO run_params VALUES (?1, ?2, ?3)",
+    [ST_BLOCK] = "INSERT INTO blocks VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    [ST_BLOCK_ARRIVAL] = "INSERT INTO block_arrivals VALUES (?1, ?2, ?3, ?4)",
+    [ST_TX] = "INSERT INTO txs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    [ST_REORG] = "INSERT INTO reorgs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_REJECT] = "INSERT INTO rejections VALUES (?1, ?2, ?3, ?4)",
+    [ST_SAMPLE] = "INSERT INTO samples VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 };
 
 struct record {
@@ -77,7 +87,7 @@ record_t *record_open(const char *path, char **err)
     }
     sqlite3_busy_timeout(r->db, 10000);
     if (!exec(r, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;") ||
-        !exec(r, record_schema_sql)) {
+        !exec(r, record_schema_sql) || !exec(r, record_views_sql)) {
         *err = g_strdup_printf("%s (file %s)", r->error, path);
         record_close(r);
         return NULL;
@@ -272,6 +282,7 @@ bool record_msg_stats(record_t *r, const record_msg_stats_t *m)
     sqlite3_bind_int64(st, 6, (sqlite3_int64)m->lost);
     sqlite3_bind_int64(st, 7, (sqlite3_int64)m->dropped_partition);
     sqlite3_bind_int64(st, 8, (sqlite3_int64)m->dropped_down);
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)m->in_flight);
     return done(r, st);
 }
 
@@ -301,6 +312,116 @@ bool record_arrival(record_t *r, uint64_t msg_id, uint32_t node, uint64_t arriva
     sqlite3_bind_int64(st, 2, (sqlite3_int64)msg_id);
     sqlite3_bind_int64(st, 3, node);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)arrival_ns);
+    return done(r, st);
+}
+
+static void bind_i64(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v < 0)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_int64(st, i, v);
+}
+
+bool record_block(record_t *r, uint32_t index, const char *id_hex, int64_t parent, uint64_t height,
+                  int64_t producer, uint64_t created_ns, uint64_t size_bytes, uint32_t ntx, uint64_t difficulty,
+                  bool main, uint32_t reached, uint64_t t50_ns, uint64_t t90_ns, uint64_t t100_ns)
+{
+    sqlite3_stmt *st = row(r, ST_BLOCK);
+    if (!st)
+        return false;
+    sqlite3_bind_int64(st, 2, index);
+    sqlite3_bind_text(st, 3, id_hex, -1, SQLITE_TRANSIENT);
+    bind_i64(st, 4, parent);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)height);
+    bind_i64(st, 6, producer);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)created_ns);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)size_bytes);
+    sqlite3_bind_int64(st, 9, ntx);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)difficulty);
+    sqlite3_bind_int(st, 11, main);
+    sqlite3_bind_int64(st, 12, reached);
+    bind_u64(st, 13, t50_ns);
+    bind_u64(st, 14, t90_ns);
+    bind_u64(st, 15, t100_ns);
+    return done(r, st);
+}
+
+bool record_block_arrival(record_t *r, uint32_t index, uint32_t node, uint64_t arrival_ns)
+{
+    sqlite3_stmt *st = row(r, ST_BLOCK_ARRIVAL);
+    if (!st)
+        return false;
+    sqlite3_bind_int64(st, 2, index);
+    sqlite3_bind_int64(st, 3, node);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)arrival_ns);
+    return done(r, st);
+}
+
+bool record_tx(record_t *r, uint32_t index, const char *id_hex, uint32_t sender, uint64_t nonce, uint64_t amount,
+               uint64_t fee, uint32_t size_bytes, uint32_t origin, const char *intent, uint64_t submitted_ns,
+               uint64_t included_ns, int64_t main_block, uint64_t confirmed_ns, uint64_t final_ns)
+{
+    sqlite3_stmt *st = row(r, ST_TX);
+    if (!st)
+        return false;
+    sqlite3_bind_int64(st, 2, index);
+    sqlite3_bind_text(st, 3, id_hex, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 4, sender);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)nonce);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)amount);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)fee);
+    sqlite3_bind_int64(st, 8, size_bytes);
+    sqlite3_bind_int64(st, 9, origin);
+    sqlite3_bind_text(st, 10, intent, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 11, (sqlite3_int64)submitted_ns);
+    bind_u64(st, 12, included_ns);
+    bind_i64(st, 13, main_block);
+    bind_u64(st, 14, confirmed_ns);
+    bind_u64(st, 15, final_ns);
+    return done(r, st);
+}
+
+bool record_reorg(record_t *r, uint32_t seq, uint32_t node, uint64_t at_ns, uint64_t depth, uint32_t old_tip,
+                  uint32_t new_tip, uint64_t fork_height)
+{
+    sqlite3_stmt *st = row(r, ST_REORG);
+    if (!st)
+        return false;
+    sqlite3_bind_int64(st, 2, seq);
+    sqlite3_bind_int64(st, 3, node);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)at_ns);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)depth);
+    sqlite3_bind_int64(st, 6, old_tip);
+    sqlite3_bind_int64(st, 7, new_tip);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)fork_height);
+    return done(r, st);
+}
+
+bool record_rejection(record_t *r, const char *object, const char *reason, uint64_t count)
+{
+    sqlite3_stmt *st = row(r, ST_REJECT);
+    if (!st)
+        return false;
+    sqlite3_bind_text(st, 2, object, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, reason, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)count);
+    return done(r, st);
+}
+
+bool record_sample(record_t *r, uint64_t t_ns, double mempool_mean, uint64_t mempool_max, uint64_t height_min,
+                   uint64_t height_max, uint64_t height_median, uint32_t tips)
+{
+    sqlite3_stmt *st = row(r, ST_SAMPLE);
+    if (!st)
+        return false;
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)t_ns);
+    sqlite3_bind_double(st, 3, mempool_mean);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)mempool_max);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)height_min);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)height_max);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)height_median);
+    sqlite3_bind_int64(st, 8, tips);
     return done(r, st);
 }
 

@@ -25,7 +25,7 @@ typedef struct record record_t;
 
 typedef struct record_msg_stats {
     const char *kind;
-    uint64_t sent, bytes_sent, delivered, lost, dropped_partition, dropped_down;
+    uint64_t sent, bytes_sent, delivered, lost, dropped_partition, dropped_down, in_flight;
 } record_msg_stats_t;
 
 /* Opens (creating if needed, with parent folders) the database at path.
@@ -50,6 +50,21 @@ bool record_broadcast(record_t *r, uint64_t msg_id, uint32_t origin, uint64_t cr
                       uint64_t size_bytes, uint32_t reached, uint64_t t50_ns, uint64_t t90_ns,
                       uint64_t t100_ns);
 bool record_arrival(record_t *r, uint64_t msg_id, uint32_t node, uint64_t arrival_ns);
+
+/* Ledger and consensus rows. Signed ids of -1 and times of UINT64_MAX are
+ * stored as NULL. */
+bool record_block(record_t *r, uint32_t index, const char *id_hex, int64_t parent, uint64_t height,
+                  int64_t producer, uint64_t created_ns, uint64_t size_bytes, uint32_t ntx, uint64_t difficulty,
+                  bool main, uint32_t reached, uint64_t t50_ns, uint64_t t90_ns, uint64_t t100_ns);
+bool record_block_arrival(record_t *r, uint32_t index, uint32_t node, uint64_t arrival_ns);
+bool record_tx(record_t *r, uint32_t index, const char *id_hex, uint32_t sender, uint64_t nonce, uint64_t amount,
+               uint64_t fee, uint32_t size_bytes, uint32_t origin, const char *intent, uint64_t submitted_ns,
+               uint64_t included_ns, int64_t main_block, uint64_t confirmed_ns, uint64_t final_ns);
+bool record_reorg(record_t *r, uint32_t seq, uint32_t node, uint64_t at_ns, uint64_t depth, uint32_t old_tip,
+                  uint32_t new_tip, uint64_t fork_height);
+bool record_rejection(record_t *r, const char *object, const char *reason, uint64_t count);
+bool record_sample(record_t *r, uint64_t t_ns, double mempool_mean, uint64_t mempool_max, uint64_t height_min,
+                   uint64_t height_max, uint64_t height_median, uint32_t tips);
 
 /* Commits the open batch now. */
 bool record_flush(record_t *r);

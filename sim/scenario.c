@@ -35,6 +35,9 @@ typedef enum {
     T_ENUM,     /* int, index into choices        */
     T_CDF,      /* outdegree table (special)      */
     T_ORIGIN,   /* int64_t: "random" or a node id */
+    T_BOOL,     /* bool                           */
+    T_RATE,     /* double, per second             */
+    T_HASHPOWER,/* consensus.hashpower (special)  */
     T_IDS,      /* id list (events only)          */
     T_TEXT,     /* free text kept as is (events)  */
 } vtype_t;
@@ -52,7 +55,8 @@ typedef struct keyspec {
 
 #define OFF(f) offsetof(scenario_t, f)
 
-static const char *const known_groups[] = { "scenario", "network", "broadcast", "record" };
+static const char *const known_groups[] = { "scenario", "network", "broadcast", "record", "consensus",
+                                            "ledger", "workload", "mempool", "relay", "cpu" };
 
 static const keyspec_t specs[] = {
     { "scenario", "name", T_STR, "", NULL, 0, 0, OFF(name),
@@ -119,8 +123,97 @@ static const keyspec_t specs[] = {
       "wire size of an announcement and of a request" },
 
     { "record", "detail", T_ENUM, "messages", "summary|messages|arrivals", 0, 0, OFF(record.detail),
-      "summary: runs, nodes, links, faults, message statistics; messages: also one row per "
-      "broadcast; arrivals: also one row per node per broadcast" },
+      "summary: runs, nodes, links, faults, message statistics, blocks, reorgs, rejections, samples; "
+      "messages: also one row per broadcast and per transaction; arrivals: also one row per node "
+      "per broadcast and per block" },
+    { "record", "sample_interval", T_DURATION, "10s", NULL, 1, UINT64_MAX, OFF(record.sample_interval_ns),
+      "period of the mempool and chain height time series" },
+
+    { "consensus", "kind", T_ENUM, "none", "none|pow", 0, 0, OFF(consensus.kind),
+      "none: network only (the broadcast study); pow: Nakamoto proof of work" },
+    { "consensus", "block_interval", T_DURATION, "600s", NULL, 1, UINT64_MAX, OFF(consensus.interval_ns),
+      "target time between blocks" },
+    { "consensus", "miners", T_U32, "0", NULL, 0, SCENARIO_MAX_NODES, OFF(consensus.miners),
+      "number of producing nodes, drawn at random; 0 = every node" },
+    { "consensus", "hashpower", T_HASHPOWER, "equal", NULL, 0, 0, 0,
+      "pow: equal, exponential (shares drawn from an exponential distribution), or a list of shares "
+      "of the first miners (e.g. 0.3,0.2,0.1; the rest share what is left equally)" },
+    { "consensus", "retarget_blocks", T_U32, "2016", NULL, 0, 1000000, OFF(consensus.retarget_blocks),
+      "pow: blocks between difficulty adjustments; 0 = never" },
+    { "consensus", "retarget_clamp", T_U32, "4", NULL, 1, 1000, OFF(consensus.retarget_clamp),
+      "pow: largest factor of one adjustment" },
+    { "consensus", "confirmations", T_U32, "6", NULL, 1, 10000, OFF(consensus.confirmations),
+      "depth at which a transaction counts as confirmed (pow: also final)" },
+    { "consensus", "pow_real_bits", T_U32, "0", NULL, 0, 24, OFF(consensus.real_bits),
+      "pow validation mode: leading zero bits of a real SHA-256d nonce search; 0 = sampled only" },
+    { "consensus", "max_block_size", T_SIZE, "1MB", NULL, 256, 1ull << 32, OFF(consensus.max_block_bytes),
+      "largest block, header and transactions (padding not counted)" },
+    { "consensus", "min_block_txs", T_U32, "0", NULL, 0, 1000000, OFF(consensus.min_block_txs),
+      "a producer waits for at least this many transactions (pow: draws again)" },
+    { "consensus", "reward", T_U64, "5000000000", NULL, 0, 1ull << 62, OFF(consensus.reward),
+      "block reward in smallest units, paid with the fees to the producer" },
+    { "consensus", "max_blocks", T_U32, "0", NULL, 0, 100000000, OFF(consensus.max_blocks),
+      "stop producing after this many blocks (all branches); the run ends when they have spread; 0 = no limit" },
+    { "consensus", "block_padding", T_SIZE, "0B", NULL, 0, 1ull << 32, OFF(consensus.padding_bytes),
+      "bytes added to every block body for content not modelled (e.g. 535KB without a workload)" },
+
+    { "ledger", "accounts", T_U32, "1000", NULL, 1, 10000000, OFF(ledger.accounts),
+      "funded accounts at genesis (the workload's senders)" },
+    { "ledger", "balance", T_U64, "100000000000", NULL, 0, 1ull << 50, OFF(ledger.balance),
+      "genesis balance of each account, smallest units" },
+
+    { "workload", "tx_rate", T_RATE, "0/s", NULL, 0, 0, OFF(workload.rate_per_s),
+      "transactions submitted per second (Poisson), each to a random node; 0 = none" },
+    { "workload", "start", T_DURATION, "0", NULL, 0, UINT64_MAX, OFF(workload.start_ns),
+      "first submission" },
+    { "workload", "stop", T_DURATION, "0", NULL, 0, UINT64_MAX, OFF(workload.stop_ns),
+      "no submissions after this time; 0 = until the end" },
+    { "workload", "amount_min", T_U64, "1000", NULL, 1, 1ull << 50, OFF(workload.amount_min),
+      "amounts are uniform in [amount_min, amount_max]" },
+    { "workload", "amount_max", T_U64, "100000", NULL, 1, 1ull << 50, OFF(workload.amount_max), "see amount_min" },
+    { "workload", "fee_min", T_U64, "1000", NULL, 0, 1ull << 50, OFF(workload.fee_min),
+      "fees are uniform in [fee_min, fee_max]" },
+    { "workload", "fee_max", T_U64, "20000", NULL, 0, 1ull << 50, OFF(workload.fee_max), "see fee_min" },
+    { "workload", "invalid", T_PPM, "0", NULL, 0, 0, OFF(workload.invalid_ppm),
+      "fraction of deliberately invalid transactions, in equal parts bad signature, double spend "
+      "and overspend; nodes must reject them" },
+
+    { "mempool", "capacity", T_U32, "50000", NULL, 1, 100000000, OFF(mempool.capacity),
+      "transactions per node; when full the lowest fee rate is evicted" },
+    { "mempool", "min_fee", T_U64, "1", NULL, 0, 1ull << 50, OFF(mempool.min_fee), "smallest fee admitted" },
+    { "mempool", "max_tx_size", T_SIZE, "100KB", NULL, 146, 1ull << 30, OFF(mempool.max_tx_bytes),
+      "largest transaction admitted" },
+    { "mempool", "nonce_window", T_U32, "64", NULL, 1, 1000000, OFF(mempool.nonce_window),
+      "nonces admitted ahead of the sender's confirmed nonce" },
+    { "mempool", "rate_limit", T_RATE, "0/s", NULL, 0, 0, OFF(mempool.rate_limit_per_s),
+      "transactions per second admitted per sender; 0 = no limit" },
+    { "mempool", "rate_burst", T_U32, "10", NULL, 1, 1000000, OFF(mempool.rate_burst),
+      "size of the per-sender token bucket" },
+    { "mempool", "blacklist", T_STR, "", NULL, 0, 0, OFF(mempool.blacklist),
+      "senders refused: account numbers and/or addresses (cs...), comma separated" },
+
+    { "relay", "block", T_ENUM, "compact", "compact|full", 0, 0, OFF(relay.block),
+      "compact: announce, then a compact block of short ids rebuilt from the mempool, missing "
+      "transactions fetched; full: announce, request, send the whole block" },
+    { "relay", "push", T_BOOL, "false", NULL, 0, 0, OFF(relay.push),
+      "send new blocks (compact or full) to every peer without announcing first" },
+    { "relay", "tx_interval", T_DURATION, "500ms", NULL, 1, UINT64_MAX, OFF(relay.tx_interval_ns),
+      "transaction announcements are batched per link over this interval" },
+    { "relay", "inv_size", T_SIZE, "61B", NULL, 1, 1ull << 20, OFF(relay.inv_bytes),
+      "wire size of a block announcement or request" },
+    { "relay", "compact_fail", T_PPM, "0", NULL, 0, 0, OFF(relay.compact_fail_ppm),
+      "probability that rebuilding a compact block with padding fails and the padding is fetched" },
+    { "relay", "request_timeout", T_DURATION, "10s", NULL, 1, UINT64_MAX, OFF(relay.request_timeout_ns),
+      "a block requested and not received after this long is requested from the next announcer" },
+
+    { "cpu", "verify_sig", T_DURATION, "50us", NULL, 0, UINT64_MAX, OFF(cpu.verify_sig_ns),
+      "modelled time to verify one signature" },
+    { "cpu", "per_tx", T_DURATION, "10us", NULL, 0, UINT64_MAX, OFF(cpu.per_tx_ns),
+      "modelled time to apply one transaction" },
+    { "cpu", "per_kb", T_DURATION, "5us", NULL, 0, UINT64_MAX, OFF(cpu.per_kb_ns),
+      "modelled time per 1,000 bytes of a block (hashing, parsing)" },
+    { "cpu", "header", T_DURATION, "100us", NULL, 0, UINT64_MAX, OFF(cpu.header_ns),
+      "modelled time to check a block header and its consensus fields" },
 };
 
 /* Keys of [event NAME] groups, and the types that take them. */
@@ -224,6 +317,9 @@ static const char *expected(vtype_t t)
     case T_CDF: return "'bitcoin' or increasing cumulative probabilities ending at 1 (e.g. 0.5,0.8,1)";
     case T_ORIGIN: return "'random' or a node id";
     case T_IDS: return "node ids and ranges (e.g. 3,10-20)";
+    case T_BOOL: return "true or false";
+    case T_RATE: return "a rate with a unit: /s, /m or /h (e.g. 7/s, 0.5/s, 30/m)";
+    case T_HASHPOWER: return "equal, exponential, or shares such as 0.3,0.2,0.1 adding up to at most 1";
     }
     return "?";
 }
@@ -450,6 +546,39 @@ static bool set_value(ctx_t *c, scenario_t *sc, const keyspec_t *s, const char *
             if (ok && (n == 0 || prev != 1.0))
                 ok = false;
             sc->net.outdegree_cdf_len = n;
+        }
+        break;
+    case T_BOOL:
+        if (strcmp(raw, "true") == 0 || strcmp(raw, "yes") == 0)
+            *(bool *)base = true;
+        else if (strcmp(raw, "false") == 0 || strcmp(raw, "no") == 0)
+            *(bool *)base = false;
+        else
+            ok = false;
+        break;
+    case T_RATE:
+        ok = strcmp(raw, "0") == 0 ? (*(double *)base = 0, true) : units_parse_rate(raw, (double *)base);
+        break;
+    case T_HASHPOWER:
+        if (strcmp(raw, "equal") == 0) {
+            sc->consensus.hashpower = HASH_EQUAL;
+        } else if (strcmp(raw, "exponential") == 0) {
+            sc->consensus.hashpower = HASH_EXPONENTIAL;
+        } else {
+            char **parts = g_strsplit(raw, ",", -1);
+            uint64_t sum = 0;
+            uint32_t n = 0;
+            for (int i = 0; ok && parts[i]; i++) {
+                uint32_t ppm;
+                if (n >= SCENARIO_MAX_SHARES || !units_parse_ppm(g_strstrip(parts[i]), &ppm) || ppm == 0)
+                    ok = false;
+                else
+                    sum += sc->consensus.share_ppm[n++] = ppm;
+            }
+            g_strfreev(parts);
+            ok = ok && n > 0 && sum <= 1000000;
+            sc->consensus.nshares = n;
+            sc->consensus.hashpower = HASH_LIST;
         }
         break;
     case T_IDS: case T_TEXT:
@@ -731,6 +860,30 @@ static int fault_cmp(const void *a, const void *b)
 
 /* ---------- cross checks ---------- */
 
+/* mempool.blacklist: account numbers and addresses, comma separated. */
+static void parse_blacklist(ctx_t *c, scenario_t *sc)
+{
+    if (!sc->mempool.blacklist || !*sc->mempool.blacklist)
+        return;
+    char **parts = g_strsplit(sc->mempool.blacklist, ",", -1);
+    uint32_t n = g_strv_length(parts);
+    sc->mempool.blacklist_accounts = g_new0(uint32_t, n);
+    sc->mempool.blacklist_addrs = g_new0(addr_t, n);
+    for (uint32_t i = 0; i < n; i++) {
+        char *p = g_strstrip(parts[i]);
+        uint64_t acct;
+        if (units_parse_uint(p, &acct) && acct < sc->ledger.accounts)
+            sc->mempool.blacklist_accounts[sc->mempool.nblacklist_accounts++] = (uint32_t)acct;
+        else if (addr_from_text(&sc->mempool.blacklist_addrs[sc->mempool.nblacklist_addrs], p))
+            sc->mempool.nblacklist_addrs++;
+        else
+            err_key(c, "mempool", "blacklist", sc->mempool.blacklist,
+                    "\"%s\" is neither an account number below ledger.accounts (%u) nor a valid address "
+                    "(cs followed by 48 hex digits with a correct checksum)", p, sc->ledger.accounts);
+    }
+    g_strfreev(parts);
+}
+
 static const char *num(char *buf, size_t n, uint64_t v)
 {
     g_snprintf(buf, n, "%" G_GUINT64_FORMAT, v);
@@ -763,6 +916,27 @@ static void cross_check(ctx_t *c, scenario_t *sc)
     if ((uint64_t)sc->broadcast.count * sc->net.nodes > 200000000u)
         err_key(c, "broadcast", "count", NULL,
                 "count x nodes is more than 200 million per-node arrival times; use fewer messages or nodes");
+    if (sc->workload.amount_min > sc->workload.amount_max)
+        err_key(c, "workload", "amount_max", num(buf, sizeof buf, sc->workload.amount_max),
+                "smaller than amount_min (%" G_GUINT64_FORMAT ")", sc->workload.amount_min);
+    if (sc->workload.fee_min > sc->workload.fee_max)
+        err_key(c, "workload", "fee_max", num(buf, sizeof buf, sc->workload.fee_max),
+                "smaller than fee_min (%" G_GUINT64_FORMAT ")", sc->workload.fee_min);
+    if (sc->workload.rate_per_s > 100000)
+        err_key(c, "workload", "tx_rate", NULL, "at most 100000/s");
+    if (sc->consensus.miners > sc->net.nodes)
+        err_key(c, "consensus", "miners", num(buf, sizeof buf, sc->consensus.miners),
+                "more miners than nodes (%u)", sc->net.nodes);
+    uint32_t miners = sc->consensus.miners ? sc->consensus.miners : sc->net.nodes;
+    if (sc->consensus.hashpower == HASH_LIST && sc->consensus.nshares > miners)
+        err_key(c, "consensus", "hashpower", NULL, "%u shares for %u miners", sc->consensus.nshares, miners);
+    if (sc->consensus.kind != CONS_NONE && sc->consensus.min_block_txs > 0 && sc->workload.rate_per_s == 0)
+        err_key(c, "consensus", "min_block_txs", num(buf, sizeof buf, sc->consensus.min_block_txs),
+                "no block would ever be produced: [workload] tx_rate is 0");
+    if ((unsigned __int128)sc->ledger.accounts * sc->ledger.balance > (1ull << 62))
+        err_key(c, "ledger", "balance", num(buf, sizeof buf, sc->ledger.balance),
+                "accounts x balance must stay below 2^62 smallest units");
+    parse_blacklist(c, sc);
     if (sc->broadcast.count > 1 && sc->broadcast.interval_ns == 0)
         err_key(c, "broadcast", "interval", "0", "must be greater than zero when count > 1");
 }
@@ -869,7 +1043,8 @@ static void check_names(ctx_t *c)
             continue;
         if (!is_known_group(g)) {
             err_key(c, g, NULL, NULL, "unknown group; known groups: [scenario], [network], [broadcast], "
-                    "[record], and [event NAME] for timed events");
+                    "[record], [consensus], [ledger], [workload], [mempool], [relay], [cpu], and [event NAME] "
+                    "for timed events");
             continue;
         }
         gsize nk = 0;
@@ -1021,6 +1196,9 @@ void scenario_free(scenario_t *sc)
     g_free(sc->overrides);
     g_free(sc->name);
     g_free(sc->description);
+    g_free(sc->mempool.blacklist);
+    g_free(sc->mempool.blacklist_accounts);
+    g_free(sc->mempool.blacklist_addrs);
     g_free(sc);
 }
 

@@ -22,6 +22,7 @@
 #define SCENARIO_MAX_REGIONS 8
 #define SCENARIO_MAX_CDF 64
 
+#include "core/keys.h"
 #include "sim/profile.h"
 
 typedef enum { TOPO_RANDOM_OUTDEGREE, TOPO_RANDOM_REGULAR, TOPO_FULL_MESH, TOPO_SMALL_WORLD } topology_t;
@@ -29,6 +30,11 @@ typedef enum { LAT_CONSTANT, LAT_UNIFORM, LAT_PARETO, LAT_LOGNORMAL } latency_di
 typedef enum { UPQ_PER_NODE, UPQ_PER_LINK } upload_queue_t;
 typedef enum { RELAY_PUSH, RELAY_ANNOUNCE } relay_t;
 typedef enum { DETAIL_SUMMARY, DETAIL_MESSAGES, DETAIL_ARRIVALS } detail_t;
+typedef enum { CONS_NONE, CONS_POW } consensus_kind_t;
+typedef enum { HASH_EQUAL, HASH_EXPONENTIAL, HASH_LIST } hashpower_t;
+typedef enum { BLOCKRELAY_COMPACT, BLOCKRELAY_FULL } block_relay_t;
+
+#define SCENARIO_MAX_SHARES 256
 
 typedef enum {
     FAULT_PARTITION,
@@ -115,7 +121,70 @@ typedef struct scenario {
 
     struct {
         detail_t detail;
+        uint64_t sample_interval_ns;
     } record;
+
+    struct {
+        consensus_kind_t kind;
+        uint64_t interval_ns;
+        uint32_t miners;          /* 0 = every node */
+        hashpower_t hashpower;
+        uint32_t share_ppm[SCENARIO_MAX_SHARES]; /* HASH_LIST: shares of the first miners */
+        uint32_t nshares;
+        uint32_t retarget_blocks;
+        uint32_t retarget_clamp;
+        uint32_t confirmations;
+        uint32_t real_bits;
+        uint64_t max_block_bytes;
+        uint32_t min_block_txs;
+        uint32_t max_blocks;
+        uint64_t reward;
+        uint64_t padding_bytes;
+    } consensus;
+
+    struct {
+        uint32_t accounts;
+        uint64_t balance;
+    } ledger;
+
+    struct {
+        double rate_per_s;
+        uint64_t start_ns;
+        uint64_t stop_ns; /* 0 = until the end */
+        uint64_t amount_min, amount_max;
+        uint64_t fee_min, fee_max;
+        uint32_t invalid_ppm;
+    } workload;
+
+    struct {
+        uint32_t capacity;
+        uint64_t min_fee;
+        uint64_t max_tx_bytes;
+        uint32_t nonce_window;
+        double rate_limit_per_s; /* per sender; 0 = none */
+        uint32_t rate_burst;
+        char *blacklist;         /* as written: account numbers and addresses */
+        uint32_t *blacklist_accounts;
+        uint32_t nblacklist_accounts;
+        addr_t *blacklist_addrs;
+        uint32_t nblacklist_addrs;
+    } mempool;
+
+    struct {
+        block_relay_t block;
+        bool push;
+        uint64_t tx_interval_ns;
+        uint64_t inv_bytes;
+        uint32_t compact_fail_ppm;
+        uint64_t request_timeout_ns;
+    } relay;
+
+    struct {
+        uint64_t verify_sig_ns;
+        uint64_t per_tx_ns;
+        uint64_t per_kb_ns;
+        uint64_t header_ns;
+    } cpu;
 
     fault_t *faults; /* sorted by (at_ns, file order) */
     uint32_t nfaults;

@@ -66,6 +66,7 @@ sim_t *sim_new(const scenario_t *sc, record_t *rec)
     record_topology(s);
     fault_schedule(s);
     bcast_schedule(s);
+    chain_init(s);
     return s;
 }
 
@@ -73,6 +74,11 @@ void sim_free(sim_t *s)
 {
     if (!s)
         return;
+    ev_t ev; /* owned messages still in flight */
+    while (evq_pop(s->q, &ev))
+        if (ev.kind == EV_DELIVER)
+            msg_free_owned(ev.d.p);
+    chain_free(s);
     bcast_free(s);
     net_free(s);
     g_free(s->nodes);
@@ -97,7 +103,7 @@ static void put_u32(uint8_t *p, uint32_t v)
 
 #define TRACE_REC 40
 
-static void trace_bytes(sim_t *s, const uint8_t *rec, size_t n)
+void sim_trace_bytes(sim_t *s, const uint8_t *rec, size_t n)
 {
     if (s->trace_len + n > sizeof s->trace_buf) {
         hasher_update(&s->trace, s->trace_buf, s->trace_len);
@@ -115,7 +121,9 @@ static void trace_event(sim_t *s, const ev_t *ev)
     if (ev->kind == EV_DELIVER) {
         const msg_t *m = ev->d.p;
         payload = m->id;
-        kind |= m->kind << 8;
+        kind |= (uint32_t)m->kind << 8;
+    } else if (ev->kind == EV_CHECKED) {
+        payload = ((const sblock_t *)ev->d.p)->b->index;
     }
     put_u64(rec, ev->time_ns);
     put_u32(rec + 8, kind);
@@ -124,7 +132,7 @@ static void trace_event(sim_t *s, const ev_t *ev)
     put_u32(rec + 20, ev->d.c);
     put_u64(rec + 24, ev->d.u);
     put_u64(rec + 32, payload);
-    trace_bytes(s, rec, sizeof rec);
+    sim_trace_bytes(s, rec, sizeof rec);
 }
 
 static void finish_digest(sim_t *s)
@@ -132,12 +140,13 @@ static void finish_digest(sim_t *s)
     uint8_t rec[16];
     put_u64(rec, s->now_ns);
     put_u64(rec + 8, s->events);
-    trace_bytes(s, rec, sizeof rec);
+    sim_trace_bytes(s, rec, sizeof rec);
     for (uint32_t i = 0; i < s->nbcasts; i++) {
         put_u32(rec, i);
         put_u32(rec + 4, s->bcasts[i].reached);
-        trace_bytes(s, rec, 8);
+        sim_trace_bytes(s, rec, 8);
     }
+    chain_trace_final(s);
     hasher_update(&s->trace, s->trace_buf, s->trace_len);
     s->trace_len = 0;
     hash32_t h;
@@ -167,19 +176,42 @@ static const char *human(uint64_t ns, char *buf, size_t n);
 static void dispatch(sim_t *s, const ev_t *ev)
 {
     switch (ev->kind) {
-    case EV_DELIVER:
+    case EV_DELIVER: {
+        const msg_t *m = ev->d.p;
         if (net_accept(s, ev)) {
-            const msg_t *m = ev->d.p;
             switch (m->kind) {
             case MSG_BCAST_DATA:
             case MSG_BCAST_INV:
             case MSG_BCAST_GETDATA:
                 bcast_receive(s, ev->d.a, ev->d.b, m);
                 break;
+            case MSG_TX_INV:
+            case MSG_TX_GETDATA:
+            case MSG_TX:
+                txrelay_receive(s, ev->d.a, ev->d.b, m);
+                break;
             default:
-                g_assert_not_reached();
+                chain_receive(s, ev->d.a, ev->d.b, m);
+                break;
             }
         }
+        msg_free_owned(m);
+        break;
+    }
+    case EV_MINE:
+        chain_mine(s, ev->d.a, ev->d.c);
+        break;
+    case EV_CHECKED:
+        chain_checked(s, ev->d.a, ev->d.b, ev->d.p);
+        break;
+    case EV_TX_SUBMIT:
+        txrelay_submit(s);
+        break;
+    case EV_TX_FLUSH:
+        txrelay_flush(s, ev->d.a);
+        break;
+    case EV_SAMPLE:
+        chain_sample(s);
         break;
     case EV_FAULT:
         fault_apply(s, ev->d.a);
@@ -225,11 +257,11 @@ static bool record_stats(sim_t *s)
         if (!m->sent)
             continue;
         record_msg_stats_t r = { msg_kind_names[k], m->sent, m->bytes_sent, m->delivered, m->lost,
-                                 m->dropped_partition, m->dropped_down };
+                                 m->dropped_partition, m->dropped_down, m->in_flight };
         if (!record_msg_stats(s->rec, &r))
             return false;
     }
-    return bcast_record(s);
+    return bcast_record(s) && chain_record(s);
 }
 
 sim_status_t sim_run(sim_t *s, const sim_opts_t *opts)
@@ -344,6 +376,7 @@ void sim_print_summary(const sim_t *s, FILE *out)
     }
     if (s->faults_applied)
         fprintf(out, "timed events applied: %u\n", s->faults_applied);
+    chain_print_summary(s, out);
     if (s->nbcasts) {
         uint32_t all = 0;
         for (uint32_t i = 0; i < s->nbcasts; i++)

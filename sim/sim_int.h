@@ -10,7 +10,11 @@
 
 #include <glib.h>
 
+#include "core/block.h"
+#include "core/consensus.h"
 #include "core/hash.h"
+#include "core/ledger.h"
+#include "core/mempool.h"
 #include "sim/evq.h"
 #include "sim/rng.h"
 #include "sim/sim.h"
@@ -21,6 +25,11 @@ enum ev_kind {
     EV_FAULT = 2,     /* a = index into scenario faults */
     EV_RESTART = 3,   /* a = index of the crash fault whose nodes restart */
     EV_BROADCAST = 4, /* u = broadcast index */
+    EV_MINE = 5,      /* a = node, c = mining generation (stale ones are ignored) */
+    EV_CHECKED = 6,   /* a = node, b = peer it came from, p = sblock: validation done */
+    EV_TX_SUBMIT = 7, /* the workload's next transaction */
+    EV_TX_FLUSH = 8,  /* a = node: send batched transaction announcements */
+    EV_SAMPLE = 9,    /* time series sample */
 };
 
 /* Message kinds; index into the per-kind statistics. */
@@ -28,16 +37,87 @@ enum msg_kind {
     MSG_BCAST_DATA,
     MSG_BCAST_INV,
     MSG_BCAST_GETDATA,
+    MSG_TX_INV,        /* owned; obj = txlist_t */
+    MSG_TX_GETDATA,    /* owned; obj = txlist_t */
+    MSG_TX,            /* owned; obj = txlist_t */
+    MSG_BLOCK_INV,     /* shared; obj = sblock_t */
+    MSG_BLOCK_GETDATA, /* shared; obj = sblock_t; asks for the full block */
+    MSG_CMPCT_GETDATA, /* shared; obj = sblock_t; asks for the compact block */
+    MSG_BLOCK,         /* shared; obj = sblock_t */
+    MSG_CMPCT,         /* shared; obj = sblock_t */
+    MSG_GETBLOCKTXN,   /* owned; obj = sblock_t; id = bytes asked for */
+    MSG_BLOCKTXN,      /* owned; obj = sblock_t */
     MSG_KIND_COUNT
 };
 
-/* A message: immutable once sent, shared by pointer among every delivery. */
+/* A message: immutable once sent. Shared ones are delivered to many nodes
+ * and live as long as their object; owned ones (MSG_F_OWNED) go to one
+ * receiver and are freed after delivery or when dropped. */
+#define MSG_F_OWNED 1u
 typedef struct msg {
-    uint32_t kind;
+    uint16_t kind;
+    uint16_t flags;
     uint32_t size_bytes;
     uint64_t id;
-    void *obj; /* the payload object (not owned by the message) */
+    void *obj; /* the payload object */
 } msg_t;
+
+/* A batch of transaction numbers (indexes into sim.txs). */
+typedef struct txlist {
+    uint32_t n;
+    uint32_t idx[];
+} txlist_t;
+
+/* Per-node block status (sblock.st). */
+enum {
+    BS_NONE = 0,
+    BS_REQUESTED, /* asked a peer; arrival_ns holds the request time */
+    BS_WAITING,   /* compact block received, missing transactions asked for */
+    BS_ORPHAN,    /* received, parent not connected yet */
+    BS_CHECKING,  /* being validated (CPU) */
+    BS_CONNECTED, /* valid and in the node's tree */
+    BS_INVALID,
+};
+
+/* The simulator's record of a block: which nodes have it and when. */
+typedef struct sblock {
+    block_t *b;
+    uint64_t *arrival_ns; /* per node; UINT64_MAX = not received */
+    uint8_t *st;          /* per node: BS_* */
+    GPtrArray *children;  /* sblock_t *, in creation order; not owned */
+    msg_t m_inv, m_getfull, m_getcmpct, m_full, m_cmpct;
+    uint32_t reached;
+    int8_t cons_ok;       /* memo of the consensus check: -1 not yet, 0 bad, 1 good */
+    const char *cons_why;
+    bool main;
+} sblock_t;
+
+/* The simulator's record of a submitted transaction. */
+typedef struct stx {
+    tx_t *tx;
+    uint8_t *known;       /* per node bit set: has it, or asked for it */
+    uint32_t origin;
+    uint32_t account;
+    uint8_t intent;       /* enum tx_intent */
+    uint8_t nincluded;
+    uint32_t included[2]; /* the first blocks (indexes) that included it */
+    uint64_t submitted_ns;
+} stx_t;
+
+enum tx_intent { INTENT_VALID, INTENT_BAD_SIG, INTENT_DOUBLE_SPEND, INTENT_OVERSPEND, INTENT_COUNT };
+
+/* Per-node chain state (consensus.kind != none). */
+typedef struct cnode {
+    sblock_t *tip;
+    mempool_t *mp;
+    uint64_t cpu_busy_until_ns;
+    ev_handle_t mine_ev;
+    uint32_t mine_gen;
+    uint64_t hashrate;
+    addr_t reward_addr;
+    GArray *pending;      /* uint32_t pairs (tx index, peer it came from) to announce */
+    bool flush_scheduled;
+} cnode_t;
 
 typedef struct node {
     uint32_t id;
@@ -59,6 +139,7 @@ typedef struct link {
 
 typedef struct msg_stats {
     uint64_t sent, bytes_sent, delivered, lost, dropped_partition, dropped_down;
+    uint64_t in_flight; /* scheduled deliveries not yet processed */
 } msg_stats_t;
 
 /* One broadcast of the network study workload. */
@@ -101,6 +182,22 @@ struct sim {
     uint32_t nbcasts; /* created so far */
     uint32_t faults_applied;
 
+    /* ledger and consensus (consensus.kind != none) */
+    consensus_t *cons;
+    cnode_t *cnodes;
+    GPtrArray *blocks;   /* sblock_t *, by block index; owned */
+    GPtrArray *txs;      /* stx_t *, by tx index (0 unused); owned */
+    keypair_t *accounts; /* ledger.accounts key pairs */
+    uint64_t *client_nonce;
+    addr_t *blacklist;   /* sorted */
+    size_t nblacklist;
+    rng_t chain_rng;     /* compact block failures */
+    uint64_t tx_rejects[MP_RESULT_COUNT];
+    uint64_t build_drops[TXERR_COUNT];
+    GHashTable *block_rejects; /* reason (static string) -> count */
+    uint32_t nreorgs;
+    uint64_t reorg_max_depth;
+
     hasher_t trace;
     uint8_t trace_buf[4096];
     size_t trace_len;
@@ -138,7 +235,32 @@ void bcast_free(sim_t *s);
 /* Time until frac_ppm of all nodes had broadcast b; UINT64_MAX if never. */
 uint64_t bcast_reach_ns(const sim_t *s, const bcast_t *b, uint32_t frac_ppm);
 
+/* chain.c */
+sblock_t *chain_sblock(sim_t *s, uint32_t index);
+void chain_init(sim_t *s);
+void chain_free(sim_t *s);
+void chain_receive(sim_t *s, uint32_t to, uint32_t link, const msg_t *m);
+void chain_mine(sim_t *s, uint32_t node, uint32_t gen);
+void chain_checked(sim_t *s, uint32_t node, uint32_t from, sblock_t *sb);
+void chain_node_up(sim_t *s, uint32_t node);
+bool chain_record(sim_t *s);
+void chain_sample(sim_t *s);
+void chain_trace_final(sim_t *s);
+void chain_print_summary(const sim_t *s, FILE *out);
+/* Time until frac_ppm of all nodes had it, from an arrival array. */
+uint64_t reach_ns(const uint64_t *arrival_ns, uint32_t n, uint32_t reached, uint64_t created_ns, uint32_t frac_ppm);
+
+/* txrelay.c */
+void txrelay_submit(sim_t *s);
+void txrelay_flush(sim_t *s, uint32_t node);
+void txrelay_receive(sim_t *s, uint32_t to, uint32_t link, const msg_t *m);
+/* Admits tx (index ti) at node, counting rejections; queues it for relay. */
+void txrelay_admit(sim_t *s, uint32_t node, uint32_t ti, uint32_t from);
+void txrelay_mark_known(sim_t *s, uint32_t node, const block_t *b);
+void msg_free_owned(const msg_t *m);
+
 /* sim.c */
+void sim_trace_bytes(sim_t *s, const uint8_t *rec, size_t n);
 void sim_fail(sim_t *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 #endif

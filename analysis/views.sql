@@ -1,0 +1,288 @@
+-- chainsim analysis views (see analysis/schema.sql for the tables).
+--
+-- Applied to every results database when chainsim opens it, right after
+-- schema.sql, so every statement is CREATE VIEW IF NOT EXISTS and works on a
+-- database without rows. The views are plain SQL over the tables: they can be
+-- queried from the sqlite3 shell, Python or R without chainsim, e.g.
+--
+--   sqlite3 results/quickstart.db "SELECT * FROM v_run_summary"
+--
+-- Every view has a run_id column; filter on it (WHERE run_id = ...) to look
+-- at one run. Views do not order their rows: add ORDER BY.
+--
+-- Units: the tables hold integer nanoseconds of simulated time (*_ns); the
+-- views give REAL seconds (*_s) and rates per simulated second. NULL means
+-- "never happened" (a block that never reached 90 % of the nodes, a
+-- transaction never confirmed) or "no data" (a percentile of nothing).
+--
+-- Percentiles use the nearest-rank definition: the p-th percentile of n
+-- sorted values is the value at 1-based rank ceil(p/100 * n), computed in
+-- integers as (p * n + 99) / 100; the median is the 50th percentile.
+-- v_run_summary computes the ones it reports; the helper views
+-- v_distribution_samples and v_distribution_ranked give the same
+-- distributions for any other percentile or a plot of the whole CDF.
+--
+-- Genesis (block_index 0) is never counted as a produced block.
+--
+-- A database keeps the views it was created with (IF NOT EXISTS): a changed
+-- view reaches an existing database only after DROP VIEW.
+
+-- One row per non-genesis block, on any branch.
+-- created_ns: simulated time of creation (ns); size_bytes: wire size;
+-- reached: nodes that received it; t50_s/t90_s/t100_s: seconds after creation
+-- until 50/90/100 % of all nodes had it, NULL if that share never had it.
+CREATE VIEW IF NOT EXISTS v_block_propagation AS
+SELECT run_id,
+       block_index,
+       height,
+       producer,
+       main,
+       created_ns,
+       size_bytes,
+       tx_count,
+       reached,
+       t50_ns / 1e9  AS t50_s,
+       t90_ns / 1e9  AS t90_s,
+       t100_ns / 1e9 AS t100_s
+FROM blocks
+WHERE block_index > 0;
+
+-- One row per transaction submitted by the workload.
+-- submitted_s: simulated time of submission (s); included_s: creation time of
+-- the first block, on any branch, that included it (s), NULL if none;
+-- confirm_latency_s = (confirmed_ns - submitted_ns) / 1e9 and
+-- final_latency_s = (final_ns - submitted_ns) / 1e9, NULL when the
+-- transaction was never confirmed / final.
+CREATE VIEW IF NOT EXISTS v_tx_latency AS
+SELECT run_id,
+       tx_index,
+       intent,
+       submitted_ns / 1e9                  AS submitted_s,
+       included_ns / 1e9                   AS included_s,
+       (confirmed_ns - submitted_ns) / 1e9 AS confirm_latency_s,
+       (final_ns - submitted_ns) / 1e9     AS final_latency_s
+FROM txs;
+
+-- One row per run and per 10-second window of simulated time,
+-- [window_start_s, window_start_s + 10 s). The windows run from 0 to the end
+-- of the run (runs.sim_end_ns; for a run still running, to the last
+-- confirmation), windows without confirmations included (0 transactions).
+-- confirmed_txs: transactions whose confirmed_ns falls in the window;
+-- tps: confirmed_txs / 10 s, in transactions per second (the last window
+-- may extend past the end of the run; it is still divided by 10 s).
+CREATE VIEW IF NOT EXISTS v_throughput AS
+WITH RECURSIVE
+    -- (run, end of its time line in ns): covers every confirmation
+    span(run_id, end_ns) AS (
+        SELECT r.run_id,
+               max(coalesce(r.sim_end_ns, 0),
+                   coalesce((SELECT max(t.confirmed_ns) + 1 FROM txs t WHERE t.run_id = r.run_id), 0))
+        FROM runs r),
+    -- window numbers 0, 1, ... while the window starts before end_ns
+    windows(run_id, window_no, end_ns) AS (
+        SELECT run_id, 0, end_ns FROM span WHERE end_ns > 0
+        UNION ALL
+        SELECT run_id, window_no + 1, end_ns FROM windows
+        WHERE (window_no + 1) * 10000000000 < end_ns),
+    counts(run_id, window_no, confirmed_txs) AS (
+        SELECT run_id, confirmed_ns / 10000000000, count(*)
+        FROM txs
+        WHERE confirmed_ns IS NOT NULL
+        GROUP BY 1, 2)
+SELECT w.run_id                       AS run_id,
+       w.window_no * 10.0             AS window_start_s,
+       coalesce(c.confirmed_txs, 0)   AS confirmed_txs,
+       coalesce(c.confirmed_txs, 0) / 10.0 AS tps
+FROM windows w
+LEFT JOIN counts c ON c.run_id = w.run_id AND c.window_no = w.window_no;
+
+-- One row per reorganisation (a tip switch that abandoned at least one block).
+-- node_id: the node that switched; at_s: simulated time (s); depth: blocks
+-- disconnected; old_tip/new_tip: block_index of the tips; fork_height: height
+-- of the common ancestor.
+CREATE VIEW IF NOT EXISTS v_reorgs AS
+SELECT run_id,
+       node_id,
+       at_ns / 1e9 AS at_s,
+       depth,
+       old_tip,
+       new_tip,
+       fork_height
+FROM reorgs;
+
+-- Helper: one row per sample of each per-run distribution that v_run_summary
+-- summarises by percentiles (it repeats these definitions inline, see
+-- there), in integer nanoseconds (exact ordering).
+-- metric is one of
+--   confirm_latency   confirmed_ns - submitted_ns of each confirmed transaction
+--   finality_latency  final_ns - submitted_ns of each final transaction
+--   block_t50         t50_ns of each non-genesis block that reached 50 %
+--   block_t90         t90_ns of each non-genesis block that reached 90 %
+--   broadcast_t50     t50_ns of each broadcast (network study) that reached 50 %
+--   broadcast_t90     t90_ns of each broadcast that reached 90 %
+-- Samples that never happened (NULL) are left out.
+CREATE VIEW IF NOT EXISTS v_distribution_samples AS
+SELECT run_id, 'confirm_latency' AS metric, confirmed_ns - submitted_ns AS value_ns
+    FROM txs WHERE confirmed_ns IS NOT NULL
+UNION ALL
+SELECT run_id, 'finality_latency', final_ns - submitted_ns
+    FROM txs WHERE final_ns IS NOT NULL
+UNION ALL
+SELECT run_id, 'block_t50', t50_ns
+    FROM blocks WHERE block_index > 0 AND t50_ns IS NOT NULL
+UNION ALL
+SELECT run_id, 'block_t90', t90_ns
+    FROM blocks WHERE block_index > 0 AND t90_ns IS NOT NULL
+UNION ALL
+SELECT run_id, 'broadcast_t50', t50_ns
+    FROM broadcasts WHERE t50_ns IS NOT NULL
+UNION ALL
+SELECT run_id, 'broadcast_t90', t90_ns
+    FROM broadcasts WHERE t90_ns IS NOT NULL;
+
+
+-- Helper: v_distribution_samples ranked within each (run, metric), for any
+-- percentile of any distribution:
+--   SELECT run_id, metric, value_ns / 1e9 FROM v_distribution_ranked
+--   WHERE metric = 'confirm_latency' AND value_rank = (99 * sample_count + 99) / 100;
+-- value_rank: 1-based position in ascending order of value_ns (ties broken
+-- arbitrarily; tied values are equal, so percentiles do not depend on it);
+-- sample_count: number of samples of that run and metric. A constant filter
+-- on run_id and metric (WHERE run_id = 3 AND metric = '...') is applied
+-- before the ranking, so one distribution of one run costs only its rows.
+CREATE VIEW IF NOT EXISTS v_distribution_ranked AS
+SELECT run_id,
+       metric,
+       value_ns,
+       ROW_NUMBER() OVER w AS value_rank,
+       COUNT(*) OVER w     AS sample_count
+FROM v_distribution_samples
+WINDOW w AS (PARTITION BY run_id, metric ORDER BY value_ns
+             ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING);
+
+-- One row per run: the headline metrics (what `chainsim report` prints).
+--   run_id, scenario_name, seed, status   from runs
+--   sim_seconds            simulated time at the end (s); NULL while running
+--   blocks_total           non-genesis blocks, on any branch
+--   blocks_stale           non-genesis blocks not on the final main chain
+--   stale_rate             blocks_stale / blocks_total (a fraction; 0.0 when no blocks)
+--   txs_submitted          transactions submitted (rows of txs)
+--   txs_confirmed          transactions with a confirmation time
+--   tps                    txs_confirmed / sim_seconds (tx/s); NULL without sim_seconds
+--   confirm_latency_p50_s, confirm_latency_p90_s
+--                          percentiles of confirmed_ns - submitted_ns (s)
+--   finality_latency_p50_s, finality_latency_p90_s
+--                          percentiles of final_ns - submitted_ns (s)
+--   propagation_p50_s      median over non-genesis blocks of t50_s (s)
+--   propagation_p90_s      median over non-genesis blocks of t90_s (s)
+--   reorgs                 rows of reorgs (all nodes)
+--   reorg_max_depth        deepest reorg in blocks (0 when none)
+--   tx_rejected            sum of rejections.count for object 'tx'
+--   blocks_rejected        sum of rejections.count for object 'block'
+--   broadcast_p50_s        median over broadcasts of t50 (s)
+--   broadcast_p90_s        median over broadcasts of t90 (s)
+-- Counts are integers, 0 when there is nothing to count; a percentile is
+-- NULL when it has no sample (blocks or broadcasts that never reached the
+-- share, transactions never confirmed, are not samples).
+--
+-- Every metric is a scalar subquery correlated on the run that reads the
+-- tables through their (run_id, ...) primary keys, so a row costs only its
+-- run's rows and "WHERE run_id = N" reads one run. SQLite pushes neither a
+-- join nor a correlated filter into a window subquery or a UNION ALL view:
+-- built on v_distribution_ranked, the summary of one run would rank the
+-- samples of every run in the file. Hence each percentile repeats the
+-- nearest-rank pattern and its sample definition (v_distribution_samples)
+-- inline: rank the run's samples with ROW_NUMBER() OVER (ORDER BY value_ns),
+-- count them with COUNT(*) OVER (), keep rank (p * count + 99) / 100.
+CREATE VIEW IF NOT EXISTS v_run_summary AS
+SELECT run_id,
+       scenario_name,
+       seed,
+       status,
+       sim_seconds,
+       blocks_total,
+       blocks_stale,
+       CASE WHEN blocks_total = 0 THEN 0.0 ELSE 1.0 * blocks_stale / blocks_total END AS stale_rate,
+       txs_submitted,
+       txs_confirmed,
+       CASE WHEN sim_seconds > 0 THEN txs_confirmed / sim_seconds END AS tps,
+       confirm_latency_p50_s,
+       confirm_latency_p90_s,
+       finality_latency_p50_s,
+       finality_latency_p90_s,
+       propagation_p50_s,
+       propagation_p90_s,
+       reorgs,
+       reorg_max_depth,
+       tx_rejected,
+       blocks_rejected,
+       broadcast_p50_s,
+       broadcast_p90_s
+FROM (
+    SELECT r.run_id,
+           r.scenario_name,
+           r.seed,
+           r.status,
+           r.sim_end_ns / 1e9 AS sim_seconds,
+           (SELECT count(*) FROM blocks b
+            WHERE b.run_id = r.run_id AND b.block_index > 0) AS blocks_total,
+           (SELECT count(*) FROM blocks b
+            WHERE b.run_id = r.run_id AND b.block_index > 0 AND b.main = 0) AS blocks_stale,
+           (SELECT count(*) FROM txs t WHERE t.run_id = r.run_id) AS txs_submitted,
+           (SELECT count(*) FROM txs t
+            WHERE t.run_id = r.run_id AND t.confirmed_ns IS NOT NULL) AS txs_confirmed,
+           (SELECT value_ns / 1e9 FROM (
+                SELECT value_ns, ROW_NUMBER() OVER (ORDER BY value_ns) AS value_rank,
+                       COUNT(*) OVER () AS sample_count
+                FROM (SELECT confirmed_ns - submitted_ns AS value_ns FROM txs x
+                      WHERE x.run_id = r.run_id AND confirmed_ns IS NOT NULL))
+            WHERE value_rank = (50 * sample_count + 99) / 100) AS confirm_latency_p50_s,
+           (SELECT value_ns / 1e9 FROM (
+                SELECT value_ns, ROW_NUMBER() OVER (ORDER BY value_ns) AS value_rank,
+                       COUNT(*) OVER () AS sample_count
+                FROM (SELECT confirmed_ns - submitted_ns AS value_ns FROM txs x
+                      WHERE x.run_id = r.run_id AND confirmed_ns IS NOT NULL))
+            WHERE value_rank = (90 * sample_count + 99) / 100) AS confirm_latency_p90_s,
+           (SELECT value_ns / 1e9 FROM (
+                SELECT value_ns, ROW_NUMBER() OVER (ORDER BY value_ns) AS value_rank,
+                       COUNT(*) OVER () AS sample_count
+                FROM (SELECT final_ns - submitted_ns AS value_ns FROM txs x
+                      WHERE x.run_id = r.run_id AND final_ns IS NOT NULL))
+            WHERE value_rank = (50 * sample_count + 99) / 100) AS finality_latency_p50_s,
+           (SELECT value_ns / 1e9 FROM (
+                SELECT value_ns, ROW_NUMBER() OVER (ORDER BY value_ns) AS value_rank,
+                       COUNT(*) OVER () AS sample_count
+                FROM (SELECT final_ns - submitted_ns AS value_ns FROM txs x
+                      WHERE x.run_id = r.run_id AND final_ns IS NOT NULL))
+            WHERE value_rank = (90 * sample_count + 99) / 100) AS finality_latency_p90_s,
+           (SELECT value_ns / 1e9 FROM (
+                SELECT value_ns, ROW_NUMBER() OVER (ORDER BY value_ns) AS value_rank,
+                       COUNT(*) OVER () AS sample_count
+                FROM (SELECT t50_ns AS value_ns FROM blocks x
+                      WHERE x.run_id = r.run_id AND block_index > 0 AND t50_ns IS NOT NULL))
+            WHERE value_rank = (50 * sample_count + 99) / 100) AS propagation_p50_s,
+           (SELECT value_ns / 1e9 FROM (
+                SELECT value_ns, ROW_NUMBER() OVER (ORDER BY value_ns) AS value_rank,
+                       COUNT(*) OVER () AS sample_count
+                FROM (SELECT t90_ns AS value_ns FROM blocks x
+                      WHERE x.run_id = r.run_id AND block_index > 0 AND t90_ns IS NOT NULL))
+            WHERE value_rank = (50 * sample_count + 99) / 100) AS propagation_p90_s,
+           (SELECT count(*) FROM reorgs g WHERE g.run_id = r.run_id) AS reorgs,
+           (SELECT coalesce(max(g.depth), 0) FROM reorgs g WHERE g.run_id = r.run_id) AS reorg_max_depth,
+           (SELECT coalesce(sum(j.count), 0) FROM rejections j
+            WHERE j.run_id = r.run_id AND j.object = 'tx') AS tx_rejected,
+           (SELECT coalesce(sum(j.count), 0) FROM rejections j
+            WHERE j.run_id = r.run_id AND j.object = 'block') AS blocks_rejected,
+           (SELECT value_ns / 1e9 FROM (
+                SELECT value_ns, ROW_NUMBER() OVER (ORDER BY value_ns) AS value_rank,
+                       COUNT(*) OVER () AS sample_count
+                FROM (SELECT t50_ns AS value_ns FROM broadcasts x
+                      WHERE x.run_id = r.run_id AND t50_ns IS NOT NULL))
+            WHERE value_rank = (50 * sample_count + 99) / 100) AS broadcast_p50_s,
+           (SELECT value_ns / 1e9 FROM (
+                SELECT value_ns, ROW_NUMBER() OVER (ORDER BY value_ns) AS value_rank,
+                       COUNT(*) OVER () AS sample_count
+                FROM (SELECT t90_ns AS value_ns FROM broadcasts x
+                      WHERE x.run_id = r.run_id AND t90_ns IS NOT NULL))
+            WHERE value_rank = (50 * sample_count + 99) / 100) AS broadcast_p90_s
+    FROM runs r);

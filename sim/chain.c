@@ -1,0 +1,848 @@
+/*
+ * chain.c - the nodes' blockchain protocol: block production, block relay,
+ * validation with modelled CPU time, fork choice and reorganisations, and
+ * the chain metrics.
+ *
+ * Blocks are created once and shared (guarantee 4); what differs per node is
+ * kept in the simulator's record of the block (sblock_t): when each node
+ * received it and where it stands at that node (requested, waiting for
+ * missing transactions, orphan, being checked, connected, invalid). A node's
+ * view of the chain is its tip; its account state is the tip's state
+ * version, so switching tips is how a node rolls back and re-applies
+ * (core/state.h). Validation results are computed once per block and
+ * memoised (guarantee 3); each node is charged the modelled CPU time of the
+ * check on its own CPU queue before it may connect and relay the block.
+ *
+ * Relay: a node that connects a block announces it to its peers (or, with
+ * relay.push, sends it unasked). A peer that lacks it asks the announcer for
+ * the compact or the full block. A compact block is rebuilt from the
+ * receiver's mempool; transactions it lacks (and, with relay.compact_fail,
+ * the padding) are fetched from the sender. A block whose parent the node
+ * lacks waits as an orphan and the parent is requested from the same peer.
+ * A request that has gone unanswered for relay.request_timeout is repeated to
+ * the next announcer.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/consensus/pow.h"
+#include "sim/sim_int.h"
+
+#define POW_TOTAL_HASHRATE 1000000000ull /* hashes per second, all miners */
+#define COMPACT_TX_BYTES 180u            /* padding counts as transactions of this size */
+#define COMPACT_SHORTID_BYTES 6u
+
+static const char *const intent_names[INTENT_COUNT] = { "valid", "bad-signature", "double-spend", "overspend" };
+
+sblock_t *chain_sblock(sim_t *s, uint32_t index)
+{
+    return g_ptr_array_index(s->blocks, index);
+}
+
+static sblock_t *sb_of(sim_t *s, const block_t *b)
+{
+    return g_ptr_array_index(s->blocks, b->index);
+}
+
+static bool has_data(uint8_t st)
+{
+    return st == BS_ORPHAN || st == BS_CHECKING || st == BS_CONNECTED;
+}
+
+static uint32_t peer_of(const sim_t *s, uint32_t node, uint32_t link)
+{
+    return s->links[link].a == node ? s->links[link].b : s->links[link].a;
+}
+
+/* ---------- blocks ---------- */
+
+static sblock_t *sblock_new(sim_t *s, block_t *b)
+{
+    const uint32_t n = s->nnodes;
+    sblock_t *sb = g_new0(sblock_t, 1);
+    sb->b = b;
+    b->index = s->blocks->len;
+    g_ptr_array_add(s->blocks, sb);
+    sb->arrival_ns = g_new(uint64_t, n);
+    for (uint32_t i = 0; i < n; i++)
+        sb->arrival_ns[i] = UINT64_MAX;
+    sb->st = g_new0(uint8_t, n);
+    sb->children = g_ptr_array_new();
+    if (b->parent)
+        g_ptr_array_add(sb_of(s, b->parent)->children, sb);
+    const uint32_t inv = (uint32_t)s->sc->relay.inv_bytes;
+    uint64_t vtx = b->ntx + b->h.padding_bytes / COMPACT_TX_BYTES;
+    uint64_t cmpct = BLOCK_HEADER_FIXED_BYTES + b->h.extra_len + 8 + COMPACT_SHORTID_BYTES * vtx;
+    sb->m_inv = (msg_t){ .kind = MSG_BLOCK_INV, .size_bytes = inv, .id = b->index, .obj = sb };
+    sb->m_getfull = (msg_t){ .kind = MSG_BLOCK_GETDATA, .size_bytes = inv, .id = b->index, .obj = sb };
+    sb->m_getcmpct = (msg_t){ .kind = MSG_CMPCT_GETDATA, .size_bytes = inv, .id = b->index, .obj = sb };
+    sb->m_full = (msg_t){ .kind = MSG_BLOCK, .size_bytes = (uint32_t)MIN(b->size_bytes, UINT32_MAX),
+                          .id = b->index, .obj = sb };
+    sb->m_cmpct = (msg_t){ .kind = MSG_CMPCT, .size_bytes = (uint32_t)MIN(cmpct, UINT32_MAX), .id = b->index,
+                           .obj = sb };
+    sb->cons_ok = -1;
+    return sb;
+}
+
+static void sblock_free(sim_t *s, sblock_t *sb)
+{
+    if (s->cons)
+        s->cons->ops->free_block(s->cons, sb->b);
+    block_free(sb->b);
+    g_free(sb->arrival_ns);
+    g_free(sb->st);
+    g_ptr_array_free(sb->children, TRUE);
+    g_free(sb);
+}
+
+static void count_block_reject(sim_t *s, const char *why)
+{
+    gpointer old = g_hash_table_lookup(s->block_rejects, why);
+    g_hash_table_insert(s->block_rejects, (gpointer)why, GSIZE_TO_POINTER(GPOINTER_TO_SIZE(old) + 1));
+}
+
+/* Consensus and ledger validity, computed once per block. */
+static bool block_valid(sim_t *s, sblock_t *sb, const char **why)
+{
+    block_t *b = sb->b;
+    if (sb->cons_ok < 0) {
+        sb->cons_why = NULL;
+        bool ok = s->cons->ops->check(s->cons, b, &sb->cons_why);
+        if (ok && !block_check_root(b)) {
+            ok = false;
+            sb->cons_why = "transactions do not match the header's root";
+        }
+        sb->cons_ok = ok;
+    }
+    if (!sb->cons_ok) {
+        *why = sb->cons_why;
+        return false;
+    }
+    if (!ledger_apply_block(b, s->sc->consensus.reward)) {
+        *why = b->invalid_reason;
+        return false;
+    }
+    return true;
+}
+
+/* ---------- mining ---------- */
+
+static void schedule_mine(sim_t *s, uint32_t node)
+{
+    cnode_t *cn = &s->cnodes[node];
+    if (!cn->hashrate)
+        return;
+    if (cn->mine_ev)
+        evq_cancel(s->q, cn->mine_ev);
+    cn->mine_ev = 0;
+    cn->mine_gen++;
+    if (!s->nodes[node].up)
+        return;
+    if (s->sc->consensus.max_blocks && s->blocks->len > s->sc->consensus.max_blocks)
+        return;
+    double u = rng_unit_open0(&s->nodes[node].rng);
+    uint64_t t = s->cons->ops->next_ns(s->cons, node, cn->tip->b, s->now_ns, u);
+    if (t == UINT64_MAX || t > s->sc->duration_ns)
+        return;
+    cn->mine_ev = evq_push(s->q, t, EV_MINE, (ev_data_t){ .a = node, .c = cn->mine_gen });
+}
+
+static void relay_block(sim_t *s, uint32_t node, sblock_t *sb, uint32_t except)
+{
+    const node_t *nd = &s->nodes[node];
+    const msg_t *m = !s->sc->relay.push ? &sb->m_inv
+                     : s->sc->relay.block == BLOCKRELAY_COMPACT ? &sb->m_cmpct : &sb->m_full;
+    /* Shortcut that saves most events: an announcement that the peer would
+     * ignore (it has the block, or asked for it less than half a request
+     * timeout ago) costs it a few bytes and nothing else, so it is not
+     * simulated. Pushed blocks go to every peer but the one it came from. */
+    const bool inv = m == &sb->m_inv;
+    const uint64_t half_timeout_ns = s->sc->relay.request_timeout_ns / 2;
+    for (uint32_t j = 0; j < nd->adj_len; j++) {
+        uint32_t peer = s->adj_peer[nd->adj_off + j];
+        if (peer == except)
+            continue;
+        if (inv) {
+            uint8_t st = sb->st[peer];
+            if (has_data(st) || st == BS_INVALID ||
+                ((st == BS_REQUESTED || st == BS_WAITING) && s->now_ns - sb->arrival_ns[peer] < half_timeout_ns))
+                continue;
+        }
+        net_send(s, node, peer, s->adj_link[nd->adj_off + j], m);
+    }
+}
+
+/* Switches node's tip to nt: mempool follows (transactions of connected
+ * blocks leave it, those of disconnected blocks come back if still valid). */
+static void switch_tip(sim_t *s, uint32_t node, sblock_t *nt)
+{
+    cnode_t *cn = &s->cnodes[node];
+    const block_t *a = cn->tip->b, *b = nt->b;
+    GPtrArray *gone = g_ptr_array_new(), *added = g_ptr_array_new();
+    while (a->h.height > b->h.height) {
+        g_ptr_array_add(gone, (gpointer)a);
+        a = a->parent;
+    }
+    while (b->h.height > a->h.height) {
+        g_ptr_array_add(added, (gpointer)b);
+        b = b->parent;
+    }
+    while (a != b) {
+        g_ptr_array_add(gone, (gpointer)a);
+        g_ptr_array_add(added, (gpointer)b);
+        a = a->parent;
+        b = b->parent;
+    }
+    for (guint i = added->len; i-- > 0;) {
+        const block_t *blk = g_ptr_array_index(added, i);
+        for (uint32_t t = 0; t < blk->ntx; t++)
+            mempool_remove(cn->mp, &blk->txs[t]->id);
+    }
+    const state_t *st = nt->b->state;
+    for (guint i = gone->len; i-- > 0;) {
+        const block_t *blk = g_ptr_array_index(gone, i);
+        for (uint32_t t = 0; t < blk->ntx; t++)
+            mempool_readd(cn->mp, blk->txs[t], st);
+    }
+    if (mempool_count(cn->mp))
+        mempool_prune(cn->mp, st);
+    if (gone->len) {
+        s->nreorgs++;
+        if (gone->len > s->reorg_max_depth)
+            s->reorg_max_depth = gone->len;
+        if (s->rec && !record_reorg(s->rec, s->nreorgs - 1, node, s->now_ns, gone->len, cn->tip->b->index,
+                                    nt->b->index, a->h.height))
+            sim_fail(s, "%s", record_error(s->rec));
+    }
+    cn->tip = nt;
+    g_ptr_array_free(gone, TRUE);
+    g_ptr_array_free(added, TRUE);
+    schedule_mine(s, node);
+}
+
+static void connect(sim_t *s, uint32_t node, uint32_t from, sblock_t *sb);
+
+void chain_mine(sim_t *s, uint32_t node, uint32_t gen)
+{
+    cnode_t *cn = &s->cnodes[node];
+    if (gen != cn->mine_gen || !s->nodes[node].up)
+        return;
+    cn->mine_ev = 0;
+    const scenario_t *sc = s->sc;
+    if (sc->consensus.max_blocks && s->blocks->len > sc->consensus.max_blocks)
+        return;
+    block_t *parent = cn->tip->b;
+    tx_t **txs = NULL;
+    uint64_t room = sc->consensus.max_block_bytes - BLOCK_HEADER_FIXED_BYTES;
+    uint32_t drops[TXERR_COUNT] = { 0 };
+    uint32_t ntx = mempool_select(cn->mp, parent->state, room, &txs, drops);
+    for (int i = 0; i < TXERR_COUNT; i++)
+        s->build_drops[i] += drops[i];
+    if (ntx < sc->consensus.min_block_txs) {
+        for (uint32_t i = 0; i < ntx; i++)
+            tx_unref(txs[i]);
+        g_free(txs);
+        schedule_mine(s, node);
+        return;
+    }
+    block_t *b = block_new(parent, s->now_ns, node, &cn->reward_addr, txs, ntx, sc->consensus.padding_bytes);
+    for (uint32_t i = 0; i < ntx; i++)
+        tx_unref(txs[i]);
+    g_free(txs);
+    s->cons->ops->prepare(s->cons, b);
+    block_seal(b);
+    sblock_t *sb = sblock_new(s, b);
+    sb->arrival_ns[node] = s->now_ns;
+    sb->reached = 1;
+    for (uint32_t i = 0; i < b->ntx; i++) {
+        stx_t *t = b->txs[i]->sim_index ? g_ptr_array_index(s->txs, b->txs[i]->sim_index) : NULL;
+        if (t && t->nincluded < G_N_ELEMENTS(t->included))
+            t->included[t->nincluded++] = b->index;
+    }
+    txrelay_mark_known(s, node, b);
+    const char *why = NULL;
+    bool ok = block_valid(s, sb, &why);
+    g_assert(ok); /* built on the node's own tip from its own checks */
+    connect(s, node, UINT32_MAX, sb);
+}
+
+/* ---------- receiving blocks ---------- */
+
+static bool request_due(sim_t *s, sblock_t *sb, uint32_t node)
+{
+    uint8_t st = sb->st[node];
+    return st == BS_NONE ||
+           ((st == BS_REQUESTED || st == BS_WAITING) &&
+            s->now_ns - sb->arrival_ns[node] >= s->sc->relay.request_timeout_ns);
+}
+
+static void request(sim_t *s, uint32_t node, uint32_t peer, uint32_t link, sblock_t *sb, bool compact)
+{
+    sb->st[node] = BS_REQUESTED;
+    sb->arrival_ns[node] = s->now_ns; /* the request time until the block arrives */
+    net_send(s, node, peer, link, compact ? &sb->m_getcmpct : &sb->m_getfull);
+}
+
+static void process(sim_t *s, uint32_t node, uint32_t from, uint32_t link, sblock_t *sb);
+
+static void invalidate(sim_t *s, uint32_t node, sblock_t *sb, const char *why)
+{
+    sb->st[node] = BS_INVALID;
+    count_block_reject(s, why);
+    for (guint i = 0; i < sb->children->len; i++) {
+        sblock_t *c = g_ptr_array_index(sb->children, i);
+        if (c->st[node] == BS_ORPHAN)
+            invalidate(s, node, c, "parent is invalid");
+    }
+}
+
+/* Connects a checked, valid block at node: relay, fork choice, orphans. */
+static void connect(sim_t *s, uint32_t node, uint32_t from, sblock_t *sb)
+{
+    cnode_t *cn = &s->cnodes[node];
+    sb->st[node] = BS_CONNECTED;
+    if (s->nodes[node].up)
+        relay_block(s, node, sb, from);
+    if (s->cons->ops->compare(s->cons, sb->b, cn->tip->b) > 0)
+        switch_tip(s, node, sb);
+    for (guint i = 0; i < sb->children->len; i++) {
+        sblock_t *c = g_ptr_array_index(sb->children, i);
+        if (c->st[node] == BS_ORPHAN)
+            process(s, node, from, UINT32_MAX, c);
+    }
+}
+
+void chain_checked(sim_t *s, uint32_t node, uint32_t from, sblock_t *sb)
+{
+    const char *why = NULL;
+    if (!block_valid(s, sb, &why))
+        invalidate(s, node, sb, why ? why : "invalid");
+    else
+        connect(s, node, from, sb);
+}
+
+/* The node has the block's data: check it once its parent is connected. */
+static void process(sim_t *s, uint32_t node, uint32_t from, uint32_t link, sblock_t *sb)
+{
+    sblock_t *parent = sb_of(s, sb->b->parent);
+    uint8_t pst = parent->st[node];
+    if (pst == BS_INVALID) {
+        invalidate(s, node, sb, "parent is invalid");
+        return;
+    }
+    if (pst != BS_CONNECTED) {
+        sb->st[node] = BS_ORPHAN;
+        if (link != UINT32_MAX && request_due(s, parent, node))
+            request(s, node, from, link, parent, false);
+        return;
+    }
+    const scenario_t *sc = s->sc;
+    cnode_t *cn = &s->cnodes[node];
+    const block_t *b = sb->b;
+    uint32_t unverified = 0;
+    for (uint32_t i = 0; i < b->ntx; i++)
+        unverified += !mempool_contains(cn->mp, &b->txs[i]->id);
+    uint64_t cost = sc->cpu.header_ns + b->ntx * sc->cpu.per_tx_ns + unverified * sc->cpu.verify_sig_ns +
+                    b->size_bytes * sc->cpu.per_kb_ns / 1000;
+    uint64_t start = cn->cpu_busy_until_ns > s->now_ns ? cn->cpu_busy_until_ns : s->now_ns;
+    cn->cpu_busy_until_ns = start + cost;
+    sb->st[node] = BS_CHECKING;
+    evq_push(s->q, start + cost, EV_CHECKED, (ev_data_t){ .a = node, .b = from, .p = sb });
+}
+
+static void got_block(sim_t *s, uint32_t node, uint32_t from, uint32_t link, sblock_t *sb)
+{
+    uint8_t st = sb->st[node];
+    if (has_data(st) || st == BS_INVALID)
+        return;
+    sb->arrival_ns[node] = s->now_ns;
+    sb->reached++;
+    txrelay_mark_known(s, node, sb->b);
+    process(s, node, from, link, sb);
+}
+
+static void send_owned(sim_t *s, uint32_t from, uint32_t to, uint32_t link, uint16_t kind, uint64_t size,
+                       uint64_t id, sblock_t *sb)
+{
+    msg_t *m = g_new0(msg_t, 1);
+    *m = (msg_t){ .kind = kind, .flags = MSG_F_OWNED, .size_bytes = (uint32_t)MIN(size, UINT32_MAX), .id = id,
+                  .obj = sb };
+    net_send(s, from, to, link, m);
+}
+
+void chain_receive(sim_t *s, uint32_t to, uint32_t link, const msg_t *m)
+{
+    sblock_t *sb = m->obj;
+    const uint32_t from = peer_of(s, to, link);
+    const bool compact = s->sc->relay.block == BLOCKRELAY_COMPACT;
+    switch (m->kind) {
+    case MSG_BLOCK_INV:
+        if (request_due(s, sb, to))
+            request(s, to, from, link, sb, compact);
+        break;
+    case MSG_BLOCK_GETDATA:
+        if (has_data(sb->st[to]))
+            net_send(s, to, from, link, &sb->m_full);
+        break;
+    case MSG_CMPCT_GETDATA:
+        if (has_data(sb->st[to]))
+            net_send(s, to, from, link, &sb->m_cmpct);
+        break;
+    case MSG_BLOCK:
+        got_block(s, to, from, link, sb);
+        break;
+    case MSG_CMPCT: {
+        uint8_t st = sb->st[to];
+        if (has_data(st) || st == BS_INVALID || st == BS_WAITING)
+            break;
+        const block_t *b = sb->b;
+        uint64_t missing = 0, missing_bytes = 0;
+        for (uint32_t i = 0; i < b->ntx; i++) {
+            if (!mempool_contains(s->cnodes[to].mp, &b->txs[i]->id)) {
+                missing++;
+                missing_bytes += b->txs[i]->size_bytes;
+            }
+        }
+        if (b->h.padding_bytes && s->sc->relay.compact_fail_ppm &&
+            rng_chance_ppm(&s->nodes[to].rng, s->sc->relay.compact_fail_ppm)) {
+            missing += b->h.padding_bytes / COMPACT_TX_BYTES;
+            missing_bytes += b->h.padding_bytes;
+        }
+        if (missing_bytes == 0) {
+            got_block(s, to, from, link, sb);
+        } else {
+            sb->st[to] = BS_WAITING;
+            sb->arrival_ns[to] = s->now_ns;
+            send_owned(s, to, from, link, MSG_GETBLOCKTXN, 40 + 2 * missing, missing_bytes, sb);
+        }
+        break;
+    }
+    case MSG_GETBLOCKTXN:
+        if (has_data(sb->st[to]))
+            send_owned(s, to, from, link, MSG_BLOCKTXN, 40 + m->id, m->id, sb);
+        break;
+    case MSG_BLOCKTXN:
+        if (sb->st[to] == BS_WAITING)
+            got_block(s, to, from, link, sb);
+        break;
+    default:
+        g_assert_not_reached();
+    }
+}
+
+void chain_node_up(sim_t *s, uint32_t node)
+{
+    if (s->cons)
+        schedule_mine(s, node);
+}
+
+/* ---------- set-up ---------- */
+
+static void assign_hashrate(sim_t *s)
+{
+    const scenario_t *sc = s->sc;
+    const uint32_t n = s->nnodes;
+    uint32_t m = sc->consensus.miners ? sc->consensus.miners : n;
+    uint32_t *order = g_new(uint32_t, n);
+    for (uint32_t i = 0; i < n; i++)
+        order[i] = i;
+    rng_t r;
+    rng_stream(&r, sc->seed, RNG_CONSENSUS, 0);
+    if (m < n)
+        rng_shuffle_u32(&r, order, n);
+    uint64_t listed = 0;
+    for (uint32_t i = 0; i < sc->consensus.nshares; i++)
+        listed += sc->consensus.share_ppm[i];
+    for (uint32_t k = 0; k < m; k++) {
+        uint64_t h;
+        switch (sc->consensus.hashpower) {
+        case HASH_EXPONENTIAL:
+            h = (uint64_t)llround(rng_exponential(&r, 1.0) * (double)POW_TOTAL_HASHRATE / m) + 1;
+            break;
+        case HASH_LIST:
+            if (k < sc->consensus.nshares)
+                h = POW_TOTAL_HASHRATE / 1000000 * sc->consensus.share_ppm[k];
+            else
+                h = POW_TOTAL_HASHRATE / 1000000 * (1000000 - listed) / (m - sc->consensus.nshares);
+            break;
+        case HASH_EQUAL:
+        default:
+            h = POW_TOTAL_HASHRATE / m;
+            break;
+        }
+        s->cnodes[order[k]].hashrate = h;
+    }
+    g_free(order);
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+    return addr_cmp(a, b);
+}
+
+static void reward_addr(addr_t *out, uint32_t node)
+{
+    uint8_t in[12] = { 'n', 'o', 'd', 'e', 0, 0, 0, 0 };
+    for (int i = 0; i < 4; i++)
+        in[4 + i] = (uint8_t)(node >> (8 * i));
+    hash32_t h;
+    hash_blake2b(&h, in, sizeof in);
+    memcpy(out->b, h.b, ADDR_BYTES);
+}
+
+void chain_init(sim_t *s)
+{
+    const scenario_t *sc = s->sc;
+    const uint32_t n = s->nnodes;
+    if (sc->consensus.kind == CONS_NONE)
+        return;
+    s->blocks = g_ptr_array_new();
+    s->txs = g_ptr_array_new();
+    g_ptr_array_add(s->txs, NULL); /* tx index 0 means "none" */
+    s->block_rejects = g_hash_table_new(g_str_hash, g_str_equal);
+    rng_stream(&s->chain_rng, sc->seed, RNG_CONSENSUS, 1);
+
+    /* accounts and genesis state */
+    const uint32_t na = sc->ledger.accounts;
+    s->accounts = g_new(keypair_t, na);
+    s->client_nonce = g_new0(uint64_t, na);
+    addr_t *addrs = g_new(addr_t, na);
+    uint64_t *bal = g_new(uint64_t, na);
+    for (uint32_t i = 0; i < na; i++) {
+        keys_derive(&s->accounts[i], sc->seed, i);
+        addrs[i] = s->accounts[i].addr;
+        bal[i] = sc->ledger.balance;
+    }
+    state_t *genesis_state = state_genesis(addrs, bal, na);
+    g_free(addrs);
+    g_free(bal);
+
+    s->nblacklist = sc->mempool.nblacklist_accounts + sc->mempool.nblacklist_addrs;
+    s->blacklist = g_new(addr_t, s->nblacklist ? s->nblacklist : 1);
+    for (uint32_t i = 0; i < sc->mempool.nblacklist_accounts; i++)
+        s->blacklist[i] = s->accounts[sc->mempool.blacklist_accounts[i]].addr;
+    for (uint32_t i = 0; i < sc->mempool.nblacklist_addrs; i++)
+        s->blacklist[sc->mempool.nblacklist_accounts + i] = sc->mempool.blacklist_addrs[i];
+    qsort(s->blacklist, s->nblacklist, sizeof(addr_t), cmp_addr);
+
+    /* consensus */
+    s->cnodes = g_new0(cnode_t, n);
+    assign_hashrate(s);
+    uint64_t *rates = g_new(uint64_t, n), total = 0;
+    for (uint32_t i = 0; i < n; i++)
+        total += rates[i] = s->cnodes[i].hashrate;
+    pow_cfg_t pc = {
+        .interval_ns = sc->consensus.interval_ns,
+        .total_hashrate = total,
+        .retarget_blocks = sc->consensus.retarget_blocks,
+        .retarget_clamp = sc->consensus.retarget_clamp,
+        .confirmations = sc->consensus.confirmations,
+        .real_bits = sc->consensus.real_bits,
+        .nnodes = n,
+        .hashrate = rates,
+    };
+    s->cons = pow_new(&pc);
+    g_free(rates);
+
+    addr_t zero = { { 0 } };
+    block_t *g = block_new(NULL, 0, UINT32_MAX, &zero, NULL, 0, 0);
+    g->h.difficulty = pow_genesis_difficulty(&pc);
+    block_seal(g);
+    g->state = genesis_state;
+    g->valid = 1;
+    sblock_t *gsb = sblock_new(s, g);
+    gsb->cons_ok = 1;
+    for (uint32_t i = 0; i < n; i++) {
+        gsb->arrival_ns[i] = 0;
+        gsb->st[i] = BS_CONNECTED;
+    }
+    gsb->reached = n;
+
+    mempool_cfg_t mc = {
+        .capacity = sc->mempool.capacity,
+        .min_fee = sc->mempool.min_fee,
+        .max_tx_bytes = (uint32_t)MIN(sc->mempool.max_tx_bytes, UINT32_MAX),
+        .nonce_window = sc->mempool.nonce_window,
+        .rate_limit_milli_per_s = (uint32_t)llround(sc->mempool.rate_limit_per_s * 1000.0),
+        .rate_burst = sc->mempool.rate_burst,
+        .blacklist = s->blacklist,
+        .nblacklist = s->nblacklist,
+    };
+    for (uint32_t i = 0; i < n; i++) {
+        cnode_t *cn = &s->cnodes[i];
+        cn->tip = gsb;
+        cn->mp = mempool_new(&mc);
+        cn->pending = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+        reward_addr(&cn->reward_addr, i);
+        schedule_mine(s, i);
+    }
+    if (sc->workload.rate_per_s > 0) {
+        uint64_t first = sc->workload.start_ns +
+                         (uint64_t)llround(rng_exponential(&s->workload_rng, 1e9 / sc->workload.rate_per_s));
+        evq_push(s->q, first, EV_TX_SUBMIT, (ev_data_t){ 0 });
+    }
+    evq_push(s->q, sc->record.sample_interval_ns, EV_SAMPLE, (ev_data_t){ 0 });
+}
+
+void chain_free(sim_t *s)
+{
+    if (!s->blocks)
+        return;
+    for (uint32_t i = 0; i < s->nnodes; i++) {
+        mempool_free(s->cnodes[i].mp);
+        g_array_free(s->cnodes[i].pending, TRUE);
+    }
+    g_free(s->cnodes);
+    for (guint i = s->blocks->len; i-- > 0;)
+        sblock_free(s, g_ptr_array_index(s->blocks, i));
+    g_ptr_array_free(s->blocks, TRUE);
+    for (guint i = 1; i < s->txs->len; i++) {
+        stx_t *t = g_ptr_array_index(s->txs, i);
+        tx_unref(t->tx);
+        g_free(t->known);
+        g_free(t);
+    }
+    g_ptr_array_free(s->txs, TRUE);
+    g_hash_table_destroy(s->block_rejects);
+    if (s->cons)
+        s->cons->ops->destroy(s->cons);
+    g_free(s->accounts);
+    g_free(s->client_nonce);
+    g_free(s->blacklist);
+}
+
+/* ---------- samples and results ---------- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void chain_sample(sim_t *s)
+{
+    const uint32_t n = s->nnodes;
+    uint64_t *h = g_new(uint64_t, n), *tips = g_new(uint64_t, n);
+    uint32_t up = 0;
+    uint64_t mp_sum = 0, mp_max = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!s->nodes[i].up)
+            continue;
+        uint64_t c = mempool_count(s->cnodes[i].mp);
+        mp_sum += c;
+        mp_max = c > mp_max ? c : mp_max;
+        h[up] = s->cnodes[i].tip->b->h.height;
+        tips[up] = s->cnodes[i].tip->b->index;
+        up++;
+    }
+    if (up && s->rec) {
+        qsort(h, up, sizeof *h, cmp_u64);
+        qsort(tips, up, sizeof *tips, cmp_u64);
+        uint32_t distinct = 1;
+        for (uint32_t i = 1; i < up; i++)
+            distinct += tips[i] != tips[i - 1];
+        if (!record_sample(s->rec, s->now_ns, (double)mp_sum / up, mp_max, h[0], h[up - 1], h[(up - 1) / 2],
+                           distinct))
+            sim_fail(s, "%s", record_error(s->rec));
+    }
+    g_free(h);
+    g_free(tips);
+    uint64_t next = s->now_ns + s->sc->record.sample_interval_ns;
+    if (next <= s->sc->duration_ns && evq_len(s->q) > 0) /* nothing else left: the run is over */
+        evq_push(s->q, next, EV_SAMPLE, (ev_data_t){ 0 });
+}
+
+uint64_t reach_ns(const uint64_t *arrival_ns, uint32_t n, uint32_t reached, uint64_t created_ns, uint32_t frac_ppm)
+{
+    uint64_t need = ((uint64_t)frac_ppm * n + 999999) / 1000000;
+    if (need == 0)
+        need = 1;
+    if (reached < need)
+        return UINT64_MAX;
+    uint64_t *d = g_new(uint64_t, reached);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n && k < reached; i++)
+        if (arrival_ns[i] != UINT64_MAX)
+            d[k++] = arrival_ns[i] - created_ns;
+    qsort(d, k, sizeof *d, cmp_u64);
+    uint64_t t = need <= k ? d[need - 1] : UINT64_MAX;
+    g_free(d);
+    return t;
+}
+
+/* The final main chain: the best tip any node holds (ties: the earliest
+ * block). Marks its blocks main; returns the tip. */
+static sblock_t *final_chain(sim_t *s)
+{
+    sblock_t *best = g_ptr_array_index(s->blocks, 0);
+    for (uint32_t i = 0; i < s->nnodes; i++) {
+        sblock_t *t = s->cnodes[i].tip;
+        int c = s->cons->ops->compare(s->cons, t->b, best->b);
+        if (c > 0 || (c == 0 && t->b->index < best->b->index))
+            best = t;
+    }
+    for (guint i = 0; i < s->blocks->len; i++)
+        ((sblock_t *)g_ptr_array_index(s->blocks, i))->main = false;
+    for (const block_t *b = best->b; b; b = b->parent)
+        sb_of(s, b)->main = true;
+    return best;
+}
+
+void chain_trace_final(sim_t *s)
+{
+    if (!s->blocks)
+        return;
+    sblock_t *best = final_chain(s);
+    uint8_t rec[8];
+    for (uint32_t i = 0; i <= s->nnodes; i++) {
+        uint32_t idx = i < s->nnodes ? s->cnodes[i].tip->b->index : best->b->index;
+        for (int k = 0; k < 4; k++)
+            rec[k] = (uint8_t)(i >> (8 * k));
+        for (int k = 0; k < 4; k++)
+            rec[4 + k] = (uint8_t)(idx >> (8 * k));
+        sim_trace_bytes(s, rec, sizeof rec);
+    }
+}
+
+/* Per transaction: first inclusion, main-chain block and confirmation. */
+typedef struct txfate {
+    uint64_t included_ns;
+    int64_t main_block;
+    uint64_t confirmed_ns;
+} txfate_t;
+
+static txfate_t *tx_fates(sim_t *s, sblock_t *best, uint64_t *nconfirmed)
+{
+    const uint32_t k = s->sc->consensus.confirmations;
+    txfate_t *f = g_new(txfate_t, s->txs->len);
+    for (guint i = 0; i < s->txs->len; i++)
+        f[i] = (txfate_t){ UINT64_MAX, -1, UINT64_MAX };
+    uint64_t top = best->b->h.height;
+    sblock_t **main_at = g_new0(sblock_t *, top + 1);
+    for (const block_t *b = best->b; b; b = b->parent)
+        main_at[b->h.height] = sb_of(s, b);
+    for (guint i = 1; i < s->blocks->len; i++) {
+        sblock_t *sb = g_ptr_array_index(s->blocks, i);
+        const block_t *b = sb->b;
+        for (uint32_t t = 0; t < b->ntx; t++) {
+            uint32_t ti = b->txs[t]->sim_index;
+            if (!ti)
+                continue;
+            if (b->h.time_ns < f[ti].included_ns)
+                f[ti].included_ns = b->h.time_ns;
+            if (sb->main) {
+                f[ti].main_block = b->index;
+                uint64_t ch = b->h.height + k - 1;
+                if (ch <= top) {
+                    const stx_t *st = g_ptr_array_index(s->txs, ti);
+                    f[ti].confirmed_ns = main_at[ch]->arrival_ns[st->origin];
+                }
+            }
+        }
+    }
+    *nconfirmed = 0;
+    for (guint i = 1; i < s->txs->len; i++)
+        *nconfirmed += f[i].confirmed_ns != UINT64_MAX;
+    g_free(main_at);
+    return f;
+}
+
+static gint cmp_str(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+bool chain_record(sim_t *s)
+{
+    if (!s->blocks || !s->rec)
+        return true;
+    record_t *r = s->rec;
+    const uint32_t n = s->nnodes;
+    const detail_t detail = s->sc->record.detail;
+    sblock_t *best = final_chain(s);
+    for (guint i = 0; i < s->blocks->len; i++) {
+        sblock_t *sb = g_ptr_array_index(s->blocks, i);
+        const block_t *b = sb->b;
+        uint64_t t50 = reach_ns(sb->arrival_ns, n, sb->reached, b->h.time_ns, 500000);
+        uint64_t t90 = reach_ns(sb->arrival_ns, n, sb->reached, b->h.time_ns, 900000);
+        uint64_t t100 = reach_ns(sb->arrival_ns, n, sb->reached, b->h.time_ns, 1000000);
+        char hex[2 * HASH_BYTES + 1];
+        hash_to_hex(&b->id, hex);
+        if (!record_block(r, b->index, hex, b->parent ? (int64_t)b->parent->index : -1, b->h.height,
+                          b->parent ? (int64_t)b->h.producer : -1, b->h.time_ns, b->size_bytes, b->ntx,
+                          b->h.difficulty, sb->main, sb->reached, t50, t90, t100))
+            return false;
+        if (detail == DETAIL_ARRIVALS && i > 0)
+            for (uint32_t k = 0; k < n; k++)
+                if (has_data(sb->st[k]) || sb->st[k] == BS_INVALID)
+                    if (!record_block_arrival(r, b->index, k, sb->arrival_ns[k]))
+                        return false;
+    }
+    if (detail != DETAIL_SUMMARY) {
+        uint64_t nconf;
+        txfate_t *f = tx_fates(s, best, &nconf);
+        bool ok = true;
+        for (guint i = 1; ok && i < s->txs->len; i++) {
+            const stx_t *t = g_ptr_array_index(s->txs, i);
+            char hex[2 * HASH_BYTES + 1];
+            hash_to_hex(&t->tx->id, hex);
+            ok = record_tx(r, i, hex, t->account, t->tx->nonce, t->tx->amount, t->tx->fee, t->tx->size_bytes,
+                           t->origin, intent_names[t->intent], t->submitted_ns, f[i].included_ns, f[i].main_block,
+                           f[i].confirmed_ns, f[i].confirmed_ns);
+        }
+        g_free(f);
+        if (!ok)
+            return false;
+    }
+    for (int i = 1; i < MP_RESULT_COUNT; i++)
+        if (i != MP_DUPLICATE && s->tx_rejects[i] && !record_rejection(r, "tx", mp_result_name(i), s->tx_rejects[i]))
+            return false;
+    for (int i = 1; i < TXERR_COUNT; i++) {
+        if (!s->build_drops[i])
+            continue;
+        char *why = g_strdup_printf("dropped by block building: %s", txerr_name(i));
+        bool ok = record_rejection(r, "tx", why, s->build_drops[i]);
+        g_free(why);
+        if (!ok)
+            return false;
+    }
+    GPtrArray *reasons = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, s->block_rejects);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        g_ptr_array_add(reasons, key);
+    g_ptr_array_sort(reasons, cmp_str); /* a fixed order, whatever the table's */
+    bool ok = true;
+    for (guint i = 0; ok && i < reasons->len; i++) {
+        const char *why = g_ptr_array_index(reasons, i);
+        ok = record_rejection(r, "block", why, GPOINTER_TO_SIZE(g_hash_table_lookup(s->block_rejects, why)));
+    }
+    g_ptr_array_free(reasons, TRUE);
+    return ok;
+}
+
+void chain_print_summary(const sim_t *cs, FILE *out)
+{
+    sim_t *s = (sim_t *)cs;
+    if (!s->blocks)
+        return;
+    sblock_t *best = final_chain(s);
+    uint32_t total = s->blocks->len - 1, stale = 0;
+    for (guint i = 1; i < s->blocks->len; i++)
+        stale += !((sblock_t *)g_ptr_array_index(s->blocks, i))->main;
+    uint64_t nconf = 0;
+    txfate_t *f = tx_fates(s, best, &nconf);
+    g_free(f);
+    uint64_t rejected = 0;
+    for (int i = 1; i < MP_RESULT_COUNT; i++)
+        if (i != MP_DUPLICATE)
+            rejected += s->tx_rejects[i];
+    double secs = (double)s->now_ns / 1e9;
+    fprintf(out, "blocks: %u produced, %u stale (%.2f%%), main chain height %" G_GUINT64_FORMAT "\n", total, stale,
+            total ? 100.0 * stale / total : 0.0, best->b->h.height);
+    fprintf(out, "reorgs: %u, deepest %" G_GUINT64_FORMAT "\n", s->nreorgs, s->reorg_max_depth);
+    fprintf(out, "transactions: %u submitted, %" G_GUINT64_FORMAT " confirmed (%.2f tx/s), %" G_GUINT64_FORMAT
+            " rejections\n", s->txs->len - 1, nconf, secs > 0 ? (double)nconf / secs : 0.0, rejected);
+}

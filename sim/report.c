@@ -1,0 +1,531 @@
+/*
+ * report.c - `chainsim report`: one row of v_run_summary as a table or JSON.
+ *
+ * The metrics are defined once, in SQL (analysis/views.sql, view
+ * v_run_summary). This file picks the run (--run ID, or the largest run_id
+ * of runs), reads that one row and formats it; it computes no metric.
+ * report_fields[] lists every column read with its JSON key, table label,
+ * type and unit: the SELECT, the table and the JSON object are all generated
+ * from it, so they cannot disagree.
+ *
+ * JSON format (stable, for scripts): one object, the keys in report_fields[]
+ * order, one `"key": value` pair per line with two spaces of indent and one
+ * space after the colon, a newline after the closing brace:
+ *
+ *   {
+ *     "run_id": 1,
+ *     "scenario": "quickstart",
+ *     ...
+ *     "stale_rate": 0.4,
+ *     ...
+ *     "broadcast_p90_s": null
+ *   }
+ *
+ * INTEGER columns are printed without a decimal point; REAL columns with the
+ * shortest of %.15g and %.17g that reads back to the same double, always with
+ * a '.' or an exponent (0.0, 0.07, 100.0, 1e-07); NULL (and a non-finite
+ * value, which JSON cannot carry) is null; strings are escaped as RFC 8259
+ * requires, after invalid UTF-8 is replaced by U+FFFD.
+ *
+ * Table format: one "label  value unit" line per metric, labels padded to one
+ * column; seconds with 3 decimals, tx/s with 3, the stale rate in % with 2;
+ * NULL is shown as an em dash.
+ *
+ * The database is opened read-only (SQLITE_OPEN_READONLY, no CREATE), so the
+ * command never writes, creates nothing, and can read a database another
+ * process is writing (it waits up to REPORT_BUSY_MS for a lock).
+ */
+#include "sim/report.h"
+
+#include <glib.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+enum { REPORT_OK = 0, REPORT_RUNTIME = 1, REPORT_BADINPUT = 2 };
+
+#define REPORT_BUSY_MS 10000
+
+static const char report_usage[] =
+    "usage: chainsim report DB [--run ID] [--json]\n"
+    "\n"
+    "Prints the headline metrics of one run recorded in the results database DB,\n"
+    "as computed by its view v_run_summary: blocks and stale rate, throughput,\n"
+    "confirmation and finality latency, block and broadcast propagation, reorgs\n"
+    "and rejections.\n"
+    "\n"
+    "  --run ID     the run to report (default: the latest, the largest run_id)\n"
+    "  --json       one JSON object (\"key\": value, one a line) instead of a table\n"
+    "  -h, --help   show this help\n"
+    "\n"
+    "Times are seconds of simulated time; percentiles use the nearest rank.\n"
+    "The database is only read.\n"
+    "\n"
+    "exit status: 0 success, 1 SQLite error, 2 bad usage, no such file or run,\n"
+    "or not a chainsim results database\n";
+
+typedef enum report_type { RT_INT, RT_REAL, RT_TEXT } report_type_t;
+
+typedef enum report_unit {
+    RU_NONE,
+    RU_SECONDS,  /* REAL seconds */
+    RU_TX_PER_S, /* REAL transactions per second */
+    RU_PERCENT,  /* REAL fraction, shown as a percentage */
+} report_unit_t;
+
+typedef struct report_field {
+    const char *column;   /* column of v_run_summary */
+    const char *json_key; /* key of the JSON object */
+    const char *label;    /* label in the table (ASCII) */
+    report_type_t type;
+    report_unit_t unit;
+} report_field_t;
+
+static const report_field_t report_fields[] = {
+    { "run_id", "run_id", "run", RT_INT, RU_NONE },
+    { "scenario_name", "scenario", "scenario", RT_TEXT, RU_NONE },
+    { "seed", "seed", "seed", RT_INT, RU_NONE },
+    { "status", "status", "status", RT_TEXT, RU_NONE },
+    { "sim_seconds", "sim_seconds", "simulated time", RT_REAL, RU_SECONDS },
+    { "blocks_total", "blocks_total", "blocks (non-genesis)", RT_INT, RU_NONE },
+    { "blocks_stale", "blocks_stale", "stale blocks", RT_INT, RU_NONE },
+    { "stale_rate", "stale_rate", "stale rate", RT_REAL, RU_PERCENT },
+    { "tps", "tps", "throughput (confirmed)", RT_REAL, RU_TX_PER_S },
+    { "txs_submitted", "txs_submitted", "transactions submitted", RT_INT, RU_NONE },
+    { "txs_confirmed", "txs_confirmed", "transactions confirmed", RT_INT, RU_NONE },
+    { "confirm_latency_p50_s", "confirm_latency_p50_s", "confirmation latency p50", RT_REAL, RU_SECONDS },
+    { "confirm_latency_p90_s", "confirm_latency_p90_s", "confirmation latency p90", RT_REAL, RU_SECONDS },
+    { "finality_latency_p50_s", "finality_latency_p50_s", "finality latency p50", RT_REAL, RU_SECONDS },
+    { "finality_latency_p90_s", "finality_latency_p90_s", "finality latency p90", RT_REAL, RU_SECONDS },
+    { "propagation_p50_s", "propagation_p50_s", "block to 50% of nodes (median)", RT_REAL, RU_SECONDS },
+    { "propagation_p90_s", "propagation_p90_s", "block to 90% of nodes (median)", RT_REAL, RU_SECONDS },
+    { "reorgs", "reorgs", "reorgs", RT_INT, RU_NONE },
+    { "reorg_max_depth", "reorg_max_depth", "deepest reorg (blocks)", RT_INT, RU_NONE },
+    { "tx_rejected", "tx_rejected", "rejected transactions", RT_INT, RU_NONE },
+    { "blocks_rejected", "blocks_rejected", "rejected blocks", RT_INT, RU_NONE },
+    { "broadcast_p50_s", "broadcast_p50_s", "broadcast to 50% of nodes (median)", RT_REAL, RU_SECONDS },
+    { "broadcast_p90_s", "broadcast_p90_s", "broadcast to 90% of nodes (median)", RT_REAL, RU_SECONDS },
+};
+
+#define REPORT_NFIELDS G_N_ELEMENTS(report_fields)
+
+/* One value of the row; text is owned (g_free). */
+typedef struct report_value {
+    bool is_null;
+    int64_t i;
+    double r;
+    char *text;
+} report_value_t;
+
+typedef struct report_opts {
+    const char *path; /* borrowed from argv */
+    int64_t run_id;
+    bool have_run;
+    bool json;
+} report_opts_t;
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+    fputs("chainsim report: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs("\nTry 'chainsim report --help'.\n", stderr);
+    return REPORT_BADINPUT;
+}
+
+/* Parses the arguments into *o. Returns -1 to go on, else an exit status
+ * (after printing the help or the usage error). */
+static int parse_args(int argc, char **argv, report_opts_t *o)
+{
+    bool options_done = false;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!options_done && a[0] == '-' && a[1] != '\0') {
+            if (strcmp(a, "--") == 0) {
+                options_done = true;
+                continue;
+            }
+            if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+                fputs(report_usage, stdout);
+                return REPORT_OK;
+            }
+            if (strcmp(a, "--json") == 0) {
+                o->json = true;
+                continue;
+            }
+            if (strcmp(a, "--run") == 0 || strncmp(a, "--run=", 6) == 0) {
+                const char *val = a[5] == '=' ? a + 6 : NULL;
+                if (!val) {
+                    if (i + 1 >= argc)
+                        return bad_usage("option --run needs a value%s", "");
+                    val = argv[++i];
+                }
+                gint64 id = 0;
+                if (!g_ascii_string_to_signed(val, 10, 1, G_MAXINT64, &id, NULL))
+                    return bad_usage("--run %s: expected a run id, a whole number from 1", val);
+                o->run_id = id;
+                o->have_run = true;
+                continue;
+            }
+            return bad_usage("unknown option %s", a);
+        }
+        if (o->path)
+            return bad_usage("only one database file, got a second: %s", a);
+        o->path = a;
+    }
+    if (!o->path)
+        return bad_usage("missing the results database file%s", "");
+    return -1;
+}
+
+/* Reports the last error of db for file path while doing `what`. Returns
+ * REPORT_BADINPUT when the file is not a (sound) SQLite database, else
+ * REPORT_RUNTIME. */
+static int db_error(sqlite3 *db, const char *path, const char *what)
+{
+    int code = sqlite3_errcode(db) & 0xff;
+    if (code == SQLITE_NOTADB) {
+        fprintf(stderr, "chainsim report: %s: not an SQLite database, so not a chainsim results database\n", path);
+        return REPORT_BADINPUT;
+    }
+    if (code == SQLITE_CORRUPT) {
+        fprintf(stderr, "chainsim report: %s: the database file is damaged (%s)\n", path, sqlite3_errmsg(db));
+        return REPORT_BADINPUT;
+    }
+    fprintf(stderr, "chainsim report: %s: %s: %s\n", path, what, sqlite3_errmsg(db));
+    return REPORT_RUNTIME;
+}
+
+/* Opens path read-only into *db (closed by the caller, even on failure).
+ * Returns REPORT_OK or an exit status after printing why. */
+static int open_db(const char *path, sqlite3 **db)
+{
+    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+        fprintf(stderr, "chainsim report: %s: no such file\n", path);
+        return REPORT_BADINPUT;
+    }
+    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+        fprintf(stderr, "chainsim report: %s: is a folder, not a results database\n", path);
+        return REPORT_BADINPUT;
+    }
+    if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf(stderr, "chainsim report: %s: cannot open: %s\n", path,
+                *db ? sqlite3_errmsg(*db) : "out of memory");
+        return REPORT_BADINPUT;
+    }
+    sqlite3_busy_timeout(*db, REPORT_BUSY_MS);
+    return REPORT_OK;
+}
+
+/* Runs sql (no parameters, one row of integer columns) and stores up to n
+ * columns in out[] (NULL -> INT64_MIN). Returns REPORT_OK or an exit status
+ * after printing why. */
+static int query_ints(sqlite3 *db, const char *path, const char *sql, int64_t *out, int n)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_error(db, path, "cannot read the database");
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        int status = db_error(db, path, "cannot read the database");
+        sqlite3_finalize(st);
+        return status;
+    }
+    for (int i = 0; i < n; i++)
+        out[i] = sqlite3_column_type(st, i) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, i);
+    sqlite3_finalize(st);
+    return REPORT_OK;
+}
+
+/* Checks that db was written by chainsim: a runs table and the v_run_summary
+ * view. Returns REPORT_OK or an exit status after printing why. */
+static int check_chainsim_db(sqlite3 *db, const char *path)
+{
+    int64_t found[2];
+    int rc = query_ints(db, path,
+                        "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'runs'),"
+                        "       (SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'v_run_summary')",
+                        found, 2);
+    if (rc != REPORT_OK)
+        return rc;
+    if (found[0] == 0) {
+        fprintf(stderr, "chainsim report: %s: not a chainsim results database (it has no runs table)\n", path);
+        return REPORT_BADINPUT;
+    }
+    if (found[1] == 0) {
+        fprintf(stderr,
+                "chainsim report: %s: the analysis views (v_run_summary, analysis/views.sql) are missing;\n"
+                "the database was not written by this version of chainsim or was made by another tool\n",
+                path);
+        return REPORT_BADINPUT;
+    }
+    return REPORT_OK;
+}
+
+/* Sets *run_id to the latest run (largest run_id). Returns REPORT_OK, or
+ * REPORT_BADINPUT when the file holds no run, or REPORT_RUNTIME. */
+static int latest_run(sqlite3 *db, const char *path, int64_t *run_id)
+{
+    int64_t v[1];
+    int rc = query_ints(db, path, "SELECT max(run_id) FROM runs", v, 1);
+    if (rc != REPORT_OK)
+        return rc;
+    if (v[0] == INT64_MIN) {
+        fprintf(stderr, "chainsim report: %s: no run recorded in this database\n", path);
+        return REPORT_BADINPUT;
+    }
+    *run_id = v[0];
+    return REPORT_OK;
+}
+
+/* Prints that run_id is not in the file, with the runs it has. Returns the
+ * exit status. */
+static int no_such_run(sqlite3 *db, const char *path, int64_t run_id)
+{
+    int64_t v[3];
+    int rc = query_ints(db, path, "SELECT count(*), min(run_id), max(run_id) FROM runs", v, 3);
+    if (rc != REPORT_OK)
+        return rc;
+    if (v[0] == 0)
+        fprintf(stderr, "chainsim report: %s: no run %" G_GINT64_FORMAT " (the database holds no run)\n", path,
+                run_id);
+    else
+        fprintf(stderr,
+                "chainsim report: %s: no run %" G_GINT64_FORMAT " (the database holds %" G_GINT64_FORMAT
+                " run%s, ids %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ")\n",
+                path, run_id, v[0], v[0] == 1 ? "" : "s", v[1], v[2]);
+    return REPORT_BADINPUT;
+}
+
+/* Reads the v_run_summary row of run_id into vals[REPORT_NFIELDS] (text
+ * values newly allocated; free with free_values()). Returns REPORT_OK or an
+ * exit status after printing why. */
+static int read_summary(sqlite3 *db, const char *path, int64_t run_id, report_value_t *vals)
+{
+    GString *sql = g_string_new("SELECT ");
+    for (size_t i = 0; i < REPORT_NFIELDS; i++)
+        g_string_append_printf(sql, "%s%s", i ? ", " : "", report_fields[i].column);
+    g_string_append(sql, " FROM v_run_summary WHERE run_id = ?1");
+
+    int status = REPORT_OK;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql->str, -1, &st, NULL) != SQLITE_OK) {
+        if ((sqlite3_errcode(db) & 0xff) == SQLITE_ERROR) {
+            /* The view exists but does not fit: not this chainsim's views. */
+            fprintf(stderr, "chainsim report: %s: the view v_run_summary does not match this version of chainsim (%s)\n",
+                    path, sqlite3_errmsg(db));
+            status = REPORT_BADINPUT;
+        } else {
+            status = db_error(db, path, "cannot read the view v_run_summary");
+        }
+        goto done;
+    }
+    sqlite3_bind_int64(st, 1, run_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        status = no_such_run(db, path, run_id);
+        goto done;
+    }
+    if (rc != SQLITE_ROW) {
+        status = db_error(db, path, "cannot read the view v_run_summary");
+        goto done;
+    }
+    for (size_t i = 0; i < REPORT_NFIELDS; i++) {
+        int col = (int)i;
+        report_value_t *v = &vals[i];
+        v->is_null = sqlite3_column_type(st, col) == SQLITE_NULL;
+        if (v->is_null)
+            continue;
+        switch (report_fields[i].type) {
+        case RT_INT:
+            v->i = sqlite3_column_int64(st, col);
+            break;
+        case RT_REAL:
+            v->r = sqlite3_column_double(st, col);
+            v->is_null = !isfinite(v->r);
+            break;
+        case RT_TEXT:
+            v->text = g_strdup((const char *)sqlite3_column_text(st, col));
+            v->is_null = v->text == NULL; /* out of memory in SQLite */
+            break;
+        }
+    }
+done:
+    sqlite3_finalize(st);
+    g_string_free(sql, TRUE);
+    return status;
+}
+
+static void free_values(report_value_t *vals)
+{
+    for (size_t i = 0; i < REPORT_NFIELDS; i++)
+        g_free(vals[i].text);
+}
+
+/* Writes v into buf as a JSON number: the shortest of %.15g / %.17g that
+ * reads back exactly, with ".0" added when it would look like an integer. */
+static void format_json_real(char *buf, size_t len, double v)
+{
+    g_ascii_formatd(buf, (int)len, "%.15g", v);
+    if (g_ascii_strtod(buf, NULL) != v)
+        g_ascii_formatd(buf, (int)len, "%.17g", v);
+    if (!strpbrk(buf, ".eE")) {
+        size_t n = strlen(buf);
+        if (n + 3 <= len)
+            memcpy(buf + n, ".0", 3);
+    }
+}
+
+/* Writes s as a JSON string literal (quotes included). */
+static void json_string(FILE *out, const char *s)
+{
+    char *valid = g_utf8_make_valid(s, -1);
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)valid; *p; p++) {
+        switch (*p) {
+        case '"':
+            fputs("\\\"", out);
+            break;
+        case '\\':
+            fputs("\\\\", out);
+            break;
+        case '\n':
+            fputs("\\n", out);
+            break;
+        case '\r':
+            fputs("\\r", out);
+            break;
+        case '\t':
+            fputs("\\t", out);
+            break;
+        case '\b':
+            fputs("\\b", out);
+            break;
+        case '\f':
+            fputs("\\f", out);
+            break;
+        default:
+            if (*p < 0x20)
+                fprintf(out, "\\u%04x", *p);
+            else
+                fputc(*p, out);
+        }
+    }
+    fputc('"', out);
+    g_free(valid);
+}
+
+static void print_json(FILE *out, const report_value_t *vals)
+{
+    fputs("{\n", out);
+    for (size_t i = 0; i < REPORT_NFIELDS; i++) {
+        const report_field_t *f = &report_fields[i];
+        const report_value_t *v = &vals[i];
+        fprintf(out, "  \"%s\": ", f->json_key);
+        if (v->is_null) {
+            fputs("null", out);
+        } else if (f->type == RT_INT) {
+            fprintf(out, "%" G_GINT64_FORMAT, v->i);
+        } else if (f->type == RT_REAL) {
+            char buf[G_ASCII_DTOSTR_BUF_SIZE + 4];
+            format_json_real(buf, sizeof buf, v->r);
+            fputs(buf, out);
+        } else {
+            json_string(out, v->text);
+        }
+        fputs(i + 1 < REPORT_NFIELDS ? ",\n" : "\n", out);
+    }
+    fputs("}\n", out);
+}
+
+/* Formats a REAL for the table: `decimals` places, or 3 significant digits
+ * when that would show a small non-zero value as zero. Returns a new string. */
+static char *format_table_real(double v, int decimals)
+{
+    double smallest = pow(10.0, -decimals);
+    if (v != 0.0 && fabs(v) < smallest)
+        return g_strdup_printf("%.3g", v);
+    return g_strdup_printf("%.*f", decimals, v);
+}
+
+static void print_table(FILE *out, const char *path, const report_value_t *vals)
+{
+    static const char database_label[] = "database";
+    int width = (int)strlen(database_label);
+    for (size_t i = 0; i < REPORT_NFIELDS; i++)
+        width = MAX(width, (int)strlen(report_fields[i].label));
+    width += 2;
+
+    fprintf(out, "%-*s%s\n", width, database_label, path);
+    for (size_t i = 0; i < REPORT_NFIELDS; i++) {
+        const report_field_t *f = &report_fields[i];
+        const report_value_t *v = &vals[i];
+        char *text = NULL;
+        if (v->is_null) {
+            text = g_strdup("\u2014"); /* em dash */
+        } else if (f->type == RT_INT) {
+            text = g_strdup_printf("%" G_GINT64_FORMAT, v->i);
+        } else if (f->type == RT_TEXT) {
+            text = g_strdup(v->text);
+        } else {
+            char *num = NULL;
+            switch (f->unit) {
+            case RU_SECONDS:
+                num = format_table_real(v->r, 3);
+                text = g_strdup_printf("%s s", num);
+                break;
+            case RU_TX_PER_S:
+                num = format_table_real(v->r, 3);
+                text = g_strdup_printf("%s tx/s", num);
+                break;
+            case RU_PERCENT:
+                num = format_table_real(v->r * 100.0, 2);
+                text = g_strdup_printf("%s %%", num);
+                break;
+            case RU_NONE:
+                num = format_table_real(v->r, 3);
+                text = g_strdup(num);
+                break;
+            }
+            g_free(num);
+        }
+        fprintf(out, "%-*s%s\n", width, f->label, text);
+        g_free(text);
+    }
+}
+
+int report_main(int argc, char **argv)
+{
+    report_opts_t o = { 0 };
+    int status = parse_args(argc, argv, &o);
+    if (status >= 0)
+        return status;
+
+    sqlite3 *db = NULL;
+    report_value_t vals[REPORT_NFIELDS];
+    memset(vals, 0, sizeof vals);
+
+    if ((status = open_db(o.path, &db)) != REPORT_OK)
+        goto done;
+    if ((status = check_chainsim_db(db, o.path)) != REPORT_OK)
+        goto done;
+    if (!o.have_run && (status = latest_run(db, o.path, &o.run_id)) != REPORT_OK)
+        goto done;
+    if ((status = read_summary(db, o.path, o.run_id, vals)) != REPORT_OK)
+        goto done;
+
+    if (o.json)
+        print_json(stdout, vals);
+    else
+        print_table(stdout, o.path, vals);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "chainsim report: cannot write the report to standard output\n");
+        status = REPORT_RUNTIME;
+    }
+done:
+    free_values(vals);
+    sqlite3_close(db);
+    return status;
+}

@@ -1,0 +1,223 @@
+/*
+ * txrelay.c - the transaction workload and transaction gossip.
+ *
+ * Clients submit transfers at a Poisson rate, each from a random funded
+ * account to a random node; a share of them (workload.invalid) is invalid on
+ * purpose: a bad signature, a second spend of an already used nonce, or an
+ * amount beyond the balance. Nodes admit transactions to their mempool
+ * (core/mempool.h), counting every rejection by reason, and announce newly
+ * admitted ones to their peers in batches: one announcement per link per
+ * relay.tx_interval, so gossip costs grow with links x intervals rather than
+ * links x transactions. A peer asks for the ones it does not know and gets
+ * them in one message.
+ *
+ * Which transactions a node knows (has, or has asked for) is one bit per node
+ * in the simulator's record of the transaction.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sim_int.h"
+
+#define TX_INV_ENTRY_BYTES 36u
+#define MSG_HEADER_BYTES 24u
+
+static bool known(const stx_t *t, uint32_t node)
+{
+    return t->known[node >> 3] >> (node & 7) & 1;
+}
+
+static void set_known(stx_t *t, uint32_t node)
+{
+    t->known[node >> 3] |= (uint8_t)(1u << (node & 7));
+}
+
+static stx_t *stx(sim_t *s, uint32_t i)
+{
+    return g_ptr_array_index(s->txs, i);
+}
+
+void msg_free_owned(const msg_t *m)
+{
+    if (m->flags & MSG_F_OWNED)
+        g_free((void *)m);
+}
+
+/* A message owning a list of k transaction numbers. */
+static msg_t *list_msg(uint16_t kind, uint32_t k)
+{
+    msg_t *m = g_malloc(sizeof(msg_t) + sizeof(txlist_t) + sizeof(uint32_t) * k);
+    txlist_t *l = (txlist_t *)(m + 1);
+    l->n = 0;
+    *m = (msg_t){ .kind = kind, .flags = MSG_F_OWNED, .obj = l };
+    return m;
+}
+
+void txrelay_mark_known(sim_t *s, uint32_t node, const block_t *b)
+{
+    for (uint32_t i = 0; i < b->ntx; i++)
+        if (b->txs[i]->sim_index)
+            set_known(stx(s, b->txs[i]->sim_index), node);
+}
+
+/* True when a block the node has connected includes t: the transaction is
+ * already confirmed there, which a client treats as known, not as invalid. */
+static bool in_chain(sim_t *s, uint32_t node, const stx_t *t)
+{
+    for (uint32_t i = 0; i < t->nincluded; i++)
+        if (chain_sblock(s, t->included[i])->st[node] == BS_CONNECTED)
+            return true;
+    return false;
+}
+
+void txrelay_admit(sim_t *s, uint32_t node, uint32_t ti, uint32_t from)
+{
+    stx_t *t = stx(s, ti);
+    cnode_t *cn = &s->cnodes[node];
+    set_known(t, node);
+    uint64_t start = cn->cpu_busy_until_ns > s->now_ns ? cn->cpu_busy_until_ns : s->now_ns;
+    cn->cpu_busy_until_ns = start + s->sc->cpu.verify_sig_ns;
+    tx_t *evicted = NULL;
+    mp_result_t r = mempool_add(cn->mp, t->tx, cn->tip->b->state, s->now_ns, &evicted);
+    if (evicted)
+        tx_unref(evicted);
+    if (r != MP_ADDED) {
+        if (r != MP_DUPLICATE && !(r == MP_NONCE_LOW && in_chain(s, node, t)))
+            s->tx_rejects[r]++;
+        return;
+    }
+    uint32_t pair[2] = { ti, from };
+    g_array_append_vals(cn->pending, pair, 2);
+    if (!cn->flush_scheduled) {
+        cn->flush_scheduled = true;
+        evq_push(s->q, s->now_ns + s->sc->relay.tx_interval_ns, EV_TX_FLUSH, (ev_data_t){ .a = node });
+    }
+}
+
+void txrelay_flush(sim_t *s, uint32_t node)
+{
+    cnode_t *cn = &s->cnodes[node];
+    const node_t *nd = &s->nodes[node];
+    cn->flush_scheduled = false;
+    const uint32_t *p = (const uint32_t *)cn->pending->data;
+    const uint32_t npending = cn->pending->len / 2;
+    if (nd->up) {
+        for (uint32_t j = 0; j < nd->adj_len; j++) {
+            uint32_t peer = s->adj_peer[nd->adj_off + j];
+            msg_t *m = list_msg(MSG_TX_INV, npending);
+            txlist_t *l = m->obj;
+            for (uint32_t i = 0; i < npending; i++)
+                if (p[2 * i + 1] != peer)
+                    l->idx[l->n++] = p[2 * i];
+            if (l->n == 0) {
+                g_free(m);
+                continue;
+            }
+            m->size_bytes = MSG_HEADER_BYTES + TX_INV_ENTRY_BYTES * l->n;
+            net_send(s, node, peer, s->adj_link[nd->adj_off + j], m);
+        }
+    }
+    g_array_set_size(cn->pending, 0);
+}
+
+void txrelay_receive(sim_t *s, uint32_t to, uint32_t link, const msg_t *m)
+{
+    const txlist_t *l = m->obj;
+    const uint32_t from = s->links[link].a == to ? s->links[link].b : s->links[link].a;
+    switch (m->kind) {
+    case MSG_TX_INV: {
+        msg_t *req = list_msg(MSG_TX_GETDATA, l->n);
+        txlist_t *rl = req->obj;
+        for (uint32_t i = 0; i < l->n; i++) {
+            stx_t *t = stx(s, l->idx[i]);
+            if (!known(t, to)) {
+                set_known(t, to);
+                rl->idx[rl->n++] = l->idx[i];
+            }
+        }
+        if (rl->n == 0) {
+            g_free(req);
+            break;
+        }
+        req->size_bytes = MSG_HEADER_BYTES + TX_INV_ENTRY_BYTES * rl->n;
+        net_send(s, to, from, link, req);
+        break;
+    }
+    case MSG_TX_GETDATA: {
+        msg_t *data = list_msg(MSG_TX, l->n);
+        txlist_t *dl = data->obj;
+        uint64_t bytes = MSG_HEADER_BYTES;
+        for (uint32_t i = 0; i < l->n; i++) {
+            dl->idx[dl->n++] = l->idx[i];
+            bytes += stx(s, l->idx[i])->tx->size_bytes;
+        }
+        data->size_bytes = (uint32_t)MIN(bytes, UINT32_MAX);
+        net_send(s, to, from, link, data);
+        break;
+    }
+    case MSG_TX:
+        for (uint32_t i = 0; i < l->n; i++)
+            txrelay_admit(s, to, l->idx[i], from);
+        break;
+    default:
+        g_assert_not_reached();
+    }
+}
+
+void txrelay_submit(sim_t *s)
+{
+    const scenario_t *sc = s->sc;
+    if (sc->workload.stop_ns && s->now_ns > sc->workload.stop_ns)
+        return;
+    rng_t *r = &s->workload_rng;
+    const uint32_t na = sc->ledger.accounts;
+    uint32_t a = (uint32_t)rng_below(r, na);
+    uint32_t to = na > 1 ? (uint32_t)((a + 1 + rng_below(r, na - 1)) % na) : a;
+    uint64_t amount = rng_range(r, sc->workload.amount_min, sc->workload.amount_max);
+    uint64_t fee = rng_range(r, sc->workload.fee_min, sc->workload.fee_max);
+    uint8_t intent = INTENT_VALID;
+    if (sc->workload.invalid_ppm && rng_chance_ppm(r, sc->workload.invalid_ppm))
+        intent = (uint8_t)(1 + rng_below(r, 3));
+    if (intent == INTENT_DOUBLE_SPEND && s->client_nonce[a] == 0)
+        intent = INTENT_OVERSPEND; /* nothing spent yet to spend twice */
+    const keypair_t *kp = &s->accounts[a];
+    tx_t *tx;
+    switch (intent) {
+    case INTENT_BAD_SIG: {
+        tx_t *good = tx_new_transfer(kp, &s->accounts[to].addr, amount, fee, s->client_nonce[a]);
+        uint8_t sig[SIG_BYTES];
+        memcpy(sig, good->sig, SIG_BYTES);
+        sig[0] ^= 0x5a;
+        tx = tx_new_unchecked(kp->pk, &s->accounts[to].addr, amount, fee, s->client_nonce[a], sig);
+        tx_unref(good);
+        break;
+    }
+    case INTENT_DOUBLE_SPEND:
+        /* the nonce of the account's previous transaction, to someone else */
+        tx = tx_new_transfer(kp, &s->accounts[(to + 1) % na].addr, amount, fee, s->client_nonce[a] - 1);
+        break;
+    case INTENT_OVERSPEND:
+        tx = tx_new_transfer(kp, &s->accounts[to].addr, sc->ledger.balance * 2 + amount, fee, s->client_nonce[a]);
+        break;
+    default:
+        tx = tx_new_transfer(kp, &s->accounts[to].addr, amount, fee, s->client_nonce[a]++);
+        break;
+    }
+    stx_t *t = g_new0(stx_t, 1);
+    t->tx = tx;
+    t->known = g_new0(uint8_t, (s->nnodes + 7) / 8);
+    t->origin = (uint32_t)rng_below(r, s->nnodes);
+    t->account = a;
+    t->intent = intent;
+    t->submitted_ns = s->now_ns;
+    tx->sim_index = s->txs->len;
+    g_ptr_array_add(s->txs, t);
+    if (s->nodes[t->origin].up)
+        txrelay_admit(s, t->origin, tx->sim_index, UINT32_MAX);
+
+    double gap_ns = rng_exponential(r, 1e9 / sc->workload.rate_per_s);
+    uint64_t next = s->now_ns + (uint64_t)llround(gap_ns);
+    if (next <= sc->duration_ns && (!sc->workload.stop_ns || next <= sc->workload.stop_ns))
+        evq_push(s->q, next, EV_TX_SUBMIT, (ev_data_t){ 0 });
+}
