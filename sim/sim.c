@@ -264,25 +264,32 @@ static bool record_stats(sim_t *s)
     return bcast_record(s) && chain_record(s);
 }
 
+bool sim_step(sim_t *s)
+{
+    ev_t ev;
+    if (!evq_pop(s->q, &ev))
+        return false;
+    g_assert(ev.time_ns >= s->now_ns);
+    s->now_ns = ev.time_ns;
+    s->events++;
+    trace_event(s, &ev);
+    dispatch(s, &ev);
+    return true;
+}
+
 sim_status_t sim_run(sim_t *s, const sim_opts_t *opts)
 {
     const uint64_t end_ns = s->sc->duration_ns;
     gint64 start_us = g_get_monotonic_time(), last_us = start_us;
     sim_status_t status = SIM_COMPLETE;
-    ev_t ev;
 
     while (!s->failed) {
         if (opts && opts->stop && *opts->stop) {
             status = SIM_INTERRUPTED;
             break;
         }
-        if (evq_peek_time(s->q) > end_ns || !evq_pop(s->q, &ev))
+        if (evq_peek_time(s->q) > end_ns || !sim_step(s))
             break;
-        g_assert(ev.time_ns >= s->now_ns);
-        s->now_ns = ev.time_ns;
-        s->events++;
-        trace_event(s, &ev);
-        dispatch(s, &ev);
         if (opts && opts->progress && (s->events & 8191) == 0) {
             gint64 t = g_get_monotonic_time();
             if (t - last_us > 250000) {

@@ -260,6 +260,8 @@ void txrelay_mark_known(sim_t *s, uint32_t node, const block_t *b);
 void msg_free_owned(const msg_t *m);
 
 /* sim.c */
+/* Processes the next event; false when none is left. */
+bool sim_step(sim_t *s);
 void sim_trace_bytes(sim_t *s, const uint8_t *rec, size_t n);
 void sim_fail(sim_t *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
