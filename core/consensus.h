@@ -30,6 +30,11 @@ typedef struct consensus_ops {
      * UINT64_MAX for never. unit is a uniform draw in (0, 1] from the node's
      * stream (used by PoW; ignored by slot-based engines). */
     uint64_t (*next_ns)(consensus_t *c, uint32_t node, const block_t *tip, uint64_t now_ns, double unit);
+    /* A value that changes whenever a node's production schedule on tip
+     * would differ. When the tip changes and this value does not, a pending
+     * production time stays valid (PoW: the next difficulty; an exponential
+     * waiting time at an unchanged rate is memoryless). */
+    uint64_t (*schedule_key)(consensus_t *c, const block_t *tip);
     /* Fills the consensus fields of b (on b->parent) before block_seal. */
     void (*prepare)(consensus_t *c, block_t *b);
     /* Checks b's consensus fields against its parent. On failure returns

@@ -98,29 +98,9 @@ void bcast_receive(sim_t *s, uint32_t to, uint32_t link, const msg_t *m)
     }
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 uint64_t bcast_reach_ns(const sim_t *s, const bcast_t *b, uint32_t frac_ppm)
 {
-    const uint32_t n = s->nnodes;
-    uint64_t need = ((uint64_t)frac_ppm * n + 999999) / 1000000;
-    if (need == 0)
-        need = 1;
-    if (b->reached < need)
-        return UINT64_MAX;
-    uint64_t *d = g_new(uint64_t, b->reached);
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < n; i++)
-        if (b->arrival_ns[i] != UINT64_MAX)
-            d[k++] = b->arrival_ns[i] - b->created_ns;
-    qsort(d, k, sizeof *d, cmp_u64);
-    uint64_t t = d[need - 1];
-    g_free(d);
-    return t;
+    return reach_ns(b->arrival_ns, s->nnodes, b->reached, b->created_ns, frac_ppm);
 }
 
 bool bcast_record(sim_t *s)

@@ -128,14 +128,23 @@ static bool block_valid(sim_t *s, sblock_t *sb, const char **why)
 
 /* ---------- mining ---------- */
 
-static void schedule_mine(sim_t *s, uint32_t node)
+/* (Re)draws node's next production time on its tip. A pending one is kept
+ * when the tip changed but the schedule did not (see schedule_key), unless
+ * `redraw`. */
+static void schedule_mine(sim_t *s, uint32_t node, bool redraw)
 {
     cnode_t *cn = &s->cnodes[node];
     if (!cn->hashrate)
         return;
+    uint64_t key = s->cons->ops->schedule_key(s->cons, cn->tip->b);
+    /* A pending draw, even one beyond the end of the run, stays valid while
+     * the key is unchanged; drawing again would add chances. */
+    if (cn->mine_drawn && !redraw && key == cn->mine_key && s->nodes[node].up)
+        return;
     if (cn->mine_ev)
         evq_cancel(s->q, cn->mine_ev);
     cn->mine_ev = 0;
+    cn->mine_drawn = false;
     cn->mine_gen++;
     if (!s->nodes[node].up)
         return;
@@ -143,9 +152,10 @@ static void schedule_mine(sim_t *s, uint32_t node)
         return;
     double u = rng_unit_open0(&s->nodes[node].rng);
     uint64_t t = s->cons->ops->next_ns(s->cons, node, cn->tip->b, s->now_ns, u);
-    if (t == UINT64_MAX || t > s->sc->duration_ns)
-        return;
-    cn->mine_ev = evq_push(s->q, t, EV_MINE, (ev_data_t){ .a = node, .c = cn->mine_gen });
+    cn->mine_key = key;
+    cn->mine_drawn = true;
+    if (t != UINT64_MAX && t <= s->sc->duration_ns)
+        cn->mine_ev = evq_push(s->q, t, EV_MINE, (ev_data_t){ .a = node, .c = cn->mine_gen });
 }
 
 static void relay_block(sim_t *s, uint32_t node, sblock_t *sb, uint32_t except)
@@ -218,7 +228,7 @@ static void switch_tip(sim_t *s, uint32_t node, sblock_t *nt)
     cn->tip = nt;
     g_ptr_array_free(gone, TRUE);
     g_ptr_array_free(added, TRUE);
-    schedule_mine(s, node);
+    schedule_mine(s, node, false);
 }
 
 static void connect(sim_t *s, uint32_t node, uint32_t from, sblock_t *sb);
@@ -229,9 +239,11 @@ void chain_mine(sim_t *s, uint32_t node, uint32_t gen)
     if (gen != cn->mine_gen || !s->nodes[node].up)
         return;
     cn->mine_ev = 0;
+    cn->mine_drawn = false;
     const scenario_t *sc = s->sc;
     if (sc->consensus.max_blocks && s->blocks->len > sc->consensus.max_blocks)
         return;
+    /* the miner's own block becomes its tip: its next draw starts afresh below */
     block_t *parent = cn->tip->b;
     tx_t **txs = NULL;
     uint64_t room = sc->consensus.max_block_bytes - BLOCK_HEADER_FIXED_BYTES;
@@ -243,7 +255,7 @@ void chain_mine(sim_t *s, uint32_t node, uint32_t gen)
         for (uint32_t i = 0; i < ntx; i++)
             tx_unref(txs[i]);
         g_free(txs);
-        schedule_mine(s, node);
+        schedule_mine(s, node, true);
         return;
     }
     block_t *b = block_new(parent, s->now_ns, node, &cn->reward_addr, txs, ntx, sc->consensus.padding_bytes);
@@ -434,7 +446,7 @@ void chain_receive(sim_t *s, uint32_t to, uint32_t link, const msg_t *m)
 void chain_node_up(sim_t *s, uint32_t node)
 {
     if (s->cons)
-        schedule_mine(s, node);
+        schedule_mine(s, node, true);
 }
 
 /* ---------- set-up ---------- */
@@ -575,7 +587,7 @@ void chain_init(sim_t *s)
         cn->mp = mempool_new(&mc);
         cn->pending = g_array_new(FALSE, FALSE, sizeof(uint32_t));
         reward_addr(&cn->reward_addr, i);
-        schedule_mine(s, i);
+        schedule_mine(s, i, true);
     }
     if (sc->workload.rate_per_s > 0) {
         uint64_t first = sc->workload.start_ns +
@@ -653,21 +665,28 @@ void chain_sample(sim_t *s)
         evq_push(s->q, next, EV_SAMPLE, (ev_data_t){ 0 });
 }
 
-uint64_t reach_ns(const uint64_t *arrival_ns, uint32_t n, uint32_t reached, uint64_t created_ns, uint32_t frac_ppm)
+void reach_many_ns(const uint64_t *arrival_ns, uint32_t n, uint32_t reached, uint64_t created_ns,
+                   const uint32_t *frac_ppm, int nfrac, uint64_t *out)
 {
-    uint64_t need = ((uint64_t)frac_ppm * n + 999999) / 1000000;
-    if (need == 0)
-        need = 1;
-    if (reached < need)
-        return UINT64_MAX;
-    uint64_t *d = g_new(uint64_t, reached);
+    uint64_t *d = g_new(uint64_t, reached ? reached : 1);
     uint32_t k = 0;
     for (uint32_t i = 0; i < n && k < reached; i++)
         if (arrival_ns[i] != UINT64_MAX)
             d[k++] = arrival_ns[i] - created_ns;
     qsort(d, k, sizeof *d, cmp_u64);
-    uint64_t t = need <= k ? d[need - 1] : UINT64_MAX;
+    for (int f = 0; f < nfrac; f++) {
+        uint64_t need = ((uint64_t)frac_ppm[f] * n + 999999) / 1000000;
+        if (need == 0)
+            need = 1;
+        out[f] = need <= k ? d[need - 1] : UINT64_MAX;
+    }
     g_free(d);
+}
+
+uint64_t reach_ns(const uint64_t *arrival_ns, uint32_t n, uint32_t reached, uint64_t created_ns, uint32_t frac_ppm)
+{
+    uint64_t t;
+    reach_many_ns(arrival_ns, n, reached, created_ns, &frac_ppm, 1, &t);
     return t;
 }
 
@@ -764,9 +783,10 @@ bool chain_record(sim_t *s)
     for (guint i = 0; i < s->blocks->len; i++) {
         sblock_t *sb = g_ptr_array_index(s->blocks, i);
         const block_t *b = sb->b;
-        uint64_t t50 = reach_ns(sb->arrival_ns, n, sb->reached, b->h.time_ns, 500000);
-        uint64_t t90 = reach_ns(sb->arrival_ns, n, sb->reached, b->h.time_ns, 900000);
-        uint64_t t100 = reach_ns(sb->arrival_ns, n, sb->reached, b->h.time_ns, 1000000);
+        static const uint32_t fracs[3] = { 500000, 900000, 1000000 };
+        uint64_t t[3];
+        reach_many_ns(sb->arrival_ns, n, sb->reached, b->h.time_ns, fracs, 3, t);
+        uint64_t t50 = t[0], t90 = t[1], t100 = t[2];
         char hex[2 * HASH_BYTES + 1];
         hash_to_hex(&b->id, hex);
         if (!record_block(r, b->index, hex, b->parent ? (int64_t)b->parent->index : -1, b->h.height,

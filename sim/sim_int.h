@@ -113,6 +113,8 @@ typedef struct cnode {
     uint64_t cpu_busy_until_ns;
     ev_handle_t mine_ev;
     uint32_t mine_gen;
+    uint64_t mine_key;    /* consensus schedule_key the pending production was drawn for */
+    bool mine_drawn;      /* a production time is drawn (possibly beyond the run, or never) */
     uint64_t hashrate;
     addr_t reward_addr;
     GArray *pending;      /* uint32_t pairs (tx index, peer it came from) to announce */
@@ -249,6 +251,8 @@ void chain_trace_final(sim_t *s);
 void chain_print_summary(const sim_t *s, FILE *out);
 /* Time until frac_ppm of all nodes had it, from an arrival array. */
 uint64_t reach_ns(const uint64_t *arrival_ns, uint32_t n, uint32_t reached, uint64_t created_ns, uint32_t frac_ppm);
+void reach_many_ns(const uint64_t *arrival_ns, uint32_t n, uint32_t reached, uint64_t created_ns,
+                   const uint32_t *frac_ppm, int nfrac, uint64_t *out);
 
 /* txrelay.c */
 void txrelay_submit(sim_t *s);

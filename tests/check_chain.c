@@ -321,6 +321,25 @@ START_TEST(test_pow_run_rejects_invalid_and_is_deterministic)
 }
 END_TEST
 
+/* The block production rate matches the target: the network of miners is a
+ * Poisson process of rate 1 / interval, whatever the tip changes. */
+START_TEST(test_block_rate)
+{
+    char *errors = NULL;
+    scenario_t *sc = tu_load("[scenario]\nduration = 30m\n[network]\nnodes = 100\n"
+                             "[consensus]\nkind = pow\nblock_interval = 3s\nretarget_blocks = 0\n", &errors, NULL);
+    ck_assert_msg(sc != NULL, "%s", errors ? errors : "");
+    sim_t *s = sim_new(sc, NULL);
+    sim_opts_t opts = { 0 };
+    ck_assert_int_eq(sim_run(s, &opts), SIM_COMPLETE);
+    double produced = s->blocks->len - 1, want = 1800.0 / 3.0;
+    ck_assert_msg(produced > want * 0.85 && produced < want * 1.15, "%.0f blocks in 30 min, want about %.0f",
+                  produced, want);
+    sim_free(s);
+    scenario_free(sc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("chain");
@@ -329,6 +348,7 @@ int main(void)
     tcase_add_test(tc, test_reorg_restores_state_and_mempool);
     tcase_add_test(tc, test_first_seen_tie_break);
     tcase_add_test(tc, test_compact_reconstruction);
+    tcase_add_test(tc, test_block_rate);
     tcase_add_test(tc, test_pow_run_rejects_invalid_and_is_deterministic);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -100,6 +100,11 @@ static uint64_t pow_next_ns(consensus_t *c, uint32_t node, const block_t *tip, u
     return now_ns + (uint64_t)llround(delay_ns);
 }
 
+static uint64_t pow_schedule_key(consensus_t *c, const block_t *tip)
+{
+    return pow_next_difficulty(c, tip);
+}
+
 static void pow_prepare(consensus_t *c, block_t *b)
 {
     pow_t *p = as_pow(c);
@@ -161,6 +166,7 @@ static void pow_destroy(consensus_t *c)
 static const consensus_ops_t pow_ops = {
     .name = "pow",
     .next_ns = pow_next_ns,
+    .schedule_key = pow_schedule_key,
     .prepare = pow_prepare,
     .check = pow_check,
     .compare = pow_compare,
