@@ -119,9 +119,9 @@ static void crash_node(sim_t *s, node_t *nd)
     nd->epoch++;
     nd->crashed_at_ns = s->now_ns;
     nd->up_busy_until_ns = s->now_ns;
-    for (uint32_t j = 0; j < nd->adj_len; j++) {
-        link_t *l = &s->links[s->adj_link[nd->adj_off + j]];
-        l->busy_until_ns[l->a == nd->id ? 0 : 1] = s->now_ns;
+    for (uint32_t j = 0; s->link_busy_ns && j < nd->adj_len; j++) {
+        uint32_t l = s->adj_link[nd->adj_off + j];
+        s->link_busy_ns[2 * (size_t)l + (s->links[l].a == nd->id ? 0 : 1)] = s->now_ns;
     }
 }
 

@@ -253,12 +253,15 @@ void net_build(sim_t *s)
     g_hash_table_destroy(bl.set);
     s->nlinks = bl.edges->len;
     s->links = (link_t *)g_array_free(bl.edges, FALSE);
+    if (sc->net.upload_queue == UPQ_PER_LINK)
+        s->link_busy_ns = g_new0(uint64_t, 2 * (size_t)s->nlinks + 1);
     build_adjacency(s);
 }
 
 void net_free(sim_t *s)
 {
     g_free(s->links);
+    g_free(s->link_busy_ns);
     g_free(s->adj_peer);
     g_free(s->adj_link);
 }
@@ -316,7 +319,7 @@ void net_send(sim_t *s, uint32_t from, uint32_t to, uint32_t link, const msg_t *
     uint64_t xfer_ns = net_transfer_ns(m->size_bytes, bw);
     uint64_t *busy = &f->up_busy_until_ns;
     if (s->sc->net.upload_queue == UPQ_PER_LINK)
-        busy = &s->links[link].busy_until_ns[s->links[link].a == from ? 0 : 1];
+        busy = &s->link_busy_ns[2 * (size_t)link + (s->links[link].a == from ? 0 : 1)];
     uint64_t start_ns = *busy > s->now_ns ? *busy : s->now_ns;
     *busy = start_ns + xfer_ns;
 

@@ -136,7 +136,6 @@ typedef struct node {
 
 typedef struct link {
     uint32_t a, b;
-    uint64_t busy_until_ns[2]; /* per-link upload queues: [0] a->b, [1] b->a */
 } link_t;
 
 typedef struct msg_stats {
@@ -165,6 +164,7 @@ struct sim {
     uint32_t nnodes;
     node_t *nodes;
     link_t *links;
+    uint64_t *link_busy_ns; /* upload_queue = per-link: [2l] a->b, [2l+1] b->a, when the last transfer ends */
     uint32_t nlinks;
     uint32_t *adj_peer; /* CSR adjacency: peers of node i at [adj_off, adj_off + adj_len) */
     uint32_t *adj_link;

@@ -30,6 +30,16 @@ run_case() { # label, then chainsim run arguments
 }
 
 echo
+echo "== proof of work, SimBlock setting: scenarios/simblock-2019.ini (100 blocks of 535 KB, compact relay) =="
+run_case "1,000 nodes" scenarios/simblock-2019.ini --set network.nodes=1000
+run_case "10,000 nodes" scenarios/simblock-2019.ini
+
+echo
+echo "== proof of work with a transaction workload =="
+run_case "quickstart (250 nodes, 3 s blocks, 10 tx/s, 5 min)" scenarios/quickstart.ini
+run_case "bitcoin (500 nodes, 600 s blocks, 3 tx/s, 1 h)" scenarios/bitcoin.ini
+
+echo
 echo "== network-only broadcast: scenarios/broadcast-2019.ini (20 x 535 KB, announce/request) =="
 run_case "1,000 nodes" scenarios/broadcast-2019.ini --set network.nodes=1000 --set record.detail=messages
 run_case "10,000 nodes" scenarios/broadcast-2019.ini --set record.detail=messages
