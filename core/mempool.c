@@ -3,13 +3,14 @@
  *
  * Data structures (the pool owns one reference to each transaction it holds,
  * through its entry_t; every other container below only borrows):
- *   - by_id:   GHashTable tx id -> entry, for lookups only;
- *   - order:   GTree of entries in pool order: fee rate descending, then id
- *              ascending. Ids are unique, so this is a total order;
- *   - tails:   GTree of the last entry (highest nonce) of every sender's
- *              chain, in the same pool order; its last node is the eviction
- *              victim when the pool is full. Evicting only chain tails never
- *              leaves a hole in the middle of a chain;
+ *   - by_id:   GHashTable tx id -> entry, for lookups;
+ *   (pool order, used by mempool_list and eviction, is fee rate descending,
+ *   then id ascending: a total order since ids are unique. It is not kept as
+ *   an index: inserting into an ordered tree per admission cost more than
+ *   all else together, and the order is needed only for eviction, when the
+ *   pool is full, and for listing. Eviction scans the senders' chain tails
+ *   (the last, highest-nonce entry of each chain) for the one last in pool
+ *   order; evicting only tails never leaves a hole in a chain);
  *   - senders: GHashTable address -> sender_t, for lookups only. A sender
  *              holds its pending entries as an array sorted by nonce (nonces
  *              are unique per sender: a second one is a double spend) and its
@@ -74,15 +75,14 @@
  * it may outgrow the window after a reorganisation lowered n).
  *
  * Invariants (asserted where entries are removed):
- *   count == |by_id| == |order| == sum of senders' chain lengths;
- *   |tails| == number of senders with a non-empty chain, and each such
- *   sender's last chain entry is in tails;
+ *   count == |by_id| == sum of senders' chain lengths;
  *   bytes == sum of size_bytes of pending transactions;
  *   every sender in `senders` has a non-empty chain xor is in `idle`.
  *
- * Determinism: every decision iterates the order or tails tree, a sender's
- * nonce-sorted chain, the idle tree, or an array of senders sorted by
- * address; hash tables are used only for lookups.
+ * Determinism: decisions iterate a sender's nonce-sorted chain, the idle
+ * tree, or an array of senders sorted by address; where a hash table is
+ * iterated (eviction, listing) the result is a minimum or a sort under the
+ * total pool order, which does not depend on the iteration order.
  */
 #include "core/mempool.h"
 
@@ -109,8 +109,6 @@ struct sender {
 struct mempool {
     mempool_cfg_t cfg;
     GHashTable *by_id;   /* hash32_t * (the entry's tx id) -> entry_t *; owns neither */
-    GTree *order;        /* entry_t * -> entry_t *, pool order; owns neither */
-    GTree *tails;        /* each chain's last entry_t *, pool order; owns neither */
     GHashTable *senders; /* addr_t * (in the record) -> sender_t *; owns the records */
     GTree *idle;         /* sender_t * -> sender_t *, by (tat_ns, addr); owns neither */
     size_t count;
@@ -184,10 +182,6 @@ static int entry_order_cmp(const entry_t *x, const entry_t *y)
     return memcmp(x->tx->id.b, y->tx->id.b, HASH_BYTES);
 }
 
-static gint entry_order_cb(gconstpointer a, gconstpointer b, gpointer unused)
-{
-    return entry_order_cmp(a, b);
-}
 
 /* Idle order: bucket-full time ascending, then address. */
 static gint idle_order_cb(gconstpointer a, gconstpointer b, gpointer unused)
@@ -324,15 +318,6 @@ static void entry_insert(mempool_t *mp, sender_t *s, tx_t *tx)
     e->sender = s;
     guint pos = chain_lower_bound(s, tx->nonce);
     g_ptr_array_insert(s->chain, (gint)pos, e);
-    if (pos == s->chain->len - 1) {
-        /* The new tail of the chain replaces the old one, if any. */
-        if (pos > 0) {
-            gboolean found = g_tree_remove(mp->tails, g_ptr_array_index(s->chain, pos - 1));
-            g_assert(found);
-        }
-        g_tree_insert(mp->tails, e, e);
-    }
-    g_tree_insert(mp->order, e, e);
     g_hash_table_insert(mp->by_id, &e->tx->id, e);
     mp->count++;
     mp->bytes += tx->size_bytes;
@@ -345,20 +330,8 @@ static void entry_remove(mempool_t *mp, entry_t *e)
     sender_t *s = e->sender;
     guint i = chain_lower_bound(s, e->tx->nonce);
     g_assert(i < s->chain->len && g_ptr_array_index(s->chain, i) == e);
-    bool was_tail = i == s->chain->len - 1;
     g_ptr_array_remove_index(s->chain, i);
-    gboolean found;
-    if (was_tail) {
-        found = g_tree_remove(mp->tails, e);
-        g_assert(found);
-        if (s->chain->len > 0) {
-            entry_t *t = g_ptr_array_index(s->chain, s->chain->len - 1);
-            g_tree_insert(mp->tails, t, t);
-        }
-    }
-    found = g_tree_remove(mp->order, e);
-    g_assert(found);
-    found = g_hash_table_remove(mp->by_id, &e->tx->id);
+    gboolean found = g_hash_table_remove(mp->by_id, &e->tx->id);
     g_assert(found);
     g_assert(mp->count > 0 && mp->bytes >= e->tx->size_bytes);
     mp->count--;
@@ -404,8 +377,6 @@ mempool_t *mempool_new(const mempool_cfg_t *cfg)
     mempool_t *mp = g_new0(mempool_t, 1);
     mp->cfg = *cfg;
     mp->by_id = g_hash_table_new(hash32_hash, hash32_equal);
-    mp->order = g_tree_new_full(entry_order_cb, NULL, NULL, NULL);
-    mp->tails = g_tree_new_full(entry_order_cb, NULL, NULL, NULL);
     mp->senders = g_hash_table_new_full(addr_hash, addr_equal_cb, NULL, sender_free);
     mp->idle = g_tree_new_full(idle_order_cb, NULL, NULL, NULL);
     if (cfg->rate_limit_milli_per_s > 0) {
@@ -432,8 +403,6 @@ void mempool_free(mempool_t *mp)
         g_free(e);
     }
     g_hash_table_destroy(mp->by_id);
-    g_tree_destroy(mp->order);
-    g_tree_destroy(mp->tails);
     g_tree_destroy(mp->idle);
     g_hash_table_destroy(mp->senders);
     g_free(mp);
@@ -443,6 +412,27 @@ void mempool_free(mempool_t *mp)
 
 /* The checks of mempool_add in the order of mempool.h; rate limiting only
  * when use_rate. */
+/* The eviction victim: among the last transactions of every sender's chain,
+ * the one last in pool order (lowest fee rate, then highest id). A scan over
+ * the senders, done only when the pool is full; the minimum under a total
+ * order does not depend on the table's iteration order. NULL when empty. */
+static entry_t *lowest_tail(const mempool_t *mp)
+{
+    entry_t *worst = NULL;
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, mp->senders);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        const sender_t *s = value;
+        if (s->chain->len == 0)
+            continue;
+        entry_t *tail = g_ptr_array_index(s->chain, s->chain->len - 1);
+        if (worst == NULL || entry_order_cmp(tail, worst) > 0)
+            worst = tail;
+    }
+    return worst;
+}
+
 static mp_result_t admit(mempool_t *mp, tx_t *tx, const state_t *tip, bool use_rate, uint64_t now_ns,
                          tx_t **evicted)
 {
@@ -494,10 +484,9 @@ static mp_result_t admit(mempool_t *mp, tx_t *tx, const state_t *tip, bool use_r
 
     if (mp->count >= mp->cfg.capacity) {
         /* The victim is the chain tail with the lowest fee rate. */
-        GTreeNode *last = g_tree_node_last(mp->tails);
-        if (last == NULL)
+        entry_t *victim = lowest_tail(mp);
+        if (victim == NULL)
             return MP_FULL; /* capacity 0 */
-        entry_t *victim = g_tree_node_key(last);
         if (tx_feerate_ppm(tx) <= victim->feerate_ppm)
             return MP_FULL;
         /* The newcomer's balance check counted its lower nonces: evicting
@@ -559,15 +548,28 @@ bool mempool_remove(mempool_t *mp, const hash32_t *id)
     return true;
 }
 
+static int entry_ptr_order_cb(const void *a, const void *b)
+{
+    return entry_order_cmp(*(const entry_t *const *)a, *(const entry_t *const *)b);
+}
+
 tx_t **mempool_list(const mempool_t *mp, size_t *n)
 {
-    tx_t **arr = g_new(tx_t *, mp->count + 1);
+    /* Collected from the hash table, then sorted: the result does not depend
+     * on the table's iteration order. */
+    entry_t **es = g_new(entry_t *, mp->count + 1);
     size_t k = 0;
-    for (GTreeNode *node = g_tree_node_first(mp->order); node != NULL; node = g_tree_node_next(node)) {
-        const entry_t *e = g_tree_node_key(node);
-        arr[k++] = e->tx;
-    }
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, mp->by_id);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        es[k++] = value;
     g_assert(k == mp->count);
+    qsort(es, k, sizeof *es, entry_ptr_order_cb);
+    tx_t **arr = g_new(tx_t *, mp->count + 1);
+    for (size_t i = 0; i < k; i++)
+        arr[i] = es[i]->tx;
+    g_free(es);
     arr[k] = NULL;
     if (n != NULL)
         *n = k;

@@ -37,7 +37,7 @@ run_case "10,000 nodes" scenarios/simblock-2019.ini
 echo
 echo "== proof of work with a transaction workload =="
 run_case "quickstart (250 nodes, 3 s blocks, 10 tx/s, 5 min)" scenarios/quickstart.ini
-run_case "bitcoin (500 nodes, 600 s blocks, 3 tx/s, 1 h)" scenarios/bitcoin.ini
+run_case "bitcoin (300 nodes, 600 s blocks, 3 tx/s, 3 h)" scenarios/bitcoin.ini
 
 echo
 echo "== network-only broadcast: scenarios/broadcast-2019.ini (20 x 535 KB, announce/request) =="
