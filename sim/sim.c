@@ -101,7 +101,11 @@ static void put_u32(uint8_t *p, uint32_t v)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-#define TRACE_REC 40
+/* One trace record per processed event, 22 bytes little-endian: time (8),
+ * event kind (1), message kind (1), the two node/link fields (4 + 4) and the
+ * payload id (4: message, block or broadcast number). Small records keep the
+ * digest cheap; any divergence in the run changes later records anyway. */
+#define TRACE_REC 22
 
 void sim_trace_bytes(sim_t *s, const uint8_t *rec, size_t n)
 {
@@ -116,22 +120,21 @@ void sim_trace_bytes(sim_t *s, const uint8_t *rec, size_t n)
 static void trace_event(sim_t *s, const ev_t *ev)
 {
     uint8_t rec[TRACE_REC];
-    uint64_t payload = 0;
-    uint32_t kind = ev->kind;
+    uint64_t payload = ev->d.u;
+    uint8_t msg_kind = 0xff;
     if (ev->kind == EV_DELIVER) {
         const msg_t *m = ev->d.p;
         payload = m->id;
-        kind |= (uint32_t)m->kind << 8;
+        msg_kind = (uint8_t)m->kind;
     } else if (ev->kind == EV_CHECKED) {
         payload = ((const sblock_t *)ev->d.p)->b->index;
     }
     put_u64(rec, ev->time_ns);
-    put_u32(rec + 8, kind);
-    put_u32(rec + 12, ev->d.a);
-    put_u32(rec + 16, ev->d.b);
-    put_u32(rec + 20, ev->d.c);
-    put_u64(rec + 24, ev->d.u);
-    put_u64(rec + 32, payload);
+    rec[8] = (uint8_t)ev->kind;
+    rec[9] = msg_kind;
+    put_u32(rec + 10, ev->d.a);
+    put_u32(rec + 14, ev->d.b);
+    put_u32(rec + 18, (uint32_t)payload);
     sim_trace_bytes(s, rec, sizeof rec);
 }
 
