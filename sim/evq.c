@@ -65,7 +65,7 @@
 
 #define EVQ_CAP_INITIAL 64u
 /* Slot indices must fit in the low 32 bits of a handle as slot + 1. */
-#define EVQ_CAP_MAX ((size_t)UINT32_MAX - 1u)
+#define EVQ_CAP_MAX ((size_t)1 << 24) /* slots fit the key's 24 bits */
 #define EVQ_NO_SLOT UINT32_MAX
 /* Compaction is not worth it for tiny heaps. */
 #define EVQ_COMPACT_MIN_LEN 256u
@@ -84,11 +84,26 @@ typedef struct evq_slot {
     uint32_t state;     /* enum evq_slot_state */
 } evq_slot_t;
 
+/* 16 bytes, so the four children of a node share one 64-byte cache line
+ * when the heap is aligned (see evq_new): seqslot holds the scheduling
+ * sequence number in its high 40 bits and the pool slot in its low 24. Since
+ * sequence numbers are unique, comparing seqslot compares seq. */
+#define EVQ_SLOT_BITS 24
+#define EVQ_SLOT_MASK ((1u << EVQ_SLOT_BITS) - 1)
 typedef struct evq_key {
     uint64_t time_ns;
-    uint64_t seq;
-    uint32_t slot;
+    uint64_t seqslot;
 } evq_key_t;
+
+static inline uint32_t key_slot(evq_key_t k)
+{
+    return (uint32_t)(k.seqslot & EVQ_SLOT_MASK);
+}
+
+static inline uint64_t key_seq(evq_key_t k)
+{
+    return k.seqslot >> EVQ_SLOT_BITS;
+}
 
 struct evq {
     evq_key_t *heap;
@@ -121,7 +136,7 @@ static void *evq_xrealloc(void *p, size_t n, size_t size)
 static inline bool evq_key_less(const evq_key_t *a, const evq_key_t *b)
 {
     return a->time_ns < b->time_ns ||
-           (a->time_ns == b->time_ns && a->seq < b->seq);
+           (a->time_ns == b->time_ns && a->seqslot < b->seqslot);
 }
 
 /* Threads slots [from, to) onto the free list so that the lowest index is
@@ -224,8 +239,8 @@ static void evq_compact(evq_t *q)
     size_t n = 0;
     for (size_t i = 0; i < q->heap_len; i++) {
         evq_key_t k = q->heap[i];
-        if (q->pool[k.slot].state == SLOT_CANCELLED)
-            evq_slot_free(q, k.slot);
+        if (q->pool[key_slot(k)].state == SLOT_CANCELLED)
+            evq_slot_free(q, key_slot(k));
         else
             q->heap[n++] = k;
     }
@@ -245,7 +260,7 @@ static void evq_compact(evq_t *q)
 static inline void evq_skip_cancelled(evq_t *q)
 {
     while (q->heap_len > 0) {
-        uint32_t slot = q->heap[0].slot;
+        uint32_t slot = key_slot(q->heap[0]);
         if (EVQ_LIKELY(q->pool[slot].state == SLOT_LIVE))
             return;
         EVQ_ASSERT(q->pool[slot].state == SLOT_CANCELLED && q->dead > 0);
@@ -293,7 +308,8 @@ ev_handle_t evq_push(evq_t *q, uint64_t time_ns, uint32_t kind, ev_data_t d)
         q->heap_cap *= 2;
         q->heap = evq_xrealloc(q->heap, q->heap_cap, sizeof q->heap[0]);
     }
-    evq_key_t k = {.time_ns = time_ns, .seq = q->next_seq++, .slot = slot};
+    EVQ_ASSERT(slot <= EVQ_SLOT_MASK && q->next_seq < (1ull << (64 - EVQ_SLOT_BITS)));
+    evq_key_t k = {.time_ns = time_ns, .seqslot = q->next_seq++ << EVQ_SLOT_BITS | slot};
     evq_sift_up(q->heap, q->heap_len++, k);
     q->live++;
 
@@ -329,16 +345,16 @@ bool evq_pop(evq_t *q, ev_t *out)
     EVQ_ASSERT(top.time_ns >= q->now_ns);
     q->now_ns = top.time_ns;
 
-    evq_slot_t *s = &q->pool[top.slot];
+    evq_slot_t *s = &q->pool[key_slot(top)];
     out->time_ns = top.time_ns;
-    out->seq = top.seq;
+    out->seq = key_seq(top);
     out->kind = s->kind;
     out->d = s->d;
-    evq_slot_free(q, top.slot);
+    evq_slot_free(q, key_slot(top));
     q->live--;
     /* The next pop reads the new top's slot; start loading it now. */
     if (q->heap_len > 0)
-        EVQ_PREFETCH(&q->pool[q->heap[0].slot]);
+        EVQ_PREFETCH(&q->pool[key_slot(q->heap[0])]);
     return true;
 }
 

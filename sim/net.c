@@ -45,6 +45,8 @@ const char *const msg_kind_names[MSG_KIND_COUNT] = {
 
 uint64_t net_transfer_ns(uint64_t size_bytes, uint64_t bandwidth_bps)
 {
+    if (size_bytes < (1ull << 31)) /* the common case fits 64-bit arithmetic */
+        return (size_bytes * 8000000000ull + bandwidth_bps - 1) / bandwidth_bps;
     unsigned __int128 bits_e9 = (unsigned __int128)size_bytes * 8u * 1000000000u;
     unsigned __int128 t = (bits_e9 + bandwidth_bps - 1) / bandwidth_bps;
     return t > UINT64_MAX ? UINT64_MAX : (uint64_t)t;
@@ -62,19 +64,32 @@ static uint64_t edge_key(uint32_t a, uint32_t b)
     return a < b ? (uint64_t)a << 32 | b : (uint64_t)b << 32 | a;
 }
 
+/* Edge keys are stored in the pointer itself (64-bit platforms). */
+G_STATIC_ASSERT(sizeof(gpointer) >= sizeof(uint64_t));
+
+static guint edge_hash(gconstpointer p)
+{
+    uint64_t k = (uintptr_t)p;
+    k ^= k >> 29;
+    k *= 0xbf58476d1ce4e5b9ull;
+    return (guint)(k ^ (k >> 32));
+}
+
+static gpointer key_ptr(uint32_t a, uint32_t b)
+{
+    return (gpointer)(uintptr_t)edge_key(a, b);
+}
+
 static bool has_edge(builder_t *bl, uint32_t a, uint32_t b)
 {
-    uint64_t k = edge_key(a, b);
-    return g_hash_table_contains(bl->set, &k);
+    return g_hash_table_contains(bl->set, key_ptr(a, b));
 }
 
 static bool add_edge(builder_t *bl, uint32_t a, uint32_t b)
 {
     if (a == b || has_edge(bl, a, b))
         return false;
-    uint64_t *k = g_new(uint64_t, 1);
-    *k = edge_key(a, b);
-    g_hash_table_add(bl->set, k);
+    g_hash_table_add(bl->set, key_ptr(a, b));
     link_t l = { .a = a, .b = b };
     g_array_append_val(bl->edges, l);
     return true;
@@ -82,8 +97,7 @@ static bool add_edge(builder_t *bl, uint32_t a, uint32_t b)
 
 static void del_edge(builder_t *bl, uint32_t a, uint32_t b)
 {
-    uint64_t k = edge_key(a, b);
-    g_hash_table_remove(bl->set, &k);
+    g_hash_table_remove(bl->set, key_ptr(a, b));
 }
 
 /* Each node opens k outbound links, k drawn from the cumulative table;
@@ -140,11 +154,8 @@ static void build_regular(sim_t *s, builder_t *bl, rng_t *r)
             continue;
         del_edge(bl, a, b);
         del_edge(bl, c, d);
-        uint64_t *k1 = g_new(uint64_t, 1), *k2 = g_new(uint64_t, 1);
-        *k1 = edge_key(a, c);
-        *k2 = edge_key(b, d);
-        g_hash_table_add(bl->set, k1);
-        g_hash_table_add(bl->set, k2);
+        g_hash_table_add(bl->set, key_ptr(a, c));
+        g_hash_table_add(bl->set, key_ptr(b, d));
         e[x] = (link_t){ .a = a, .b = c };
         e[y] = (link_t){ .a = b, .b = d };
     }
@@ -242,7 +253,7 @@ void net_build(sim_t *s)
     rng_stream(&tr, sc->seed, RNG_TOPOLOGY, 0);
     builder_t bl = {
         .edges = g_array_new(FALSE, FALSE, sizeof(link_t)),
-        .set = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL),
+        .set = g_hash_table_new(edge_hash, g_direct_equal),
     };
     switch (sc->net.topology) {
     case TOPO_RANDOM_OUTDEGREE: build_outdegree(s, &bl, &tr); break;
@@ -298,8 +309,10 @@ uint64_t net_latency_ns(sim_t *s, uint32_t from, uint32_t to)
     }
     /* Cap pathological tail draws at an hour of simulated time. */
     uint64_t ns = v < 3.6e12 ? (uint64_t)llround(v) : 3600000000000ull;
-    unsigned __int128 scaled = (unsigned __int128)ns * s->lat_scale_ppm[ra][rb] / 1000000u;
-    return (uint64_t)scaled + s->lat_add_ns[ra][rb];
+    const uint64_t scale_ppm = s->lat_scale_ppm[ra][rb];
+    if (scale_ppm != 1000000)
+        ns = (uint64_t)((unsigned __int128)ns * scale_ppm / 1000000u);
+    return ns + s->lat_add_ns[ra][rb];
 }
 
 /* ---------- sending and receiving ---------- */

@@ -101,11 +101,19 @@ static void put_u32(uint8_t *p, uint32_t v)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* One trace record per processed event, 22 bytes little-endian: time (8),
- * event kind (1), message kind (1), the two node/link fields (4 + 4) and the
- * payload id (4: message, block or broadcast number). Small records keep the
- * digest cheap; any divergence in the run changes later records anyway. */
-#define TRACE_REC 22
+/* One trace record per processed event: an 8-byte fingerprint of the event
+ * (time, event kind, message kind, the two node/link fields and the payload
+ * id: message, block or broadcast number), mixed with the splitmix64
+ * finalizer. The digest is BLAKE2b-256 over these records in order; any
+ * divergence of the run changes them. */
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
 
 void sim_trace_bytes(sim_t *s, const uint8_t *rec, size_t n)
 {
@@ -119,22 +127,20 @@ void sim_trace_bytes(sim_t *s, const uint8_t *rec, size_t n)
 
 static void trace_event(sim_t *s, const ev_t *ev)
 {
-    uint8_t rec[TRACE_REC];
     uint64_t payload = ev->d.u;
-    uint8_t msg_kind = 0xff;
+    uint64_t msg_kind = 0xff;
     if (ev->kind == EV_DELIVER) {
         const msg_t *m = ev->d.p;
         payload = m->id;
-        msg_kind = (uint8_t)m->kind;
+        msg_kind = m->kind;
     } else if (ev->kind == EV_CHECKED) {
         payload = ((const sblock_t *)ev->d.p)->b->index;
     }
-    put_u64(rec, ev->time_ns);
-    rec[8] = (uint8_t)ev->kind;
-    rec[9] = msg_kind;
-    put_u32(rec + 10, ev->d.a);
-    put_u32(rec + 14, ev->d.b);
-    put_u32(rec + 18, (uint32_t)payload);
+    uint64_t h = mix64(ev->time_ns);
+    h = mix64(h ^ ((uint64_t)ev->kind << 56 | msg_kind << 48 | (payload & 0xffffffffffffull)));
+    h = mix64(h ^ ((uint64_t)ev->d.a << 32 | ev->d.b));
+    uint8_t rec[8];
+    put_u64(rec, h);
     sim_trace_bytes(s, rec, sizeof rec);
 }
 
