@@ -192,3 +192,13 @@ CREATE TABLE IF NOT EXISTS samples (
     tips          INTEGER NOT NULL,   -- distinct tips among nodes that are up
     PRIMARY KEY (run_id, t_ns)
 ) WITHOUT ROWID;
+
+-- One row per run with consensus: the final main chain in figures.
+CREATE TABLE IF NOT EXISTS chain_summary (
+    run_id       INTEGER NOT NULL PRIMARY KEY REFERENCES runs(run_id),
+    engine       TEXT NOT NULL,        -- pow, pos, dpos
+    main_height  INTEGER NOT NULL,     -- height of the final main chain's tip
+    final_height INTEGER NOT NULL,     -- height of its latest final block
+    missed_slots INTEGER,              -- slot-based engines: slots up to the tip without a main-chain block
+    slashed      INTEGER               -- pos: validators slashed on the final main chain
+);

@@ -181,6 +181,9 @@ WINDOW w AS (PARTITION BY run_id, metric ORDER BY value_ns
 --   blocks_rejected        sum of rejections.count for object 'block'
 --   broadcast_p50_s        median over broadcasts of t50 (s)
 --   broadcast_p90_s        median over broadcasts of t90 (s)
+--   engine                 consensus engine (chain_summary; NULL without one)
+--   missed_slots           slot-based engines: slots without a main-chain block
+--   slashed                pos: validators slashed on the final main chain
 -- Counts are integers, 0 when there is nothing to count; a percentile is
 -- NULL when it has no sample (blocks or broadcasts that never reached the
 -- share, transactions never confirmed, are not samples).
@@ -217,7 +220,10 @@ SELECT run_id,
        tx_rejected,
        blocks_rejected,
        broadcast_p50_s,
-       broadcast_p90_s
+       broadcast_p90_s,
+       engine,
+       missed_slots,
+       slashed
 FROM (
     SELECT r.run_id,
            r.scenario_name,
@@ -284,5 +290,8 @@ FROM (
                        COUNT(*) OVER () AS sample_count
                 FROM (SELECT t90_ns AS value_ns FROM broadcasts x
                       WHERE x.run_id = r.run_id AND t90_ns IS NOT NULL))
-            WHERE value_rank = (50 * sample_count + 99) / 100) AS broadcast_p90_s
+            WHERE value_rank = (50 * sample_count + 99) / 100) AS broadcast_p90_s,
+           (SELECT c.engine FROM chain_summary c WHERE c.run_id = r.run_id) AS engine,
+           (SELECT c.missed_slots FROM chain_summary c WHERE c.run_id = r.run_id) AS missed_slots,
+           (SELECT c.slashed FROM chain_summary c WHERE c.run_id = r.run_id) AS slashed
     FROM runs r);

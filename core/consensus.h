@@ -37,6 +37,10 @@ typedef struct consensus_ops {
     uint64_t (*schedule_key)(consensus_t *c, const block_t *tip);
     /* Fills the consensus fields of b (on b->parent) before block_seal. */
     void (*prepare)(consensus_t *c, block_t *b);
+    /* Signs b as its producer with kp, after prepare and before block_seal
+     * (slot-based engines put the signature in the header's extra bytes;
+     * PoW does nothing). */
+    void (*sign)(consensus_t *c, block_t *b, const keypair_t *kp);
     /* Checks b's consensus fields against its parent. On failure returns
      * false and a static reason. */
     bool (*check)(consensus_t *c, const block_t *b, const char **why);

@@ -26,14 +26,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/consensus/dpos.h"
+#include "core/consensus/pos.h"
 #include "core/consensus/pow.h"
 #include "sim/sim_int.h"
 
 #define POW_TOTAL_HASHRATE 1000000000ull /* hashes per second, all miners */
+#define STAKE_TOTAL 1000000000000ull     /* pos stake or dpos votes, all nodes */
+#define NODE_KEY_BASE (1ull << 40)       /* node keys: keys_derive index space apart from accounts */
 #define COMPACT_TX_BYTES 180u            /* padding counts as transactions of this size */
 #define COMPACT_SHORTID_BYTES 6u
 
 static const char *const intent_names[INTENT_COUNT] = { "valid", "bad-signature", "double-spend", "overspend" };
+
+#define POS_MAX_ATTS_PER_BLOCK 256
+
+struct satt {
+    pos_att_t a;
+    msg_t m;         /* MSG_ATT, shared by every delivery */
+    uint8_t *seen;   /* per node bit set */
+};
+
+static guint hash32_hash_cb(gconstpointer p)
+{
+    guint h;
+    memcpy(&h, ((const hash32_t *)p)->b, sizeof h);
+    return h;
+}
+
+static gboolean hash32_equal_cb(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, sizeof(hash32_t)) == 0;
+}
+
+static bool is_pos(const sim_t *s)
+{
+    return s->sc->consensus.kind == CONS_POS;
+}
 
 sblock_t *chain_sblock(sim_t *s, uint32_t index)
 {
@@ -65,8 +94,9 @@ static sblock_t *sblock_new(sim_t *s, block_t *b)
     b->index = s->blocks->len;
     g_ptr_array_add(s->blocks, sb);
     sb->arrival_ns = g_new(uint64_t, n);
+    sb->final_ns = g_new(uint64_t, n);
     for (uint32_t i = 0; i < n; i++)
-        sb->arrival_ns[i] = UINT64_MAX;
+        sb->arrival_ns[i] = sb->final_ns[i] = UINT64_MAX;
     sb->st = g_new0(uint8_t, n);
     sb->children = g_ptr_array_new();
     if (b->parent)
@@ -82,7 +112,13 @@ static sblock_t *sblock_new(sim_t *s, block_t *b)
     sb->m_cmpct = (msg_t){ .kind = MSG_CMPCT, .size_bytes = (uint32_t)MIN(cmpct, UINT32_MAX), .id = b->index,
                            .obj = sb };
     sb->cons_ok = -1;
+    g_hash_table_insert(s->block_by_id, &b->id, sb);
     return sb;
+}
+
+static sblock_t *sb_by_id(sim_t *s, const hash32_t *id)
+{
+    return g_hash_table_lookup(s->block_by_id, id);
 }
 
 static void sblock_free(sim_t *s, sblock_t *sb)
@@ -91,6 +127,7 @@ static void sblock_free(sim_t *s, sblock_t *sb)
         s->cons->ops->free_block(s->cons, sb->b);
     block_free(sb->b);
     g_free(sb->arrival_ns);
+    g_free(sb->final_ns);
     g_free(sb->st);
     g_ptr_array_free(sb->children, TRUE);
     g_free(sb);
@@ -234,6 +271,25 @@ static void switch_tip(sim_t *s, uint32_t node, sblock_t *nt)
 }
 
 static void connect(sim_t *s, uint32_t node, uint32_t from, sblock_t *sb);
+static void pos_fork_choice(sim_t *s, uint32_t node);
+static void pos_drop_included(sim_t *s, uint32_t node, const block_t *b);
+static void pos_attach(sim_t *s, uint32_t node, block_t *b);
+
+/* Marks the blocks that became final at node with the current time. */
+static void update_final(sim_t *s, uint32_t node)
+{
+    cnode_t *cn = &s->cnodes[node];
+    sblock_t *f = sb_of(s, s->cons->ops->final(s->cons, cn->tip->b));
+    if (f == cn->final)
+        return;
+    cn->final = f;
+    for (const block_t *b = f->b; b; b = b->parent) {
+        sblock_t *x = sb_of(s, b);
+        if (x->final_ns[node] != UINT64_MAX)
+            break;
+        x->final_ns[node] = s->now_ns;
+    }
+}
 
 void chain_mine(sim_t *s, uint32_t node, uint32_t gen)
 {
@@ -265,6 +321,10 @@ void chain_mine(sim_t *s, uint32_t node, uint32_t gen)
         tx_unref(txs[i]);
     g_free(txs);
     s->cons->ops->prepare(s->cons, b);
+    if (is_pos(s))
+        pos_attach(s, node, b);
+    if (s->node_keys)
+        s->cons->ops->sign(s->cons, b, &s->node_keys[node]);
     block_seal(b);
     sblock_t *sb = sblock_new(s, b);
     sb->arrival_ns[node] = s->now_ns;
@@ -328,13 +388,125 @@ static void connect(sim_t *s, uint32_t node, uint32_t from, sblock_t *sb)
     sb->st[node] = BS_CONNECTED;
     if (s->nodes[node].up)
         relay_block(s, node, sb, from);
-    if (s->cons->ops->compare(s->cons, sb->b, cn->tip->b) > 0)
+    if (is_pos(s)) {
+        pos_ghost_on_block(cn->ghost, sb->b);
+        pos_drop_included(s, node, sb->b);
+        pos_fork_choice(s, node);
+    } else if (s->cons->ops->compare(s->cons, sb->b, cn->tip->b) > 0) {
         switch_tip(s, node, sb);
+        update_final(s, node);
+    }
     for (guint i = 0; i < sb->children->len; i++) {
         sblock_t *c = g_ptr_array_index(sb->children, i);
         if (c->st[node] == BS_ORPHAN)
             process(s, node, from, UINT32_MAX, c);
     }
+}
+
+/* ---------- proof of stake: attestations and fork choice ---------- */
+
+/* LMD-GHOST from the node's justified checkpoint; switches tips when the
+ * head moved. */
+static void pos_fork_choice(sim_t *s, uint32_t node)
+{
+    cnode_t *cn = &s->cnodes[node];
+    uint64_t epoch;
+    hash32_t id;
+    pos_justified(s->cons, cn->tip->b, &epoch, &id);
+    sblock_t *root = sb_by_id(s, &id);
+    if (!root || root->st[node] != BS_CONNECTED)
+        root = g_ptr_array_index(s->blocks, 0);
+    const block_t *head = pos_ghost_head(cn->ghost, root->b);
+    sblock_t *hsb = head ? sb_of(s, head) : cn->tip;
+    if (hsb != cn->tip) {
+        switch_tip(s, node, hsb);
+        update_final(s, node);
+    }
+}
+
+/* Attestations included in b leave the node's list of ones to include. */
+static void pos_drop_included(sim_t *s, uint32_t node, const block_t *b)
+{
+    GPtrArray *pend = s->cnodes[node].att_pending;
+    const pos_att_t *in = NULL;
+    uint32_t n = pos_block_attestations(s->cons, b, &in);
+    if (!n || !pend->len)
+        return;
+    for (guint i = pend->len; i-- > 0;) {
+        const satt_t *p = g_ptr_array_index(pend, i);
+        for (uint32_t k = 0; k < n; k++) {
+            if (in[k].validator == p->a.validator && in[k].slot == p->a.slot) {
+                g_ptr_array_remove_index(pend, i);
+                break;
+            }
+        }
+    }
+}
+
+static void att_receive(sim_t *s, uint32_t node, uint32_t from, satt_t *att)
+{
+    if (att->seen[node >> 3] >> (node & 7) & 1)
+        return;
+    att->seen[node >> 3] |= (uint8_t)(1u << (node & 7));
+    cnode_t *cn = &s->cnodes[node];
+    sblock_t *head = sb_by_id(s, &att->a.head);
+    if (head && head->st[node] == BS_CONNECTED)
+        pos_ghost_on_attestation(cn->ghost, &att->a, head->b);
+    g_ptr_array_add(cn->att_pending, att);
+    const node_t *nd = &s->nodes[node];
+    if (!nd->up)
+        return;
+    for (uint32_t j = 0; j < nd->adj_len; j++) {
+        uint32_t peer = s->adj_peer[nd->adj_off + j];
+        if (peer != from)
+            net_send(s, node, peer, s->adj_link[nd->adj_off + j], &att->m);
+    }
+}
+
+/* A third into each slot, the validators due to attest vote for the head
+ * their fork choice gives. */
+void chain_attest(sim_t *s, uint64_t slot)
+{
+    const uint64_t slot_ns = s->sc->consensus.interval_ns;
+    for (uint32_t v = 0; v < s->nnodes; v++) {
+        cnode_t *cn = &s->cnodes[v];
+        if (!s->nodes[v].up || !pos_is_attester(s->cons, cn->tip->b, v, slot))
+            continue;
+        pos_fork_choice(s, v);
+        satt_t *att = g_new0(satt_t, 1);
+        pos_checkpoints(s->cons, cn->tip->b, slot, &att->a);
+        att->a.validator = v;
+        att->a.slot = slot;
+        pos_att_sign(&att->a, &s->node_keys[v]);
+        att->seen = g_new0(uint8_t, (s->nnodes + 7) / 8);
+        att->m = (msg_t){ .kind = MSG_ATT, .size_bytes = POS_ATT_BYTES, .id = s->atts->len, .obj = att };
+        g_ptr_array_add(s->atts, att);
+        att_receive(s, v, UINT32_MAX, att);
+    }
+    uint64_t next = (slot + 1) * slot_ns + slot_ns / 3;
+    if (next <= s->sc->duration_ns)
+        evq_push(s->q, next, EV_ATTEST, (ev_data_t){ .u = slot + 1 });
+}
+
+/* The attestations a proposer includes: seen, not yet in its chain, from
+ * the last epoch, older than the block's slot. */
+static void pos_attach(sim_t *s, uint32_t node, block_t *b)
+{
+    GPtrArray *pend = s->cnodes[node].att_pending;
+    const uint64_t spe = s->sc->consensus.slots_per_epoch;
+    pos_att_t *atts = g_new(pos_att_t, POS_MAX_ATTS_PER_BLOCK);
+    uint32_t n = 0;
+    for (guint i = 0; i < pend->len && n < POS_MAX_ATTS_PER_BLOCK; i++) {
+        const satt_t *p = g_ptr_array_index(pend, i);
+        if (p->a.slot < b->h.slot && p->a.slot + spe >= b->h.slot)
+            atts[n++] = p->a;
+    }
+    /* stale ones are forgotten */
+    for (guint i = pend->len; i-- > 0;)
+        if (((const satt_t *)g_ptr_array_index(pend, i))->a.slot + spe < b->h.slot)
+            g_ptr_array_remove_index(pend, i);
+    pos_block_attach(s->cons, b, atts, n, NULL, 0);
+    g_free(atts);
 }
 
 void chain_checked(sim_t *s, uint32_t node, uint32_t from, sblock_t *sb)
@@ -450,6 +622,9 @@ void chain_receive(sim_t *s, uint32_t to, uint32_t link, const msg_t *m)
         if (sb->st[to] == BS_WAITING)
             got_block(s, to, from, link, sb);
         break;
+    case MSG_ATT:
+        att_receive(s, to, from, m->obj);
+        break;
     default:
         g_assert_not_reached();
     }
@@ -463,39 +638,44 @@ void chain_node_up(sim_t *s, uint32_t node)
 
 /* ---------- set-up ---------- */
 
-static void assign_hashrate(sim_t *s)
+/* Splits `total` over m nodes (all of them, or m drawn with the stream) by
+ * the scenario's distribution: equal, exponential, or listed shares for the
+ * first ones with the rest split equally. out[] is per node, 0 for the
+ * others. */
+static void assign_weights(sim_t *s, hashpower_t kind, const uint32_t *ppm, uint32_t nlist, uint32_t m,
+                           uint64_t total, uint64_t stream_key, uint64_t *out)
 {
-    const scenario_t *sc = s->sc;
     const uint32_t n = s->nnodes;
-    uint32_t m = sc->consensus.miners ? sc->consensus.miners : n;
     uint32_t *order = g_new(uint32_t, n);
-    for (uint32_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < n; i++) {
         order[i] = i;
+        out[i] = 0;
+    }
     rng_t r;
-    rng_stream(&r, sc->seed, RNG_CONSENSUS, 0);
+    rng_stream(&r, s->sc->seed, RNG_CONSENSUS, stream_key);
     if (m < n)
         rng_shuffle_u32(&r, order, n);
     uint64_t listed = 0;
-    for (uint32_t i = 0; i < sc->consensus.nshares; i++)
-        listed += sc->consensus.share_ppm[i];
+    for (uint32_t i = 0; i < nlist; i++)
+        listed += ppm[i];
     for (uint32_t k = 0; k < m; k++) {
         uint64_t h;
-        switch (sc->consensus.hashpower) {
+        switch (kind) {
         case HASH_EXPONENTIAL:
-            h = (uint64_t)llround(rng_exponential(&r, 1.0) * (double)POW_TOTAL_HASHRATE / m) + 1;
+            h = (uint64_t)llround(rng_exponential(&r, 1.0) * (double)total / m) + 1;
             break;
         case HASH_LIST:
-            if (k < sc->consensus.nshares)
-                h = POW_TOTAL_HASHRATE / 1000000 * sc->consensus.share_ppm[k];
+            if (k < nlist)
+                h = total / 1000000 * ppm[k];
             else
-                h = POW_TOTAL_HASHRATE / 1000000 * (1000000 - listed) / (m - sc->consensus.nshares);
+                h = total / 1000000 * (1000000 - listed) / (m - nlist);
             break;
         case HASH_EQUAL:
         default:
-            h = POW_TOTAL_HASHRATE / m;
+            h = total / m;
             break;
         }
-        s->cnodes[order[k]].hashrate = h;
+        out[order[k]] = h;
     }
     g_free(order);
 }
@@ -525,6 +705,8 @@ void chain_init(sim_t *s)
     s->txs = g_ptr_array_new();
     g_ptr_array_add(s->txs, NULL); /* tx index 0 means "none" */
     s->block_rejects = g_hash_table_new(g_str_hash, g_str_equal);
+    s->block_by_id = g_hash_table_new(hash32_hash_cb, hash32_equal_cb);
+    s->atts = g_ptr_array_new();
     rng_stream(&s->chain_rng, sc->seed, RNG_CONSENSUS, 1);
 
     /* accounts and genesis state */
@@ -552,26 +734,67 @@ void chain_init(sim_t *s)
 
     /* consensus */
     s->cnodes = g_new0(cnode_t, n);
-    assign_hashrate(s);
-    uint64_t *rates = g_new(uint64_t, n), total = 0;
-    for (uint32_t i = 0; i < n; i++)
-        total += rates[i] = s->cnodes[i].hashrate;
-    pow_cfg_t pc = {
-        .interval_ns = sc->consensus.interval_ns,
-        .total_hashrate = total,
-        .retarget_blocks = sc->consensus.retarget_blocks,
-        .retarget_clamp = sc->consensus.retarget_clamp,
-        .confirmations = sc->consensus.confirmations,
-        .real_bits = sc->consensus.real_bits,
-        .nnodes = n,
-        .hashrate = rates,
-    };
-    s->cons = pow_new(&pc);
-    g_free(rates);
+    uint64_t *w = g_new(uint64_t, n);
+    uint64_t genesis_difficulty = 1;
+    if (sc->consensus.kind == CONS_POW) {
+        uint32_t m = sc->consensus.miners ? sc->consensus.miners : n;
+        assign_weights(s, sc->consensus.hashpower, sc->consensus.share_ppm, sc->consensus.nshares, m,
+                       POW_TOTAL_HASHRATE, 0, w);
+        uint64_t total = 0;
+        for (uint32_t i = 0; i < n; i++)
+            total += s->cnodes[i].hashrate = w[i];
+        pow_cfg_t pc = {
+            .interval_ns = sc->consensus.interval_ns,
+            .total_hashrate = total,
+            .retarget_blocks = sc->consensus.retarget_blocks,
+            .retarget_clamp = sc->consensus.retarget_clamp,
+            .confirmations = sc->consensus.confirmations,
+            .real_bits = sc->consensus.real_bits,
+            .nnodes = n,
+            .hashrate = w,
+        };
+        s->cons = pow_new(&pc);
+        genesis_difficulty = pow_genesis_difficulty(&pc);
+    } else {
+        /* Every node is a validator (pos) or a delegate candidate (dpos). */
+        assign_weights(s, sc->consensus.stake, sc->consensus.stake_ppm, sc->consensus.nstakes, n,
+                       STAKE_TOTAL, 2, w);
+        s->node_keys = g_new(keypair_t, n);
+        uint8_t (*pks)[PK_BYTES] = g_malloc(sizeof *pks * n);
+        for (uint32_t i = 0; i < n; i++) {
+            keys_derive(&s->node_keys[i], sc->seed, NODE_KEY_BASE + i);
+            memcpy(pks[i], s->node_keys[i].pk, PK_BYTES);
+            s->cnodes[i].hashrate = 1; /* may produce when the schedule says so */
+        }
+        if (sc->consensus.kind == CONS_DPOS) {
+            dpos_cfg_t dc = {
+                .nnodes = n,
+                .votes = w,
+                .producers = sc->consensus.producers,
+                .blocks_per_turn = sc->consensus.blocks_per_turn,
+                .interval_ns = sc->consensus.interval_ns,
+                .seed = sc->seed,
+                .pubkeys = (const uint8_t(*)[PK_BYTES])pks,
+            };
+            s->cons = dpos_new(&dc);
+        } else {
+            pos_cfg_t pc = {
+                .nvalidators = n,
+                .stake = w,
+                .pubkeys = (const uint8_t(*)[PK_BYTES])pks,
+                .slot_ns = sc->consensus.interval_ns,
+                .slots_per_epoch = sc->consensus.slots_per_epoch,
+                .genesis_seed = sc->seed,
+            };
+            s->cons = pos_new(&pc);
+        }
+        g_free(pks);
+    }
+    g_free(w);
 
     addr_t zero = { { 0 } };
     block_t *g = block_new(NULL, 0, UINT32_MAX, &zero, NULL, 0, 0);
-    g->h.difficulty = pow_genesis_difficulty(&pc);
+    g->h.difficulty = genesis_difficulty;
     block_seal(g);
     g->state = genesis_state;
     g->valid = 1;
@@ -579,6 +802,7 @@ void chain_init(sim_t *s)
     gsb->cons_ok = 1;
     for (uint32_t i = 0; i < n; i++) {
         gsb->arrival_ns[i] = 0;
+        gsb->final_ns[i] = 0;
         gsb->st[i] = BS_CONNECTED;
     }
     gsb->reached = n;
@@ -596,8 +820,14 @@ void chain_init(sim_t *s)
     for (uint32_t i = 0; i < n; i++) {
         cnode_t *cn = &s->cnodes[i];
         cn->tip = gsb;
+        cn->final = gsb;
         cn->mp = mempool_new(&mc);
         cn->pending = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+        if (is_pos(s)) {
+            cn->ghost = pos_ghost_new(s->cons);
+            pos_ghost_on_block(cn->ghost, gsb->b);
+            cn->att_pending = g_ptr_array_new();
+        }
         reward_addr(&cn->reward_addr, i);
         schedule_mine(s, i, true);
     }
@@ -607,6 +837,8 @@ void chain_init(sim_t *s)
         evq_push(s->q, first, EV_TX_SUBMIT, (ev_data_t){ 0 });
     }
     evq_push(s->q, sc->record.sample_interval_ns, EV_SAMPLE, (ev_data_t){ 0 });
+    if (is_pos(s))
+        evq_push(s->q, sc->consensus.interval_ns + sc->consensus.interval_ns / 3, EV_ATTEST, (ev_data_t){ .u = 1 });
 }
 
 void chain_free(sim_t *s)
@@ -616,6 +848,10 @@ void chain_free(sim_t *s)
     for (uint32_t i = 0; i < s->nnodes; i++) {
         mempool_free(s->cnodes[i].mp);
         g_array_free(s->cnodes[i].pending, TRUE);
+        if (s->cnodes[i].ghost)
+            pos_ghost_free(s->cnodes[i].ghost);
+        if (s->cnodes[i].att_pending)
+            g_ptr_array_free(s->cnodes[i].att_pending, TRUE);
     }
     g_free(s->cnodes);
     for (guint i = s->blocks->len; i-- > 0;)
@@ -629,9 +865,17 @@ void chain_free(sim_t *s)
     }
     g_ptr_array_free(s->txs, TRUE);
     g_hash_table_destroy(s->block_rejects);
+    g_hash_table_destroy(s->block_by_id);
+    for (guint i = 0; i < s->atts->len; i++) {
+        satt_t *a = g_ptr_array_index(s->atts, i);
+        g_free(a->seen);
+        g_free(a);
+    }
+    g_ptr_array_free(s->atts, TRUE);
     if (s->cons)
         s->cons->ops->destroy(s->cons);
     g_free(s->accounts);
+    g_free(s->node_keys);
     g_free(s->client_nonce);
     g_free(s->blacklist);
 }
@@ -756,6 +1000,7 @@ typedef struct txfate {
     uint64_t included_ns;
     int64_t main_block;
     uint64_t confirmed_ns;
+    uint64_t final_ns;
 } txfate_t;
 
 static txfate_t *tx_fates(sim_t *s, sblock_t *best, uint64_t *nconfirmed)
@@ -763,7 +1008,7 @@ static txfate_t *tx_fates(sim_t *s, sblock_t *best, uint64_t *nconfirmed)
     const uint32_t k = s->sc->consensus.confirmations;
     txfate_t *f = g_new(txfate_t, s->txs->len);
     for (guint i = 0; i < s->txs->len; i++)
-        f[i] = (txfate_t){ UINT64_MAX, -1, UINT64_MAX };
+        f[i] = (txfate_t){ UINT64_MAX, -1, UINT64_MAX, UINT64_MAX };
     uint64_t top = best->b->h.height;
     sblock_t **main_at = g_new0(sblock_t *, top + 1);
     for (const block_t *b = best->b; b; b = b->parent)
@@ -779,6 +1024,7 @@ static txfate_t *tx_fates(sim_t *s, sblock_t *best, uint64_t *nconfirmed)
                 f[ti].included_ns = b->h.time_ns;
             if (sb->main) {
                 f[ti].main_block = b->index;
+                f[ti].final_ns = sb->final_ns[((const stx_t *)g_ptr_array_index(s->txs, ti))->origin];
                 uint64_t ch = b->h.height + k - 1;
                 if (ch <= top) {
                     const stx_t *st = g_ptr_array_index(s->txs, ti);
@@ -797,6 +1043,20 @@ static txfate_t *tx_fates(sim_t *s, sblock_t *best, uint64_t *nconfirmed)
 static gint cmp_str(gconstpointer a, gconstpointer b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Missed slots (slot-based engines), slashed validators (pos) and the
+ * height of the latest final block, for the chain ending at best. */
+static void chain_figures(sim_t *s, sblock_t *best, int64_t *missed, int64_t *slashed, uint64_t *final_height)
+{
+    const block_t *tip = best->b;
+    *missed = -1;
+    *slashed = -1;
+    if (s->sc->consensus.kind == CONS_POS || s->sc->consensus.kind == CONS_DPOS)
+        *missed = (int64_t)(tip->h.slot - tip->h.height);
+    if (s->sc->consensus.kind == CONS_POS)
+        *slashed = pos_slashed_count(s->cons, tip);
+    *final_height = s->cons->ops->final(s->cons, tip)->h.height;
 }
 
 bool chain_record(sim_t *s)
@@ -836,7 +1096,7 @@ bool chain_record(sim_t *s)
             hash_to_hex(&t->tx->id, hex);
             ok = record_tx(r, i, hex, t->account, t->tx->nonce, t->tx->amount, t->tx->fee, t->tx->size_bytes,
                            t->origin, intent_names[t->intent], t->submitted_ns, f[i].included_ns, f[i].main_block,
-                           f[i].confirmed_ns, f[i].confirmed_ns);
+                           f[i].confirmed_ns, f[i].final_ns);
         }
         g_free(f);
         if (!ok)
@@ -854,6 +1114,11 @@ bool chain_record(sim_t *s)
         if (!ok)
             return false;
     }
+    int64_t missed, slashed;
+    uint64_t final_height;
+    chain_figures(s, best, &missed, &slashed, &final_height);
+    if (!record_chain_summary(r, s->cons->ops->name, best->b->h.height, final_height, missed, slashed))
+        return false;
     GPtrArray *reasons = g_ptr_array_new();
     GHashTableIter it;
     gpointer key;
@@ -890,6 +1155,15 @@ void chain_print_summary(const sim_t *cs, FILE *out)
     fprintf(out, "blocks: %u produced, %u stale (%.2f%%), main chain height %" G_GUINT64_FORMAT "\n", total, stale,
             total ? 100.0 * stale / total : 0.0, best->b->h.height);
     fprintf(out, "reorgs: %u, deepest %" G_GUINT64_FORMAT "\n", s->nreorgs, s->reorg_max_depth);
+    int64_t missed, slashed;
+    uint64_t final_height;
+    chain_figures(s, best, &missed, &slashed, &final_height);
+    fprintf(out, "finality: latest final block at height %" G_GUINT64_FORMAT, final_height);
+    if (missed >= 0)
+        fprintf(out, ", %" G_GINT64_FORMAT " missed slots", missed);
+    if (slashed >= 0)
+        fprintf(out, ", %" G_GINT64_FORMAT " validators slashed", slashed);
+    fputc('\n', out);
     fprintf(out, "transactions: %u submitted, %" G_GUINT64_FORMAT " confirmed (%.2f tx/s), %" G_GUINT64_FORMAT
             " rejections\n", s->txs->len - 1, nconf, secs > 0 ? (double)nconf / secs : 0.0, rejected);
 }

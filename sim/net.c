@@ -41,6 +41,7 @@ const char *const msg_kind_names[MSG_KIND_COUNT] = {
     [MSG_CMPCT] = "compact-block",
     [MSG_GETBLOCKTXN] = "missing-request",
     [MSG_BLOCKTXN] = "missing-txs",
+    [MSG_ATT] = "attestation",
 };
 
 uint64_t net_transfer_ns(uint64_t size_bytes, uint64_t bandwidth_bps)

@@ -19,7 +19,7 @@ extern const char record_views_sql[];
 
 enum stmt_id {
     ST_NODE, ST_LINK, ST_FAULT, ST_MSG, ST_BCAST, ST_ARRIVAL, ST_PARAM,
-    ST_BLOCK, ST_BLOCK_ARRIVAL, ST_TX, ST_REORG, ST_REJECT, ST_SAMPLE, ST_COUNT
+    ST_BLOCK, ST_BLOCK_ARRIVAL, ST_TX, ST_REORG, ST_REJECT, ST_SAMPLE, ST_CHAIN, ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -36,6 +36,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_REORG] = "INSERT INTO reorgs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [ST_REJECT] = "INSERT INTO rejections VALUES (?1, ?2, ?3, ?4)",
     [ST_SAMPLE] = "INSERT INTO samples VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_CHAIN] = "INSERT INTO chain_summary VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 };
 
 struct record {
@@ -422,6 +423,20 @@ bool record_sample(record_t *r, uint64_t t_ns, double mempool_mean, uint64_t mem
     sqlite3_bind_int64(st, 6, (sqlite3_int64)height_max);
     sqlite3_bind_int64(st, 7, (sqlite3_int64)height_median);
     sqlite3_bind_int64(st, 8, tips);
+    return done(r, st);
+}
+
+bool record_chain_summary(record_t *r, const char *engine, uint64_t main_height, uint64_t final_height,
+                          int64_t missed_slots, int64_t slashed)
+{
+    sqlite3_stmt *st = row(r, ST_CHAIN);
+    if (!st)
+        return false;
+    sqlite3_bind_text(st, 2, engine, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)main_height);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)final_height);
+    bind_i64(st, 5, missed_slots);
+    bind_i64(st, 6, slashed);
     return done(r, st);
 }
 

@@ -66,6 +66,10 @@ bool record_rejection(record_t *r, const char *object, const char *reason, uint6
 bool record_sample(record_t *r, uint64_t t_ns, double mempool_mean, uint64_t mempool_max, uint64_t height_min,
                    uint64_t height_max, uint64_t height_median, uint32_t tips);
 
+/* missed_slots / slashed: -1 = not applicable (NULL). */
+bool record_chain_summary(record_t *r, const char *engine, uint64_t main_height, uint64_t final_height,
+                          int64_t missed_slots, int64_t slashed);
+
 /* Commits the open batch now. */
 bool record_flush(record_t *r);
 

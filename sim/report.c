@@ -108,6 +108,9 @@ static const report_field_t report_fields[] = {
     { "blocks_rejected", "blocks_rejected", "rejected blocks", RT_INT, RU_NONE },
     { "broadcast_p50_s", "broadcast_p50_s", "broadcast to 50% of nodes (median)", RT_REAL, RU_SECONDS },
     { "broadcast_p90_s", "broadcast_p90_s", "broadcast to 90% of nodes (median)", RT_REAL, RU_SECONDS },
+    { "engine", "consensus", "consensus", RT_TEXT, RU_NONE },
+    { "missed_slots", "missed_slots", "missed slots", RT_INT, RU_NONE },
+    { "slashed", "slashed", "validators slashed", RT_INT, RU_NONE },
 };
 
 #define REPORT_NFIELDS G_N_ELEMENTS(report_fields)

@@ -38,6 +38,7 @@ typedef enum {
     T_BOOL,     /* bool                           */
     T_RATE,     /* double, per second             */
     T_HASHPOWER,/* consensus.hashpower (special)  */
+    T_STAKE,    /* consensus.stake (special)      */
     T_IDS,      /* id list (events only)          */
     T_TEXT,     /* free text kept as is (events)  */
 } vtype_t;
@@ -129,15 +130,25 @@ static const keyspec_t specs[] = {
     { "record", "sample_interval", T_DURATION, "10s", NULL, 1, UINT64_MAX, OFF(record.sample_interval_ns),
       "period of the mempool and chain height time series" },
 
-    { "consensus", "kind", T_ENUM, "none", "none|pow", 0, 0, OFF(consensus.kind),
-      "none: network only (the broadcast study); pow: Nakamoto proof of work" },
+    { "consensus", "kind", T_ENUM, "none", "none|pow|pos|dpos", 0, 0, OFF(consensus.kind),
+      "none: network only (the broadcast study); pow: Nakamoto proof of work; pos: slot-based proof of "
+      "stake with attestations and Casper FFG finality; dpos: delegated proof of stake (EOS-like)" },
     { "consensus", "block_interval", T_DURATION, "600s", NULL, 1, UINT64_MAX, OFF(consensus.interval_ns),
-      "target time between blocks" },
+      "pow: target time between blocks; pos and dpos: the slot length (e.g. 12s, 500ms)" },
     { "consensus", "miners", T_U32, "0", NULL, 0, SCENARIO_MAX_NODES, OFF(consensus.miners),
       "number of producing nodes, drawn at random; 0 = every node" },
     { "consensus", "hashpower", T_HASHPOWER, "equal", NULL, 0, 0, 0,
       "pow: equal, exponential (shares drawn from an exponential distribution), or a list of shares "
       "of the first miners (e.g. 0.3,0.2,0.1; the rest share what is left equally)" },
+    { "consensus", "stake", T_STAKE, "equal", NULL, 0, 0, 0,
+      "pos: validators' stake; dpos: delegates' votes: equal, exponential, or shares of the first "
+      "nodes (e.g. 0.3,0.2; the rest share what is left equally)" },
+    { "consensus", "slots_per_epoch", T_U32, "32", NULL, 1, 100000, OFF(consensus.slots_per_epoch),
+      "pos: slots per epoch (checkpoints are epoch boundaries)" },
+    { "consensus", "producers", T_U32, "21", NULL, 1, 100000, OFF(consensus.producers),
+      "dpos: number of scheduled producers per round (the top by votes)" },
+    { "consensus", "blocks_per_turn", T_U32, "12", NULL, 1, 100000, OFF(consensus.blocks_per_turn),
+      "dpos: consecutive blocks each producer makes in its turn" },
     { "consensus", "retarget_blocks", T_U32, "2016", NULL, 0, 1000000, OFF(consensus.retarget_blocks),
       "pow: blocks between difficulty adjustments; 0 = never" },
     { "consensus", "retarget_clamp", T_U32, "4", NULL, 1, 1000, OFF(consensus.retarget_clamp),
@@ -319,7 +330,8 @@ static const char *expected(vtype_t t)
     case T_IDS: return "node ids and ranges (e.g. 3,10-20)";
     case T_BOOL: return "true or false";
     case T_RATE: return "a rate with a unit: /s, /m or /h (e.g. 7/s, 0.5/s, 30/m)";
-    case T_HASHPOWER: return "equal, exponential, or shares such as 0.3,0.2,0.1 adding up to at most 1";
+    case T_HASHPOWER: case T_STAKE:
+        return "equal, exponential, or shares such as 0.3,0.2,0.1 adding up to at most 1";
     }
     return "?";
 }
@@ -470,6 +482,34 @@ static bool parse_ids(const char *s, uint32_t n, id_range_t **out, uint32_t *nou
     return true;
 }
 
+/* "equal", "exponential" or a list of shares (each > 0, sum <= 1). */
+static bool parse_shares(const char *raw, hashpower_t *kind, uint32_t *ppm_out, uint32_t *n_out)
+{
+    if (strcmp(raw, "equal") == 0) {
+        *kind = HASH_EQUAL;
+        return true;
+    }
+    if (strcmp(raw, "exponential") == 0) {
+        *kind = HASH_EXPONENTIAL;
+        return true;
+    }
+    char **parts = g_strsplit(raw, ",", -1);
+    uint64_t sum = 0;
+    uint32_t n = 0;
+    bool ok = true;
+    for (int i = 0; ok && parts[i]; i++) {
+        uint32_t ppm;
+        if (n >= SCENARIO_MAX_SHARES || !units_parse_ppm(g_strstrip(parts[i]), &ppm) || ppm == 0)
+            ok = false;
+        else
+            sum += ppm_out[n++] = ppm;
+    }
+    g_strfreev(parts);
+    *n_out = n;
+    *kind = HASH_LIST;
+    return ok && n > 0 && sum <= 1000000;
+}
+
 /* Parses one schema value into the scenario. Returns false and reports. */
 static bool set_value(ctx_t *c, scenario_t *sc, const keyspec_t *s, const char *raw)
 {
@@ -560,26 +600,10 @@ static bool set_value(ctx_t *c, scenario_t *sc, const keyspec_t *s, const char *
         ok = strcmp(raw, "0") == 0 ? (*(double *)base = 0, true) : units_parse_rate(raw, (double *)base);
         break;
     case T_HASHPOWER:
-        if (strcmp(raw, "equal") == 0) {
-            sc->consensus.hashpower = HASH_EQUAL;
-        } else if (strcmp(raw, "exponential") == 0) {
-            sc->consensus.hashpower = HASH_EXPONENTIAL;
-        } else {
-            char **parts = g_strsplit(raw, ",", -1);
-            uint64_t sum = 0;
-            uint32_t n = 0;
-            for (int i = 0; ok && parts[i]; i++) {
-                uint32_t ppm;
-                if (n >= SCENARIO_MAX_SHARES || !units_parse_ppm(g_strstrip(parts[i]), &ppm) || ppm == 0)
-                    ok = false;
-                else
-                    sum += sc->consensus.share_ppm[n++] = ppm;
-            }
-            g_strfreev(parts);
-            ok = ok && n > 0 && sum <= 1000000;
-            sc->consensus.nshares = n;
-            sc->consensus.hashpower = HASH_LIST;
-        }
+        ok = parse_shares(raw, &sc->consensus.hashpower, sc->consensus.share_ppm, &sc->consensus.nshares);
+        break;
+    case T_STAKE:
+        ok = parse_shares(raw, &sc->consensus.stake, sc->consensus.stake_ppm, &sc->consensus.nstakes);
         break;
     case T_IDS: case T_TEXT:
         break;

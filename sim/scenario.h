@@ -30,7 +30,7 @@ typedef enum { LAT_CONSTANT, LAT_UNIFORM, LAT_PARETO, LAT_LOGNORMAL } latency_di
 typedef enum { UPQ_PER_NODE, UPQ_PER_LINK } upload_queue_t;
 typedef enum { RELAY_PUSH, RELAY_ANNOUNCE } relay_t;
 typedef enum { DETAIL_SUMMARY, DETAIL_MESSAGES, DETAIL_ARRIVALS } detail_t;
-typedef enum { CONS_NONE, CONS_POW } consensus_kind_t;
+typedef enum { CONS_NONE, CONS_POW, CONS_POS, CONS_DPOS } consensus_kind_t;
 typedef enum { HASH_EQUAL, HASH_EXPONENTIAL, HASH_LIST } hashpower_t;
 typedef enum { BLOCKRELAY_COMPACT, BLOCKRELAY_FULL } block_relay_t;
 
@@ -131,6 +131,12 @@ typedef struct scenario {
         hashpower_t hashpower;
         uint32_t share_ppm[SCENARIO_MAX_SHARES]; /* HASH_LIST: shares of the first miners */
         uint32_t nshares;
+        hashpower_t stake;        /* pos: validators' stake; dpos: delegates' votes */
+        uint32_t stake_ppm[SCENARIO_MAX_SHARES];
+        uint32_t nstakes;
+        uint32_t slots_per_epoch; /* pos */
+        uint32_t producers;       /* dpos: N */
+        uint32_t blocks_per_turn; /* dpos: K */
         uint32_t retarget_blocks;
         uint32_t retarget_clamp;
         uint32_t confirmations;

@@ -222,6 +222,9 @@ static void dispatch(sim_t *s, const ev_t *ev)
     case EV_SAMPLE:
         chain_sample(s);
         break;
+    case EV_ATTEST:
+        chain_attest(s, ev->d.u);
+        break;
     case EV_FAULT:
         fault_apply(s, ev->d.a);
         break;

@@ -30,6 +30,7 @@ enum ev_kind {
     EV_TX_SUBMIT = 7, /* the workload's next transaction */
     EV_TX_FLUSH = 8,  /* a = node: send batched transaction announcements */
     EV_SAMPLE = 9,    /* time series sample */
+    EV_ATTEST = 10,   /* pos: u = slot whose attesters vote now */
 };
 
 /* Message kinds; index into the per-kind statistics. */
@@ -47,6 +48,7 @@ enum msg_kind {
     MSG_CMPCT,         /* shared; obj = sblock_t */
     MSG_GETBLOCKTXN,   /* owned; obj = sblock_t; id = bytes asked for */
     MSG_BLOCKTXN,      /* owned; obj = sblock_t */
+    MSG_ATT,           /* shared; obj = satt_t: a pos attestation, pushed to peers */
     MSG_KIND_COUNT
 };
 
@@ -83,6 +85,7 @@ enum {
 typedef struct sblock {
     block_t *b;
     uint64_t *arrival_ns; /* per node; UINT64_MAX = not received */
+    uint64_t *final_ns;   /* per node: when the node first saw it final; UINT64_MAX = never */
     uint8_t *st;          /* per node: BS_* */
     GPtrArray *children;  /* sblock_t *, in creation order; not owned */
     msg_t m_inv, m_getfull, m_getcmpct, m_full, m_cmpct;
@@ -106,9 +109,13 @@ typedef struct stx {
 
 enum tx_intent { INTENT_VALID, INTENT_BAD_SIG, INTENT_DOUBLE_SPEND, INTENT_OVERSPEND, INTENT_COUNT };
 
+/* A pos attestation: created once by its validator, shared by all. */
+typedef struct satt satt_t;
+
 /* Per-node chain state (consensus.kind != none). */
 typedef struct cnode {
     sblock_t *tip;
+    sblock_t *final;      /* the latest final block of the node's chain */
     mempool_t *mp;
     uint64_t cpu_busy_until_ns;
     ev_handle_t mine_ev;
@@ -119,6 +126,8 @@ typedef struct cnode {
     addr_t reward_addr;
     GArray *pending;      /* uint32_t pairs (tx index, peer it came from) to announce */
     bool flush_scheduled;
+    struct pos_ghost *ghost;  /* pos: the node's LMD-GHOST view */
+    GPtrArray *att_pending;   /* pos: satt_t * seen and not yet in the node's chain */
 } cnode_t;
 
 typedef struct node {
@@ -190,6 +199,7 @@ struct sim {
     GPtrArray *blocks;   /* sblock_t *, by block index; owned */
     GPtrArray *txs;      /* stx_t *, by tx index (0 unused); owned */
     keypair_t *accounts; /* ledger.accounts key pairs */
+    keypair_t *node_keys; /* pos, dpos: each node's validator / producer key */
     uint64_t *client_nonce;
     addr_t *blacklist;   /* sorted */
     size_t nblacklist;
@@ -197,6 +207,8 @@ struct sim {
     uint64_t tx_rejects[MP_RESULT_COUNT];
     uint64_t build_drops[TXERR_COUNT];
     GHashTable *block_rejects; /* reason (static string) -> count */
+    GHashTable *block_by_id;   /* hash32_t * -> sblock_t *, lookups only */
+    GPtrArray *atts;           /* pos: satt_t *, owned */
     uint32_t nreorgs;
     uint64_t reorg_max_depth;
 
@@ -245,6 +257,7 @@ void chain_receive(sim_t *s, uint32_t to, uint32_t link, const msg_t *m);
 void chain_mine(sim_t *s, uint32_t node, uint32_t gen);
 void chain_checked(sim_t *s, uint32_t node, uint32_t from, sblock_t *sb);
 void chain_node_up(sim_t *s, uint32_t node);
+void chain_attest(sim_t *s, uint64_t slot);
 bool chain_record(sim_t *s);
 void chain_sample(sim_t *s);
 void chain_trace_final(sim_t *s);

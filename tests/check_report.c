@@ -115,6 +115,8 @@ static const char fill_sql[] =
     " (1, 2, 6, 32000000000, 2, 5, 4, 1);"
     "INSERT INTO rejections (run_id, object, reason, count) VALUES"
     " (1, 'tx', 'bad-signature', 3), (1, 'tx', 'double-spend', 4), (1, 'block', 'bad-parent', 2);"
+    "INSERT INTO chain_summary (run_id, engine, main_height, final_height, missed_slots, slashed)"
+    " VALUES (1, 'pos', 3, 1, 3, 1);"
     "INSERT INTO broadcasts (run_id, msg_id, origin, created_ns, size_bytes, reached, t50_ns, t90_ns, t100_ns)"
     " VALUES (2, 1, 0, 1000000000, 1000, 100, 300000000, 600000000, 900000000),"
     "        (2, 2, 1, 11000000000, 1000, 100, 100000000, 500000000, 700000000),"
@@ -127,7 +129,7 @@ static const char summary_columns[] =
     "run_id,scenario_name,seed,status,sim_seconds,blocks_total,blocks_stale,stale_rate,txs_submitted,"
     "txs_confirmed,tps,confirm_latency_p50_s,confirm_latency_p90_s,finality_latency_p50_s,"
     "finality_latency_p90_s,propagation_p50_s,propagation_p90_s,reorgs,reorg_max_depth,tx_rejected,"
-    "blocks_rejected,broadcast_p50_s,broadcast_p90_s";
+    "blocks_rejected,broadcast_p50_s,broadcast_p90_s,engine,missed_slots,slashed";
 
 /* Creates dir/name through record_open() (schema and views) and runs sql on
  * it. Returns the path (g_free). */
@@ -415,7 +417,7 @@ START_TEST(test_report_json)
     int rc = tu_chainsim(&out, &err, "report", db, "--run", "1", "--json", NULL);
     ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
     ck_assert_msg(g_str_has_prefix(out, "{\n  \"run_id\": 1,\n"), "%s", out);
-    ck_assert_msg(g_str_has_suffix(out, "  \"broadcast_p90_s\": null\n}\n"), "%s", out);
+    ck_assert_msg(g_str_has_suffix(out, "  \"slashed\": 1\n}\n"), "%s", out);
     static const char *const run1[] = {
         "\"scenario\": \"pow-demo\",",     "\"seed\": 42,",
         "\"status\": \"complete\",",       "\"sim_seconds\": 100.0,",
@@ -427,13 +429,14 @@ START_TEST(test_report_json)
         "\"propagation_p50_s\": 2.0,",     "\"propagation_p90_s\": 4.0,",
         "\"reorgs\": 2,",                  "\"reorg_max_depth\": 2,",
         "\"tx_rejected\": 7,",             "\"blocks_rejected\": 2,",
-        "\"broadcast_p50_s\": null,",
+        "\"broadcast_p50_s\": null,",     "\"broadcast_p90_s\": null,",
+        "\"consensus\": \"pos\",",         "\"missed_slots\": 3,",
     };
     for (size_t i = 0; i < G_N_ELEMENTS(run1); i++)
         ck_assert_contains(out, run1[i]);
-    /* 23 keys, one a line, between the braces. */
+    /* 26 keys, one a line, between the braces. */
     char **lines = g_strsplit(out, "\n", -1);
-    ck_assert_uint_eq(g_strv_length(lines), 23 + 3); /* "{", 23 pairs, "}", "" */
+    ck_assert_uint_eq(g_strv_length(lines), 26 + 3); /* "{", 26 pairs, "}", "" */
     g_strfreev(lines);
     g_free(out);
     g_free(err);
@@ -451,7 +454,8 @@ START_TEST(test_report_json)
         "\"propagation_p50_s\": null,", "\"propagation_p90_s\": null,",
         "\"reorgs\": 0,",       "\"reorg_max_depth\": 0,",
         "\"tx_rejected\": 0,",  "\"blocks_rejected\": 0,",
-        "\"broadcast_p50_s\": 0.2,", "\"broadcast_p90_s\": 0.5\n",
+        "\"broadcast_p50_s\": 0.2,", "\"broadcast_p90_s\": 0.5,",
+        "\"consensus\": null,", "\"missed_slots\": null,", "\"slashed\": null\n",
     };
     for (size_t i = 0; i < G_N_ELEMENTS(run2); i++)
         ck_assert_contains(out, run2[i]);

@@ -17,6 +17,7 @@
 
 /* Options that shrink any preset to a few seconds under the sanitizers. */
 #define SMALL "--set", "network.nodes=150", "--set", "broadcast.count=6", "--set", "record.detail=arrivals", \
+              "--set", "workload.tx_rate=2/s", \
               "--set", "scenario.duration=20m"
 
 static char *digest_of(const char *out)

@@ -115,6 +115,13 @@ static void pow_prepare(consensus_t *c, block_t *b)
             b->h.nonce++;
 }
 
+static void pow_sign(consensus_t *c, block_t *b, const keypair_t *kp)
+{
+    (void)c;
+    (void)b;
+    (void)kp;
+}
+
 static bool pow_check(consensus_t *c, const block_t *b, const char **why)
 {
     pow_t *p = as_pow(c);
@@ -168,6 +175,7 @@ static const consensus_ops_t pow_ops = {
     .next_ns = pow_next_ns,
     .schedule_key = pow_schedule_key,
     .prepare = pow_prepare,
+    .sign = pow_sign,
     .check = pow_check,
     .compare = pow_compare,
     .final = pow_final,
