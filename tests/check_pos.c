@@ -245,6 +245,12 @@ START_TEST(test_randao_lookahead)
         differ_y_next += pos_proposer(f.c, x, s) != pos_proposer(f.c, y, s);
     ck_assert_msg(differ_z > 0, "epoch 3's schedule must follow epoch 1's reveals");
     ck_assert_msg(differ_y_next > 0, "epoch 4's schedule must follow epoch 2's reveals");
+    /* the schedule seen from inside epoch 3 is the one predicted before it */
+    block_t *x48 = fx_block(&f, x, 48, NULL, 0, NULL, 0, 0), *y49 = fx_block(&f, y, 49, NULL, 0, NULL, 0, 0);
+    for (uint64_t s = 50; s < 64; s++) {
+        ck_assert_uint_eq(pos_proposer(f.c, x48, s), pos_proposer(f.c, x, s));
+        ck_assert_uint_eq(pos_proposer(f.c, y49, s), pos_proposer(f.c, x, s));
+    }
     /* and the schedule of epoch 2 itself was fixed before epoch 1's reveals */
     for (uint64_t s = 32; s < 48; s++)
         ck_assert_uint_eq(pos_proposer(f.c, e0, s), pos_proposer(f.c, e1, s));

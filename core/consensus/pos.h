@@ -11,6 +11,55 @@
  * justified and finalized checkpoints) is a function of the chain: the engine
  * computes it from a block's ancestry once and memoises it in block->cons.
  *
+ * RANDAO. digest(e) = BLAKE2b chain over the reveals of the blocks of epoch
+ * e on the chain, in chain order (d = BLAKE2b(d || reveal) from 32 zero
+ * bytes; zero for an epoch without blocks). seed(0), seed(1) come from
+ * genesis_seed only; seed(e) = BLAKE2b(seed(e-1) || digest(e-2)). So the
+ * schedule of epoch e is fixed when epoch e-2 ends, and a proposer's reveal
+ * cannot steer the epoch it proposes in nor the next one.
+ *
+ * Proposer of slot s on a chain: r = (first 8 bytes, little-endian, of
+ * BLAKE2b(seed(epoch(s)) || u64 s)) mod active stake; the first validator,
+ * in index order, whose cumulative active stake exceeds r. Slashed and
+ * zero-stake validators are never chosen.
+ *
+ * Committee: validator v attests once per epoch e, at slot e * slots_per_epoch
+ * + (BLAKE2b(seed(e) || u32 v) mod slots_per_epoch).
+ *
+ * Casper FFG, evaluated per block, after all its evidence and attestations.
+ * An included attestation is invalid (the block is invalid) when its
+ * validator is unknown, its signature is bad, its slot is not before the
+ * block's, its target epoch is not its slot's epoch or its source epoch
+ * exceeds its target epoch. A valid one is counted, adding the validator's
+ * stake to its target's tally, only when: the target epoch is the block's
+ * epoch or the one before; the validator is not slashed on the chain; its
+ * slot is the validator's committee slot; the source equals the parent
+ * chain's justified checkpoint; the target id is the chain's epoch-boundary
+ * block of that epoch (last block with slot <= the epoch's first slot); and
+ * the validator was not counted for that target epoch yet. A target with
+ * 3 x votes >= 2 x active stake and an epoch above the justified one becomes
+ * justified; when the previously justified checkpoint is of the epoch just
+ * before, it becomes finalized (only this one-epoch rule, no k-finality).
+ * Genesis is justified and finalized at epoch 0. Slashing removes the
+ * validator's stake from the active stake and from the tallies it is in.
+ *
+ * Slashing evidence is valid when it proves an equivocation (pos_evidence_
+ * verify) and its offender is not slashed on the chain yet (as in Ethereum,
+ * repeating it makes the block invalid). No surround votes.
+ *
+ * compare(a, b): a chain that does not contain the other's finalized block
+ * loses; (when both fail, the later finalized epoch wins); then the higher
+ * justified epoch; then the greater pos_attested_weight (cumulative counted
+ * attestation stake, which since a fork point is the attesting stake each
+ * branch gathered); then the greater height; 0 when all are equal.
+ * final(tip) is the finalized checkpoint's block.
+ *
+ * next_ns: start of the earliest slot s > tip's slot starting at or after
+ * now that the node proposes on tip's chain, searching 2 x slots_per_epoch
+ * slots; UINT64_MAX otherwise. schedule_key: the tip's identity (first 8
+ * bytes of its id) rather than its slot, because sibling tips at the same
+ * slot may differ in reveals or slashings and so in schedule.
+ *
  * Block extra bytes (little-endian):
  *   reveal (64)                 Ed25519 signature by the proposer over the
  *                               8-byte epoch number of the block's slot
@@ -182,7 +231,14 @@ uint64_t pos_active_stake(consensus_t *c, const block_t *b);
  * at most once per target epoch); the third key of compare. */
 uint64_t pos_attested_weight(consensus_t *c, const block_t *b);
 
-/* ---------- LMD-GHOST, one per node ---------- */
+/* ---------- LMD-GHOST, one per node ----------
+ * Weights use the configured stakes (not a chain's state); validators the
+ * node learns are slashed are removed with pos_ghost_on_slashing. A latest
+ * message moves its stake along the tree only between the old and new head
+ * up to their common ancestor, so an update costs the length of those two
+ * paths; pos_ghost_head costs the depth below the root times the branching.
+ * Candidates are only the blocks given to on_block (no viability filter on
+ * the branches' justification, unlike Ethereum's filter_block_tree). */
 
 typedef struct pos_ghost pos_ghost_t;
 
