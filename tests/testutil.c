@@ -136,3 +136,12 @@ char *tu_source(const char *rel)
 {
     return g_build_filename(CHAINSIM_SOURCE_DIR, rel, NULL);
 }
+
+int tu_run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

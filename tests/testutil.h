@@ -5,6 +5,7 @@
 #ifndef CHAINSIM_TESTUTIL_H
 #define CHAINSIM_TESTUTIL_H
 
+#include <check.h>
 #include <stdint.h>
 
 #include "sim/scenario.h"
@@ -28,6 +29,9 @@ char *tu_db_text(const char *db, const char *sql);
 
 /* All rows of sql, one line per row, columns separated by '|' (g_free). */
 char *tu_db_dump(const char *db, const char *sql);
+
+/* Runs every test of suite s (frees it); returns the process exit status. */
+int tu_run_suite(Suite *s);
 
 /* Path of a file in the source tree (g_free). */
 char *tu_source(const char *rel);
