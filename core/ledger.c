@@ -72,9 +72,83 @@ const char *txerr_name(txerr_t e)
     return txerr_names[e];
 }
 
+static void reserved_addr(const char *tag, const uint8_t *data, size_t len, addr_t *out)
+{
+    hasher_t h;
+    hash32_t d;
+    hasher_begin(&h);
+    hasher_update(&h, tag, strlen(tag) + 1);
+    hasher_update(&h, data, len);
+    hasher_end(&h, &d);
+    memcpy(out->b, d.b, ADDR_BYTES);
+}
+
+static void id_bytes(uint32_t id, uint8_t out[4])
+{
+    for (int i = 0; i < 4; i++)
+        out[i] = (uint8_t)(id >> (8 * i));
+}
+
+void ledger_stake_tally_addr(uint32_t validator, addr_t *out)
+{
+    uint8_t b[4];
+    id_bytes(validator, b);
+    reserved_addr("chainsim-stake", b, 4, out);
+}
+
+void ledger_bond_addr(const addr_t *staker, uint32_t validator, addr_t *out)
+{
+    uint8_t b[ADDR_BYTES + 4];
+    memcpy(b, staker->b, ADDR_BYTES);
+    id_bytes(validator, b + ADDR_BYTES);
+    reserved_addr("chainsim-bond", b, sizeof b, out);
+}
+
+void ledger_votes_tally_addr(uint32_t delegate, addr_t *out)
+{
+    uint8_t b[4];
+    id_bytes(delegate, b);
+    reserved_addr("chainsim-votes", b, 4, out);
+}
+
+void ledger_vote_record_addr(const addr_t *voter, addr_t *out)
+{
+    reserved_addr("chainsim-vote", voter->b, ADDR_BYTES, out);
+}
+
+void ledger_vote_weight_addr(const addr_t *voter, addr_t *out)
+{
+    reserved_addr("chainsim-vote-weight", voter->b, ADDR_BYTES, out);
+}
+
+uint64_t ledger_stake_of(const state_t *s, uint32_t validator)
+{
+    addr_t a;
+    ledger_stake_tally_addr(validator, &a);
+    return state_get(s, &a).nonce;
+}
+
+uint64_t ledger_votes_of(const state_t *s, uint32_t delegate)
+{
+    addr_t a;
+    ledger_votes_tally_addr(delegate, &a);
+    return state_get(s, &a).nonce;
+}
+
+uint64_t ledger_tx_cost(const tx_t *tx)
+{
+    if (tx->kind == TX_UNSTAKE || tx->kind == TX_VOTE)
+        return tx->fee;
+    return tx->amount > UINT64_MAX - tx->fee ? UINT64_MAX : tx->amount + tx->fee;
+}
+
 txerr_t ledger_check_tx(const state_t *s, tx_t *tx)
 {
-    if (tx->kind != TX_TRANSFER || tx->payload_len != 0)
+    if (tx->kind < TX_TRANSFER || tx->kind > TX_KIND_MAX)
+        return TXERR_FORMAT;
+    if (tx->kind == TX_TRANSFER ? tx->payload_len != 0 : tx_target(tx) >= LEDGER_MAX_TARGET)
+        return TXERR_FORMAT;
+    if ((tx->kind == TX_STAKE || tx->kind == TX_UNSTAKE) && tx->amount == 0)
         return TXERR_FORMAT;
     if (!tx_verify(tx))
         return TXERR_SIGNATURE;
@@ -85,15 +159,44 @@ txerr_t ledger_check_tx(const state_t *s, tx_t *tx)
         return TXERR_NONCE_HIGH;
     if (tx->amount > UINT64_MAX - tx->fee || from.nonce == UINT64_MAX)
         return TXERR_OVERFLOW;
-    uint64_t cost = tx->amount + tx->fee;
-    if (cost > from.balance)
+    if (ledger_tx_cost(tx) > from.balance)
         return TXERR_BALANCE;
-    if (!addr_equal(&tx->sender, &tx->recipient)) {
-        account_t to = state_get(s, &tx->recipient);
-        if (to.balance > UINT64_MAX - tx->amount)
+    switch (tx->kind) {
+    case TX_TRANSFER:
+        if (!addr_equal(&tx->sender, &tx->recipient)) {
+            account_t to = state_get(s, &tx->recipient);
+            if (to.balance > UINT64_MAX - tx->amount)
+                return TXERR_OVERFLOW;
+        }
+        break;
+    case TX_STAKE: {
+        addr_t tally;
+        ledger_stake_tally_addr(tx_target(tx), &tally);
+        if (state_get(s, &tally).nonce > UINT64_MAX - tx->amount)
             return TXERR_OVERFLOW;
+        break;
+    }
+    case TX_UNSTAKE: {
+        addr_t bond;
+        ledger_bond_addr(&tx->sender, tx_target(tx), &bond);
+        if (state_get(s, &bond).balance < tx->amount)
+            return TXERR_BALANCE;
+        break;
+    }
+    default:
+        break;
     }
     return TXERR_OK;
+}
+
+/* Adds delta (may be negative through `add` false) to an account's balance
+ * or nonce field. */
+static void bump(state_t *s, const addr_t *a, bool balance, bool add, uint64_t v)
+{
+    account_t acct = state_get(s, a);
+    uint64_t *f = balance ? &acct.balance : &acct.nonce;
+    *f = add ? *f + v : *f - v;
+    state_set(s, a, acct);
 }
 
 txerr_t ledger_apply_tx(state_t *s, tx_t *tx)
@@ -102,13 +205,51 @@ txerr_t ledger_apply_tx(state_t *s, tx_t *tx)
     if (err != TXERR_OK)
         return err;
     account_t from = state_get(s, &tx->sender);
-    from.balance -= tx->amount + tx->fee;
+    from.balance -= ledger_tx_cost(tx);
     from.nonce += 1;
     state_set(s, &tx->sender, from);
-    /* Read the recipient after the sender's update: they may be the same. */
-    account_t to = state_get(s, &tx->recipient);
-    to.balance += tx->amount;
-    state_set(s, &tx->recipient, to);
+    addr_t a, b;
+    const uint32_t target = tx_target(tx);
+    switch (tx->kind) {
+    case TX_TRANSFER: {
+        /* Read the recipient after the sender's update: they may be the same. */
+        account_t to = state_get(s, &tx->recipient);
+        to.balance += tx->amount;
+        state_set(s, &tx->recipient, to);
+        break;
+    }
+    case TX_STAKE:
+        ledger_bond_addr(&tx->sender, target, &a);
+        ledger_stake_tally_addr(target, &b);
+        bump(s, &a, true, true, tx->amount);
+        bump(s, &b, false, true, tx->amount);
+        break;
+    case TX_UNSTAKE:
+        ledger_bond_addr(&tx->sender, target, &a);
+        ledger_stake_tally_addr(target, &b);
+        bump(s, &a, true, false, tx->amount);
+        bump(s, &b, false, false, tx->amount);
+        bump(s, &tx->sender, true, true, tx->amount);
+        break;
+    case TX_VOTE: {
+        addr_t rec, wt, tally;
+        ledger_vote_record_addr(&tx->sender, &rec);
+        ledger_vote_weight_addr(&tx->sender, &wt);
+        uint64_t old = state_get(s, &rec).nonce, old_w = state_get(s, &wt).nonce;
+        if (old) {
+            ledger_votes_tally_addr((uint32_t)(old - 1), &tally);
+            bump(s, &tally, false, false, old_w);
+        }
+        uint64_t w = from.balance;
+        ledger_votes_tally_addr(target, &tally);
+        bump(s, &tally, false, true, w);
+        state_set(s, &rec, (account_t){ .balance = state_get(s, &rec).balance, .nonce = (uint64_t)target + 1 });
+        state_set(s, &wt, (account_t){ .balance = state_get(s, &wt).balance, .nonce = w });
+        break;
+    }
+    default:
+        break;
+    }
     return TXERR_OK;
 }
 

@@ -461,17 +461,19 @@ static mp_result_t admit(mempool_t *mp, tx_t *tx, const state_t *tip, bool use_r
     if (s != NULL && chain_has_nonce(s, tx->nonce))
         return MP_DOUBLE_SPEND;
 
-    /* amount + fee, plus every pending lower nonce of the same sender. */
-    uint64_t need = tx->amount;
-    bool overflow = need > UINT64_MAX - tx->fee;
-    need += tx->fee;
+    /* What it takes from the balance (amount + fee for transfers and
+     * stakes, the fee for unstakes and votes), plus every pending lower nonce
+     * of the same sender. */
+    uint64_t need = ledger_tx_cost(tx);
+    bool overflow = need == UINT64_MAX;
     if (s != NULL) {
         for (guint i = 0; i < s->chain->len && !overflow; i++) {
             const tx_t *p = ((const entry_t *)g_ptr_array_index(s->chain, i))->tx;
             if (p->nonce >= tx->nonce)
                 break;
-            overflow = p->amount > UINT64_MAX - need || p->fee > UINT64_MAX - need - p->amount;
-            need += p->amount + p->fee;
+            uint64_t c = ledger_tx_cost(p);
+            overflow = c > UINT64_MAX - need;
+            need += c;
         }
     }
     if (overflow || need > acct.balance)
@@ -604,8 +606,8 @@ size_t mempool_prune(mempool_t *mp, const state_t *tip)
             if (e->tx->nonce != expect)
                 break;
             if (!unaffordable) {
-                uint64_t cost = e->tx->amount + e->tx->fee;
-                if (cost < e->tx->amount || cost > acct.balance - spent)
+                uint64_t cost = ledger_tx_cost(e->tx);
+                if (cost == UINT64_MAX || cost > acct.balance - spent)
                     unaffordable = true;
                 else
                     spent += cost;

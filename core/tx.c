@@ -160,6 +160,33 @@ tx_t *tx_new_unchecked(const uint8_t sender_pk[PK_BYTES], const addr_t *to, uint
     return tx;
 }
 
+tx_t *tx_new_call(const keypair_t *from, tx_kind_t kind, uint32_t target, uint64_t amount, uint64_t fee,
+                  uint64_t nonce)
+{
+    addr_t none = { { 0 } };
+    tx_t *tx = transfer_alloc(from->pk, &none, amount, fee, nonce);
+    tx->kind = (uint8_t)kind;
+    tx->payload_len = 4;
+    tx->payload = g_malloc(4);
+    put_u32(tx->payload, target);
+    tx->size_bytes = TX_FIXED_BYTES + 4;
+    size_t n = body_bytes(tx);
+    uint8_t *buf = g_malloc(n);
+    body_write(tx, buf);
+    keys_sign(from, buf, n, tx->sig);
+    g_free(buf);
+    compute_id(tx);
+    return tx;
+}
+
+uint32_t tx_target(const tx_t *tx)
+{
+    if (tx->payload_len != 4)
+        return UINT32_MAX;
+    return (uint32_t)tx->payload[0] | (uint32_t)tx->payload[1] << 8 | (uint32_t)tx->payload[2] << 16 |
+           (uint32_t)tx->payload[3] << 24;
+}
+
 size_t tx_encode(const tx_t *tx, uint8_t *buf, size_t cap)
 {
     size_t body = body_bytes(tx);
@@ -191,7 +218,7 @@ tx_t *tx_decode(const uint8_t *buf, size_t len, const char **why)
         reason = "truncated";
         goto fail;
     }
-    if (buf[1] != TX_TRANSFER) {
+    if (buf[1] < TX_TRANSFER || buf[1] > TX_KIND_MAX) {
         reason = "unknown kind";
         goto fail;
     }

@@ -31,7 +31,10 @@
 #define TX_FIXED_BYTES (1 + 1 + PK_BYTES + ADDR_BYTES + 8 + 8 + 8 + 4 + SIG_BYTES) /* 146 */
 #define TX_MAX_PAYLOAD 65536
 
-typedef enum { TX_TRANSFER = 1 } tx_kind_t;
+/* Transfers move amount to the recipient. Stake, unstake and vote carry a
+ * 4-byte payload: the validator or delegate node id (u32 little-endian);
+ * their recipient is unused (all zero). See core/ledger.h for their effect. */
+typedef enum { TX_TRANSFER = 1, TX_STAKE = 2, TX_UNSTAKE = 3, TX_VOTE = 4, TX_KIND_MAX = 4 } tx_kind_t;
 
 typedef struct tx {
     hash32_t id;
@@ -58,6 +61,15 @@ tx_t *tx_new_transfer(const keypair_t *from, const addr_t *to, uint64_t amount, 
  * workload's deliberately invalid transactions; refs = 1. */
 tx_t *tx_new_unchecked(const uint8_t sender_pk[PK_BYTES], const addr_t *to, uint64_t amount, uint64_t fee,
                        uint64_t nonce, const uint8_t sig[SIG_BYTES]);
+
+/* A signed stake, unstake or vote transaction for node `target`; refs = 1.
+ * amount: stake / unstake amount (0 for a vote). Never NULL. */
+tx_t *tx_new_call(const keypair_t *from, tx_kind_t kind, uint32_t target, uint64_t amount, uint64_t fee,
+                  uint64_t nonce);
+
+/* The node id a stake, unstake or vote transaction names; UINT32_MAX when the
+ * payload is not 4 bytes. */
+uint32_t tx_target(const tx_t *tx);
 
 /* Writes the canonical encoding into buf (cap bytes); returns its length, or
  * 0 when cap is too small. */

@@ -600,6 +600,53 @@ START_TEST(test_block_header)
 }
 END_TEST
 
+/* Stake, unstake and vote move money between the sender and its bonds and
+ * keep the tallies the consensus engines read. */
+START_TEST(test_stake_unstake_vote)
+{
+    state_t *s = state_child(genesis_state);
+    uint64_t total = state_total(s);
+    tx_t *st = tx_new_call(&alice, TX_STAKE, 5, 1000, 10, 0);
+    ck_assert_int_eq(ledger_apply_tx(s, st), TXERR_OK);
+    ck_assert_uint_eq(state_get(s, &alice.addr).balance, ALICE_START - 1010);
+    ck_assert_uint_eq(ledger_stake_of(s, 5), 1000);
+    ck_assert_uint_eq(state_total(s), total - 10); /* only the fee left (it goes to the producer in a block) */
+    /* Unstaking more than the bond fails; the fee alone must be affordable. */
+    tx_t *too_much = tx_new_call(&alice, TX_UNSTAKE, 5, 1001, 10, 1);
+    ck_assert_int_eq(ledger_check_tx(s, too_much), TXERR_BALANCE);
+    tx_t *other_validator = tx_new_call(&alice, TX_UNSTAKE, 6, 1, 10, 1);
+    ck_assert_int_eq(ledger_check_tx(s, other_validator), TXERR_BALANCE);
+    tx_t *un = tx_new_call(&alice, TX_UNSTAKE, 5, 400, 10, 1);
+    ck_assert_int_eq(ledger_apply_tx(s, un), TXERR_OK);
+    ck_assert_uint_eq(ledger_stake_of(s, 5), 600);
+    ck_assert_uint_eq(state_get(s, &alice.addr).balance, ALICE_START - 1010 - 10 + 400);
+    /* Votes: weight = balance after the fee; a new vote moves it. */
+    tx_t *v1 = tx_new_call(&bob, TX_VOTE, 3, 0, 5, 0);
+    ck_assert_int_eq(ledger_apply_tx(s, v1), TXERR_OK);
+    ck_assert_uint_eq(ledger_votes_of(s, 3), BOB_START - 5);
+    tx_t *v2 = tx_new_call(&bob, TX_VOTE, 7, 0, 5, 1);
+    ck_assert_int_eq(ledger_apply_tx(s, v2), TXERR_OK);
+    ck_assert_uint_eq(ledger_votes_of(s, 3), 0);
+    ck_assert_uint_eq(ledger_votes_of(s, 7), BOB_START - 10);
+    /* Malformed: a stake of 0, a transfer with a payload-less target. */
+    tx_t *zero = tx_new_call(&alice, TX_STAKE, 5, 0, 10, 2);
+    ck_assert_int_eq(ledger_check_tx(s, zero), TXERR_FORMAT);
+    /* The encoding round-trips with its target. */
+    uint8_t buf[TX_FIXED_BYTES + 4];
+    ck_assert_uint_eq(tx_encode(un, buf, sizeof buf), sizeof buf);
+    const char *why = NULL;
+    tx_t *back = tx_decode(buf, sizeof buf, &why);
+    ck_assert_ptr_nonnull(back);
+    ck_assert_uint_eq(back->kind, TX_UNSTAKE);
+    ck_assert_uint_eq(tx_target(back), 5);
+    ck_assert(tx_verify(back));
+    tx_t *all[] = { st, too_much, other_validator, un, v1, v2, zero, back };
+    for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
+        tx_unref(all[i]);
+    state_unref(s);
+}
+END_TEST
+
 static Suite *ledger_suite(void)
 {
     Suite *s = suite_create("ledger");
@@ -613,6 +660,7 @@ static Suite *ledger_suite(void)
     tcase_add_test(tc, test_check_and_apply_tx);
     tcase_add_test(tc, test_memo);
     tcase_add_test(tc, test_competing_children);
+    tcase_add_test(tc, test_stake_unstake_vote);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("invalid");
