@@ -37,7 +37,8 @@
 #define COMPACT_TX_BYTES 180u            /* padding counts as transactions of this size */
 #define COMPACT_SHORTID_BYTES 6u
 
-static const char *const intent_names[INTENT_COUNT] = { "valid", "bad-signature", "double-spend", "overspend" };
+static const char *const intent_names[INTENT_COUNT] = { "valid", "bad-signature", "double-spend", "overspend",
+                                                         "stake", "unstake", "vote" };
 
 #define POS_MAX_ATTS_PER_BLOCK 256
 
@@ -713,6 +714,8 @@ void chain_init(sim_t *s)
     const uint32_t na = sc->ledger.accounts;
     s->accounts = g_new(keypair_t, na);
     s->client_nonce = g_new0(uint64_t, na);
+    s->client_bond = g_new0(uint64_t, na);
+    s->client_validator = g_new0(uint32_t, na);
     addr_t *addrs = g_new(addr_t, na);
     uint64_t *bal = g_new(uint64_t, na);
     for (uint32_t i = 0; i < na; i++) {
@@ -877,6 +880,8 @@ void chain_free(sim_t *s)
     g_free(s->accounts);
     g_free(s->node_keys);
     g_free(s->client_nonce);
+    g_free(s->client_bond);
+    g_free(s->client_validator);
     g_free(s->blacklist);
 }
 

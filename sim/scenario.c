@@ -189,6 +189,10 @@ static const keyspec_t specs[] = {
       "fraction of deliberately invalid transactions, in equal parts bad signature, double spend "
       "and overspend; nodes must reject them" },
 
+    { "workload", "staking", T_PPM, "0", NULL, 0, 0, OFF(workload.staking_ppm),
+      "pos: share of transactions that stake (1 % of the balance, to a random validator) or unstake "
+      "half of it again; dpos: share of votes for a random delegate; ignored by pow" },
+
     { "mempool", "capacity", T_U32, "50000", NULL, 1, 100000000, OFF(mempool.capacity),
       "transactions per node; when full the lowest fee rate is evicted" },
     { "mempool", "min_fee", T_U64, "1", NULL, 0, 1ull << 50, OFF(mempool.min_fee), "smallest fee admitted" },

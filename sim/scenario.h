@@ -160,6 +160,7 @@ typedef struct scenario {
         uint64_t amount_min, amount_max;
         uint64_t fee_min, fee_max;
         uint32_t invalid_ppm;
+        uint32_t staking_ppm;
     } workload;
 
     struct {

@@ -107,7 +107,10 @@ typedef struct stx {
     uint64_t submitted_ns;
 } stx_t;
 
-enum tx_intent { INTENT_VALID, INTENT_BAD_SIG, INTENT_DOUBLE_SPEND, INTENT_OVERSPEND, INTENT_COUNT };
+enum tx_intent {
+    INTENT_VALID, INTENT_BAD_SIG, INTENT_DOUBLE_SPEND, INTENT_OVERSPEND,
+    INTENT_STAKE, INTENT_UNSTAKE, INTENT_VOTE, INTENT_COUNT
+};
 
 /* A pos attestation: created once by its validator, shared by all. */
 typedef struct satt satt_t;
@@ -201,6 +204,8 @@ struct sim {
     keypair_t *accounts; /* ledger.accounts key pairs */
     keypair_t *node_keys; /* pos, dpos: each node's validator / producer key */
     uint64_t *client_nonce;
+    uint64_t *client_bond;      /* pos: what each account has staked (client's view) */
+    uint32_t *client_validator; /* pos: to which validator */
     addr_t *blacklist;   /* sorted */
     size_t nblacklist;
     rng_t chain_rng;     /* compact block failures */

@@ -181,9 +181,30 @@ void txrelay_submit(sim_t *s)
         intent = (uint8_t)(1 + rng_below(r, 3));
     if (intent == INTENT_DOUBLE_SPEND && s->client_nonce[a] == 0)
         intent = INTENT_OVERSPEND; /* nothing spent yet to spend twice */
+    const consensus_kind_t kind = sc->consensus.kind;
+    if (intent == INTENT_VALID && sc->workload.staking_ppm && (kind == CONS_POS || kind == CONS_DPOS) &&
+        rng_chance_ppm(r, sc->workload.staking_ppm))
+        intent = kind == CONS_DPOS ? INTENT_VOTE : s->client_bond[a] ? INTENT_UNSTAKE : INTENT_STAKE;
     const keypair_t *kp = &s->accounts[a];
     tx_t *tx;
     switch (intent) {
+    case INTENT_STAKE: {
+        uint32_t v = (uint32_t)rng_below(r, s->nnodes);
+        uint64_t amt = sc->ledger.balance / 100 + 1;
+        tx = tx_new_call(kp, TX_STAKE, v, amt, fee, s->client_nonce[a]++);
+        s->client_bond[a] = amt;
+        s->client_validator[a] = v;
+        break;
+    }
+    case INTENT_UNSTAKE: {
+        uint64_t amt = s->client_bond[a] / 2 + 1;
+        tx = tx_new_call(kp, TX_UNSTAKE, s->client_validator[a], amt, fee, s->client_nonce[a]++);
+        s->client_bond[a] = 0; /* the client stakes afresh next time */
+        break;
+    }
+    case INTENT_VOTE:
+        tx = tx_new_call(kp, TX_VOTE, (uint32_t)rng_below(r, s->nnodes), 0, fee, s->client_nonce[a]++);
+        break;
     case INTENT_BAD_SIG: {
         tx_t *good = tx_new_transfer(kp, &s->accounts[to].addr, amount, fee, s->client_nonce[a]);
         uint8_t sig[SIG_BYTES];
