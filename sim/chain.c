@@ -788,6 +788,7 @@ void chain_init(sim_t *s)
                 .slot_ns = sc->consensus.interval_ns,
                 .slots_per_epoch = sc->consensus.slots_per_epoch,
                 .genesis_seed = sc->seed,
+                .activation_epochs = sc->consensus.activation_epochs,
             };
             s->cons = pos_new(&pc);
         }

@@ -145,6 +145,8 @@ static const keyspec_t specs[] = {
       "nodes (e.g. 0.3,0.2; the rest share what is left equally)" },
     { "consensus", "slots_per_epoch", T_U32, "32", NULL, 1, 100000, OFF(consensus.slots_per_epoch),
       "pos: slots per epoch (checkpoints are epoch boundaries)" },
+    { "consensus", "activation_epochs", T_U32, "2", NULL, 0, 1000, OFF(consensus.activation_epochs),
+      "pos: a stake or unstake included in epoch x counts from epoch x + 1 + activation_epochs" },
     { "consensus", "producers", T_U32, "21", NULL, 1, 100000, OFF(consensus.producers),
       "dpos: number of scheduled producers per round (the top by votes)" },
     { "consensus", "blocks_per_turn", T_U32, "12", NULL, 1, 100000, OFF(consensus.blocks_per_turn),

@@ -135,6 +135,7 @@ typedef struct scenario {
         uint32_t stake_ppm[SCENARIO_MAX_SHARES];
         uint32_t nstakes;
         uint32_t slots_per_epoch; /* pos */
+        uint32_t activation_epochs; /* pos: delay before stake changes count */
         uint32_t producers;       /* dpos: N */
         uint32_t blocks_per_turn; /* dpos: K */
         uint32_t retarget_blocks;

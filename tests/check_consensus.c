@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/consensus/dpos.h"
 #include "core/consensus/pos.h"
 #include "sim/sim_int.h"
 #include "tests/testutil.h"
@@ -122,6 +123,73 @@ START_TEST(test_dpos_irreversibility_and_missed_slots)
 }
 END_TEST
 
+/* Distinct producers of the main-chain blocks after `from_height`. */
+static uint32_t distinct_producers(sim_t *s, uint32_t node, uint64_t from_height)
+{
+    GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+    for (const block_t *b = s->cnodes[node].tip->b; b && b->h.height > from_height; b = b->parent)
+        g_hash_table_add(seen, GUINT_TO_POINTER(b->h.producer + 1));
+    uint32_t n = g_hash_table_size(seen);
+    g_hash_table_destroy(seen);
+    return n;
+}
+
+/* Vote transactions change who is elected: producers outside the genesis
+ * top 21 appear once votes have been cast for them. */
+START_TEST(test_dpos_votes_elect_producers)
+{
+    const char *text =
+        "[scenario]\nduration = 4m\n"
+        "[network]\nnodes = 40\ntopology = random-regular\ndegree = 6\n"
+        "[consensus]\nkind = dpos\nblock_interval = 500ms\nproducers = 21\nblocks_per_turn = 2\n"
+        "stake = exponential\n"
+        "[ledger]\naccounts = 200\n"
+        "[workload]\ntx_rate = 20/s\nstaking = 50%\n";
+    scenario_t *sc;
+    sim_t *s = make(text, &sc);
+    uint32_t n = 0;
+    const uint32_t *genesis_top = dpos_schedule(s->cons, 0, &n);
+    ck_assert_uint_eq(n, 21);
+    bool in_genesis[40] = { false };
+    for (uint32_t i = 0; i < n; i++)
+        in_genesis[genesis_top[i]] = true;
+    run_until(s, 4ull * 60 * 1000000000);
+    uint32_t newcomers = 0;
+    const block_t *tip = s->cnodes[39].tip->b;
+    for (const block_t *b = tip; b && b->h.height + 84 > tip->h.height; b = b->parent)
+        newcomers += b->parent && !in_genesis[b->h.producer];
+    ck_assert_msg(newcomers > 0, "votes elected producers outside the genesis top 21");
+    assert_final_never_reverted(s);
+    sim_free(s);
+    scenario_free(sc);
+}
+END_TEST
+
+/* Only validators 0 and 1 have stake at genesis; stake transactions make
+ * others proposers after the activation delay. */
+START_TEST(test_pos_stake_makes_proposers)
+{
+    const char *text =
+        "[scenario]\nduration = 12m\n"
+        "[network]\nnodes = 30\ntopology = random-regular\ndegree = 6\n"
+        "[consensus]\nkind = pos\nblock_interval = 6s\nslots_per_epoch = 8\nactivation_epochs = 1\n"
+        "stake = 0.5,0.5\n"
+        "[ledger]\naccounts = 200\nbalance = 1000000000000\n"
+        "[workload]\ntx_rate = 10/s\nstaking = 50%\n";
+    scenario_t *sc;
+    sim_t *s = make(text, &sc);
+    run_until(s, 40ull * 1000000000);
+    ck_assert_uint_le(distinct_producers(s, 29, 0), 2);
+    run_until(s, 12ull * 60 * 1000000000);
+    const block_t *tip = s->cnodes[29].tip->b;
+    ck_assert_msg(distinct_producers(s, 29, tip->h.height - 40) > 5, "stake made more proposers: %u",
+                  distinct_producers(s, 29, tip->h.height - 40));
+    assert_final_never_reverted(s);
+    sim_free(s);
+    scenario_free(sc);
+}
+END_TEST
+
 static char *digest(const char *scenario, const char *seed, const char *db)
 {
     char *path = tu_source(scenario), *out = NULL;
@@ -181,6 +249,8 @@ int main(void)
     tcase_add_test(tc, test_pos_finality_honest_and_stalled);
     tcase_add_test(tc, test_dpos_irreversibility_and_missed_slots);
     tcase_add_test(tc, test_engines_deterministic);
+    tcase_add_test(tc, test_dpos_votes_elect_producers);
+    tcase_add_test(tc, test_pos_stake_makes_proposers);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

@@ -3,7 +3,8 @@
  * by votes, the per-round deterministic shuffle, next production slot,
  * block validation (slot, schedule, signature), missed slots, the last
  * irreversible block (checked against a brute-force walk and exact heights)
- * and fork choice that never crosses the LIB.
+ * and fork choice that never crosses the LIB, and elections that follow the
+ * vote transactions recorded on each chain.
  *
  * Every test owns its blocks through a fixture that calls ops->free_block
  * before block_free, then destroys the engine.
@@ -15,6 +16,7 @@
 
 #include "core/consensus/dpos.h"
 #include "core/hash.h"
+#include "core/ledger.h"
 
 #define KEY_SEED 99
 
@@ -631,6 +633,231 @@ START_TEST(test_compare)
 }
 END_TEST
 
+/* ---------- votes on the chain ---------- */
+
+enum { CV_NN = 4, CV_N = 3, CV_K = 2 };
+#define CV_IV 1000ull
+#define CV_RS ((uint64_t)CV_N * CV_K) /* slots per round: round r starts at 1 + 6r */
+#define VOTER_SEED 1234
+
+/* Engine with config votes {30, 20, 10, 0} (node 3 unvoted, node 2 last
+ * elected) and a genesis state funding two voters: 1000 and 5. */
+static void cv_init(fx_t *f, keypair_t voters[2])
+{
+    static const uint64_t votes[CV_NN] = { 30, 20, 10, 0 };
+    fx_init(f, CV_NN, votes, CV_N, CV_K, CV_IV, 5);
+    keys_derive(&voters[0], VOTER_SEED, 0);
+    keys_derive(&voters[1], VOTER_SEED, 1);
+    addr_t addrs[2] = { voters[0].addr, voters[1].addr };
+    uint64_t balances[2] = { 1000, 5 };
+    f->g->state = state_genesis(addrs, balances, 2);
+    f->g->valid = 1;
+}
+
+/* The honest block of slot on parent's chain holding txs (references
+ * consumed), applied to the ledger; must be valid under both. */
+static block_t *cv_block(fx_t *f, block_t *parent, uint64_t slot, tx_t **txs, uint32_t ntx)
+{
+    uint32_t p = dpos_producer_on(f->c, parent, slot);
+    ck_assert_uint_ne(p, DPOS_NO_PRODUCER);
+    block_t *b = block_new(parent, slot * f->interval_ns, p, &f->kp[p].addr, txs, ntx, 0);
+    for (uint32_t i = 0; i < ntx; i++)
+        tx_unref(txs[i]);
+    f->c->ops->prepare(f->c, b);
+    f->c->ops->sign(f->c, b, &f->kp[p]);
+    block_seal(b);
+    g_ptr_array_add(f->blocks, b);
+    assert_valid(f, b);
+    ck_assert_msg(ledger_apply_block(b, 0), "ledger rejected slot %llu: %s", (unsigned long long)slot,
+                  b->invalid_reason);
+    return b;
+}
+
+static block_t *cv_vote(fx_t *f, block_t *parent, uint64_t slot, const keypair_t *voter, uint32_t delegate,
+                        uint64_t nonce)
+{
+    tx_t *tx = tx_new_call(voter, TX_VOTE, delegate, 0, 1, nonce);
+    return cv_block(f, parent, slot, &tx, 1);
+}
+
+/* Bit mask of the delegates of round on parent's chain. */
+static uint32_t cv_mask(fx_t *f, const block_t *parent, uint64_t round)
+{
+    uint32_t n = 0, mask = 0;
+    const uint32_t *s = dpos_schedule_on(f->c, parent, round, &n);
+    ck_assert_uint_eq(n, CV_N);
+    for (uint32_t i = 0; i < n; i++) {
+        ck_assert_uint_lt(s[i], CV_NN);
+        mask |= 1u << s[i];
+    }
+    return mask;
+}
+
+static bool cv_same_as_config(fx_t *f, const block_t *parent, uint64_t round)
+{
+    uint32_t n, want[CV_N];
+    memcpy(want, dpos_schedule(f->c, round, &n), sizeof want);
+    return memcmp(dpos_schedule_on(f->c, parent, round, &n), want, sizeof want) == 0;
+}
+
+/* The first slot of round whose producer on parent's chain is node;
+ * UINT64_MAX if none. */
+static uint64_t cv_turn(fx_t *f, const block_t *parent, uint64_t round, uint32_t node)
+{
+    for (uint64_t s = 1 + round * CV_RS; s < 1 + (round + 1) * CV_RS; s++)
+        if (dpos_producer_on(f->c, parent, s) == node)
+            return s;
+    return UINT64_MAX;
+}
+
+START_TEST(test_chain_votes_elect)
+{
+    fx_t f;
+    keypair_t voters[2];
+    cv_init(&f, voters);
+    const consensus_ops_t *ops = f.c->ops;
+    const uint32_t cfg_mask = (1u << 0) | (1u << 1) | (1u << 2);
+    const uint32_t voted_mask = (1u << 0) | (1u << 1) | (1u << 3);
+
+    /* round 0, slot 1: x1 records 999 votes (1000 minus the fee) for node 3,
+     * its sibling y1 none */
+    block_t *x1 = cv_vote(&f, f.g, 1, &voters[0], 3, 0);
+    block_t *y1 = cv_block(&f, f.g, 1, NULL, 0);
+    ck_assert_uint_eq(ledger_votes_of(x1->state, 3), 999);
+    ck_assert_uint_eq(ledger_votes_of(y1->state, 3), 0);
+
+    /* round 0 never counts chain votes */
+    ck_assert(cv_same_as_config(&f, x1, 0));
+    ck_assert_uint_eq(dpos_producer_on(f.c, x1, 2), dpos_producer(f.c, 2));
+    /* round 1: node 3 replaces node 2 on x1's chain only */
+    ck_assert_uint_eq(cv_mask(&f, x1, 1), voted_mask);
+    ck_assert_uint_eq(cv_mask(&f, y1, 1), cfg_mask);
+    ck_assert(cv_same_as_config(&f, y1, 1));
+    ck_assert_uint_eq(cv_mask(&f, NULL, 1), cfg_mask);
+    ck_assert_uint_eq(cv_mask(&f, x1, 2), voted_mask);
+    /* a later round-0 block on x1's chain keeps the votes (it is the new
+     * boundary, its state carries them) */
+    block_t *x2 = cv_block(&f, x1, 3, NULL, 0);
+    ck_assert_uint_eq(cv_mask(&f, x2, 1), voted_mask);
+    /* a block without a state as boundary: no extra votes */
+    block_t *bare = fx_block_at(&f, x1, 4 * CV_IV, dpos_producer_on(f.c, x1, 4), dpos_producer_on(f.c, x1, 4));
+    ck_assert_ptr_null(bare->state);
+    ck_assert(cv_same_as_config(&f, bare, 1));
+
+    /* check: node 3's block in its round-1 turn is valid only on x1's chain,
+     * node 2's only on y1's */
+    uint64_t s3 = cv_turn(&f, x1, 1, 3), s2 = cv_turn(&f, y1, 1, 2);
+    ck_assert_uint_ne(s3, UINT64_MAX);
+    ck_assert_uint_ne(s2, UINT64_MAX);
+    ck_assert_uint_eq(cv_turn(&f, y1, 1, 3), UINT64_MAX);
+    ck_assert_uint_eq(cv_turn(&f, x1, 1, 2), UINT64_MAX);
+    assert_valid(&f, fx_block_at(&f, x1, s3 * CV_IV, 3, 3));
+    assert_valid(&f, fx_block_at(&f, x2, s3 * CV_IV, 3, 3));
+    assert_rejected(&f, fx_block_at(&f, y1, s3 * CV_IV, 3, 3), "producer not scheduled for this slot");
+    assert_valid(&f, fx_block_at(&f, y1, s2 * CV_IV, 2, 2));
+    assert_rejected(&f, fx_block_at(&f, x1, s2 * CV_IV, 2, 2), "producer not scheduled for this slot");
+
+    /* next_ns follows the chain: node 3 produces on x1 only, node 2 stops
+     * producing there after round 0 */
+    ck_assert_uint_eq(ops->next_ns(f.c, 3, x1, x1->h.time_ns, 0.5), s3 * CV_IV);
+    ck_assert_uint_eq(ops->next_ns(f.c, 3, y1, y1->h.time_ns, 0.5), UINT64_MAX);
+    ck_assert_uint_eq(ops->next_ns(f.c, 2, x1, 7 * CV_IV, 0.5), UINT64_MAX);
+    ck_assert_uint_eq(ops->next_ns(f.c, 2, y1, 7 * CV_IV, 0.5), s2 * CV_IV);
+    /* and so does schedule_key: same slot, other schedules */
+    ck_assert_uint_eq(ops->schedule_key(f.c, y1), 1);
+    ck_assert_uint_ne(ops->schedule_key(f.c, x1), ops->schedule_key(f.c, y1));
+    ck_assert_uint_eq(ops->schedule_key(f.c, x1), ops->schedule_key(f.c, x1));
+
+    /* the production loop on x1's chain through rounds 1 and 2: every slot
+     * filled by the chain's producer, node 3 among them, node 2 not */
+    block_t *tip = x1;
+    uint32_t made[CV_NN] = { 0 };
+    for (;;) {
+        uint64_t best = UINT64_MAX;
+        uint32_t who = UINT32_MAX;
+        for (uint32_t i = 0; i < CV_NN; i++) {
+            uint64_t t = ops->next_ns(f.c, i, tip, tip->h.time_ns, 0.5);
+            ck_assert(t == UINT64_MAX || t != best);
+            if (t < best) {
+                best = t;
+                who = i;
+            }
+        }
+        if (best == UINT64_MAX || best / CV_IV > 3 * CV_RS)
+            break;
+        ck_assert_uint_eq(best / CV_IV, tip->h.slot + 1);
+        block_t *b = cv_block(&f, tip, best / CV_IV, NULL, 0);
+        ck_assert_uint_eq(b->h.producer, who);
+        if (b->h.slot > CV_RS)
+            made[who]++;
+        tip = b;
+    }
+    ck_assert_uint_eq(tip->h.slot, 3 * CV_RS);
+    ck_assert_uint_eq(made[3], 2 * CV_K);
+    ck_assert_uint_eq(made[2], 0);
+    ck_assert_ptr_eq(ops->final(f.c, tip), brute_lib(tip, CV_N));
+    fx_free(&f);
+}
+END_TEST
+
+START_TEST(test_chain_votes_move)
+{
+    fx_t f;
+    keypair_t voters[2];
+    cv_init(&f, voters);
+    const uint32_t cfg_mask = (1u << 0) | (1u << 1) | (1u << 2);
+    const uint32_t voted_mask = (1u << 0) | (1u << 1) | (1u << 3);
+
+    block_t *x1 = cv_vote(&f, f.g, 1, &voters[0], 3, 0);
+    /* round 1: m moves the vote to node 1; its sibling k keeps it */
+    uint64_t s = 1 + CV_RS;
+    block_t *m = cv_vote(&f, x1, s, &voters[0], 1, 1);
+    block_t *k = cv_block(&f, x1, s, NULL, 0);
+    ck_assert_uint_eq(ledger_votes_of(m->state, 3), 0);
+    ck_assert_uint_eq(ledger_votes_of(m->state, 1), 998);
+    ck_assert_uint_eq(ledger_votes_of(k->state, 3), 999);
+    /* the move counts from the next round: round 1 still elects node 3 */
+    ck_assert_uint_eq(cv_mask(&f, m, 1), voted_mask);
+    ck_assert_uint_eq(cv_mask(&f, m, 2), cfg_mask);
+    ck_assert_uint_eq(cv_mask(&f, k, 2), voted_mask);
+    /* the small voter alone (4 votes) does not beat node 2's 10 */
+    block_t *w = cv_vote(&f, m, s + 1, &voters[1], 3, 0);
+    ck_assert_uint_eq(ledger_votes_of(w->state, 3), 4);
+    ck_assert_uint_eq(cv_mask(&f, w, 2), cfg_mask);
+    /* deeper into round 1 the boundary is still x1: node 3 keeps its turn */
+    ck_assert_uint_eq(cv_mask(&f, w, 1), voted_mask);
+    ck_assert_uint_eq(cv_turn(&f, w, 1, 3), cv_turn(&f, x1, 1, 3));
+
+    /* node 3's round-2 block is valid after k, not after m */
+    uint64_t s3 = cv_turn(&f, k, 2, 3);
+    ck_assert_uint_ne(s3, UINT64_MAX);
+    ck_assert_uint_eq(cv_turn(&f, m, 2, 3), UINT64_MAX);
+    assert_valid(&f, fx_block_at(&f, k, s3 * CV_IV, 3, 3));
+    assert_rejected(&f, fx_block_at(&f, m, s3 * CV_IV, 3, 3), "producer not scheduled for this slot");
+
+    /* schedules are the same whatever the cache holds: many rounds forward
+     * (the cache is cleared several times), then backwards */
+    enum { ROUNDS = 700 };
+    uint32_t *fwd = g_new(uint32_t, (size_t)ROUNDS * CV_N);
+    for (int pass = 0; pass < 2; pass++)
+        for (uint64_t i = 0; i < ROUNDS; i++) {
+            uint64_t r = pass ? ROUNDS - 1 - i : i;
+            const block_t *on = r % 2 ? m : k;
+            uint32_t n;
+            const uint32_t *o = dpos_schedule_on(f.c, on, r, &n);
+            ck_assert_uint_eq(n, CV_N);
+            if (pass == 0)
+                memcpy(fwd + r * CV_N, o, sizeof(uint32_t) * CV_N);
+            else
+                ck_assert_mem_eq(fwd + r * CV_N, o, sizeof(uint32_t) * CV_N);
+            if (r >= 2)
+                ck_assert_uint_eq(cv_mask(&f, on, r), r % 2 ? cfg_mask : voted_mask);
+        }
+    g_free(fwd);
+    fx_free(&f);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dpos");
@@ -646,6 +873,8 @@ int main(void)
     tcase_add_test(tc, test_lib_small);
     tcase_add_test(tc, test_lib_21);
     tcase_add_test(tc, test_compare);
+    tcase_add_test(tc, test_chain_votes_elect);
+    tcase_add_test(tc, test_chain_votes_move);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -2,7 +2,8 @@
  * check_pos.c - the proof-of-stake engine: stake-weighted proposer lottery,
  * RANDAO look-ahead, block validity, Casper FFG justification and
  * finalization (honest, stalled, resumed), compare against finality,
- * slashing of double proposals and double votes, and LMD-GHOST.
+ * slashing of double proposals and double votes, LMD-GHOST, and effective
+ * stake from stake / unstake transactions with an activation delay.
  *
  * Chains are built by a fixture that plays every validator honestly: the
  * block of slot s includes the attestations made at slot s-1 (head = the
@@ -16,6 +17,9 @@
 
 #include "core/consensus/pos.h"
 #include "core/hash.h"
+#include "core/ledger.h"
+#include "core/state.h"
+#include "core/tx.h"
 
 #define SLOT_NS 12000000000ull
 #define MAXV 16
@@ -31,9 +35,22 @@ typedef struct fx {
     uint64_t stake[MAXV];
     block_t *g;
     GPtrArray *all; /* every block made, genesis first; freed by fx_free */
+    keypair_t staker; /* funded in genesis when the fixture keeps a ledger */
+    bool ledger;      /* every block made is applied with ledger_apply_block */
 } fx_t;
 
+/* activation: cfg.activation_epochs; funds > 0: genesis gets a state giving
+ * f->staker that balance, and every block is applied to the ledger. */
+static void fx_init_ledger(fx_t *f, uint32_t n, const uint64_t *stake, uint32_t spe, uint32_t activation,
+                           uint64_t funds);
+
 static void fx_init(fx_t *f, uint32_t n, const uint64_t *stake, uint32_t spe)
+{
+    fx_init_ledger(f, n, stake, spe, 0, 0);
+}
+
+static void fx_init_ledger(fx_t *f, uint32_t n, const uint64_t *stake, uint32_t spe, uint32_t activation,
+                           uint64_t funds)
 {
     hash_init();
     memset(f, 0, sizeof *f);
@@ -47,10 +64,17 @@ static void fx_init(fx_t *f, uint32_t n, const uint64_t *stake, uint32_t spe)
         f->stake[i] = stake[i];
     }
     pos_cfg_t cfg = { .nvalidators = n, .stake = stake, .pubkeys = (const uint8_t(*)[PK_BYTES])pk,
-                      .slot_ns = SLOT_NS, .slots_per_epoch = spe, .genesis_seed = 7 };
+                      .slot_ns = SLOT_NS, .slots_per_epoch = spe, .genesis_seed = 7,
+                      .activation_epochs = activation };
     f->c = pos_new(&cfg);
     ck_assert_ptr_nonnull(f->c);
     f->g = block_new(NULL, 0, 0, &zero_addr, NULL, 0, 0);
+    if (funds > 0) {
+        keys_derive(&f->staker, 99, 0);
+        f->ledger = true;
+        f->g->valid = 1;
+        f->g->state = state_genesis(&f->staker.addr, &funds, 1);
+    }
     f->all = g_ptr_array_new();
     g_ptr_array_add(f->all, f->g);
 }
@@ -67,18 +91,41 @@ static void fx_free(fx_t *f)
 
 /* A block at `slot` (+ time_offset_ns) on parent claiming `producer`, signed
  * with signer's key, holding atts and ev. Not checked. */
-static block_t *fx_make(fx_t *f, block_t *parent, uint64_t slot, uint32_t producer, uint32_t signer,
-                        const pos_att_t *atts, uint32_t natts, const pos_evidence_t *ev, uint32_t nev,
-                        uint64_t time_offset_ns, uint64_t padding)
+static block_t *fx_make_tx(fx_t *f, block_t *parent, uint64_t slot, uint32_t producer, uint32_t signer,
+                           tx_t *const *txs, uint32_t ntx, const pos_att_t *atts, uint32_t natts,
+                           const pos_evidence_t *ev, uint32_t nev, uint64_t time_offset_ns, uint64_t padding)
 {
-    block_t *b = block_new(parent, slot * SLOT_NS + time_offset_ns, producer, &f->kp[producer % MAXV].addr, NULL,
-                           0, padding);
+    block_t *b = block_new(parent, slot * SLOT_NS + time_offset_ns, producer, &f->kp[producer % MAXV].addr, txs,
+                           ntx, padding);
     f->c->ops->prepare(f->c, b);
     if (natts || nev)
         pos_block_attach(f->c, b, atts, natts, ev, nev);
     f->c->ops->sign(f->c, b, &f->kp[signer]);
     block_seal(b);
     g_ptr_array_add(f->all, b);
+    if (f->ledger)
+        ck_assert_msg(ledger_apply_block(b, 0), "ledger rejected the block: %s", b->invalid_reason);
+    return b;
+}
+
+static block_t *fx_make(fx_t *f, block_t *parent, uint64_t slot, uint32_t producer, uint32_t signer,
+                        const pos_att_t *atts, uint32_t natts, const pos_evidence_t *ev, uint32_t nev,
+                        uint64_t time_offset_ns, uint64_t padding)
+{
+    return fx_make_tx(f, parent, slot, producer, signer, NULL, 0, atts, natts, ev, nev, time_offset_ns, padding);
+}
+
+/* The eligible proposer's block at slot on parent holding txs; it must pass
+ * check. */
+static block_t *fx_block_tx(fx_t *f, block_t *parent, uint64_t slot, tx_t *const *txs, uint32_t ntx,
+                            const pos_att_t *atts, uint32_t natts)
+{
+    uint32_t who = pos_proposer(f->c, parent, slot);
+    ck_assert_uint_lt(who, f->n);
+    block_t *b = fx_make_tx(f, parent, slot, who, who, txs, ntx, atts, natts, NULL, 0, 0, 0);
+    const char *why = NULL;
+    ck_assert_msg(f->c->ops->check(f->c, b, &why), "honest block at slot %llu rejected: %s",
+                  (unsigned long long)slot, why);
     return b;
 }
 
@@ -92,6 +139,17 @@ static block_t *fx_block(fx_t *f, block_t *parent, uint64_t slot, const pos_att_
     const char *why = NULL;
     ck_assert_msg(f->c->ops->check(f->c, b, &why), "honest block at slot %llu rejected: %s",
                   (unsigned long long)slot, why);
+    return b;
+}
+
+/* A block at slot on parent holding one stake or unstake transaction of the
+ * staker's for validator v. */
+static block_t *fx_stake_block(fx_t *f, block_t *parent, uint64_t slot, tx_kind_t kind, uint32_t v,
+                               uint64_t amount, uint64_t nonce)
+{
+    tx_t *tx = tx_new_call(&f->staker, kind, v, amount, 0, nonce);
+    block_t *b = fx_block_tx(f, parent, slot, &tx, 1, NULL, 0);
+    tx_unref(tx);
     return b;
 }
 
@@ -640,6 +698,138 @@ START_TEST(test_counting_rules)
 }
 END_TEST
 
+/* ---------- effective stake: stake / unstake with an activation delay ---------- */
+
+/* Percentage of the slots in [from, from + n) whose proposer on b is v. */
+static double share_pct(fx_t *f, const block_t *b, uint32_t v, uint64_t from, uint32_t n)
+{
+    return 100.0 * owned_slots(f, b, v, from, n) / n;
+}
+
+START_TEST(test_stake_activation)
+{
+    /* epochs of 1000 slots; validator 3 goes from 10 of 40 to 70 of 100 */
+    uint64_t stake[4] = { 10, 10, 10, 10 };
+    fx_t f;
+    fx_init_ledger(&f, 4, stake, 1000, 1, 1000);
+    consensus_t *c = f.c;
+    block_t *a = fx_stake_block(&f, f.g, 1, TX_STAKE, 3, 60, 0); /* included in epoch 0 */
+    block_t *b = fx_block_tx(&f, f.g, 1, NULL, 0, NULL, 0);      /* the same slot without it */
+    ck_assert_uint_eq(ledger_stake_of(a->state, 3), 60);
+    ck_assert_uint_eq(ledger_stake_of(b->state, 3), 0);
+    ck_assert_uint_eq(pos_active_stake(c, a), 40);
+
+    /* epoch 1: not yet; the same seed and the same stakes on both chains */
+    for (uint64_t s = 1000; s < 2000; s++)
+        ck_assert_uint_eq(pos_proposer(c, a, s), pos_proposer(c, b, s));
+    double e1 = share_pct(&f, a, 3, 1000, 1000);
+    ck_assert_msg(fabs(e1 - 25.0) < 5.0, "epoch 1: %.2f%%, want 25%%", e1);
+
+    /* epoch 2 onward: 70% for validator 3, 10% for each of the others */
+    double e2 = share_pct(&f, a, 3, 2000, 20000), without = share_pct(&f, b, 3, 2000, 20000);
+    ck_assert_msg(fabs(e2 - 70.0) < 2.0, "epochs 2+: %.2f%%, want 70%%", e2);
+    ck_assert_msg(fabs(without - 25.0) < 2.0, "epochs 2+ without the stake: %.2f%%, want 25%%", without);
+    for (uint32_t v = 0; v < 3; v++) {
+        double o = share_pct(&f, a, v, 2000, 20000);
+        ck_assert_msg(fabs(o - 10.0) < 2.0, "validator %u: %.2f%%, want 10%%", v, o);
+    }
+
+    /* real blocks follow that schedule (fx_block checks them) */
+    block_t *a1 = fx_block(&f, a, 1500, NULL, 0, NULL, 0, 0);
+    ck_assert_uint_eq(pos_active_stake(c, a1), 40);
+    block_t *a2 = fx_block(&f, a1, 2000, NULL, 0, NULL, 0, 0);
+    ck_assert_uint_eq(pos_active_stake(c, a2), 100);
+    ck_assert_uint_eq(pos_active_stake(c, fx_block(&f, b, 2000, NULL, 0, NULL, 0, 0)), 40);
+    /* siblings above the same boundary (a1 for epoch 3) and with the same
+     * seed of epoch 3 (fixed by epoch 1) share the schedule */
+    block_t *a2b = fx_block(&f, a1, 2001, NULL, 0, NULL, 0, 0);
+    ck_assert_uint_eq(pos_active_stake(c, a2b), 100);
+    for (uint64_t s = 3000; s < 4000; s++)
+        ck_assert_uint_eq(pos_proposer(c, a2, s), pos_proposer(c, a2b, s));
+    /* next_ns agrees with the new schedule */
+    uint64_t t = c->ops->next_ns(c, 3, a1, 1999 * SLOT_NS, 0.5);
+    ck_assert_uint_ne(t, UINT64_MAX);
+    ck_assert_uint_eq(pos_proposer(c, a1, t / SLOT_NS), 3);
+    fx_free(&f);
+}
+END_TEST
+
+START_TEST(test_unstake_activation)
+{
+    uint64_t stake[4] = { 10, 10, 10, 10 };
+    fx_t f;
+    fx_init_ledger(&f, 4, stake, 1000, 1, 1000);
+    consensus_t *c = f.c;
+    block_t *a = fx_stake_block(&f, f.g, 1, TX_STAKE, 3, 60, 0);
+    block_t *a1 = fx_block(&f, a, 1500, NULL, 0, NULL, 0, 0);
+    block_t *u = fx_stake_block(&f, a1, 2100, TX_UNSTAKE, 3, 60, 1); /* included in epoch 2 */
+    ck_assert_uint_eq(ledger_stake_of(u->state, 3), 0);
+    ck_assert_uint_eq(pos_active_stake(c, u), 100);
+    /* epoch 3 still has the stake; from epoch 4 on it is gone */
+    double e3 = share_pct(&f, u, 3, 3000, 1000), e4 = share_pct(&f, u, 3, 4000, 20000);
+    ck_assert_msg(fabs(e3 - 70.0) < 5.0, "epoch 3: %.2f%%, want 70%%", e3);
+    ck_assert_msg(fabs(e4 - 25.0) < 2.0, "epochs 4+: %.2f%%, want 25%%", e4);
+    block_t *u3 = fx_block(&f, u, 3000, NULL, 0, NULL, 0, 0);
+    ck_assert_uint_eq(pos_active_stake(c, u3), 100);
+    block_t *u4 = fx_block(&f, u3, 4000, NULL, 0, NULL, 0, 0);
+    ck_assert_uint_eq(pos_active_stake(c, u4), 40);
+    /* a partial unstake leaves the rest */
+    block_t *h = fx_stake_block(&f, a1, 2100, TX_UNSTAKE, 3, 30, 1);
+    double half = share_pct(&f, h, 3, 4000, 20000);
+    ck_assert_msg(fabs(half - 100.0 * 40 / 70) < 2.0, "epochs 4+ after unstaking 30: %.2f%%", half);
+    ck_assert_uint_eq(pos_active_stake(c, fx_block(&f, h, 4000, NULL, 0, NULL, 0, 0)), 70);
+    fx_free(&f);
+}
+END_TEST
+
+START_TEST(test_stake_no_delay)
+{
+    /* activation_epochs = 0: from the epoch after the one that included it */
+    uint64_t stake[4] = { 10, 10, 10, 10 };
+    fx_t f;
+    fx_init_ledger(&f, 4, stake, 1000, 0, 1000);
+    consensus_t *c = f.c;
+    block_t *a = fx_stake_block(&f, f.g, 1, TX_STAKE, 3, 60, 0);
+    double e0 = share_pct(&f, a, 3, 2, 998), e1 = share_pct(&f, a, 3, 1000, 20000);
+    ck_assert_msg(fabs(e0 - 25.0) < 5.0, "epoch 0: %.2f%%, want 25%%", e0);
+    ck_assert_msg(fabs(e1 - 70.0) < 2.0, "epochs 1+: %.2f%%, want 70%%", e1);
+    block_t *a0 = fx_block(&f, a, 999, NULL, 0, NULL, 0, 0);
+    ck_assert_uint_eq(pos_active_stake(c, a0), 40);
+    ck_assert_uint_eq(pos_active_stake(c, fx_block(&f, a0, 1000, NULL, 0, NULL, 0, 0)), 100);
+    fx_free(&f);
+}
+END_TEST
+
+START_TEST(test_stake_threshold)
+{
+    /* validators 0..2 (30) attest, 3 does not. Without the stake 30 of 40
+     * justifies; after validator 3's stake becomes 70, 30 of 100 does not. */
+    uint64_t stake[4] = { 10, 10, 10, 10 };
+    uint64_t away = 1u << 3;
+    fx_t f;
+    fx_init_ledger(&f, 4, stake, 8, 1, 1000);
+    consensus_t *c = f.c;
+    block_t *a = fx_stake_block(&f, f.g, 1, TX_STAKE, 3, 60, 0);
+    block_t *b = fx_block_tx(&f, f.g, 1, NULL, 0, NULL, 0);
+    block_t *a1 = fx_run(&f, a, 2, 16, away), *b1 = fx_run(&f, b, 2, 16, away);
+    ck_assert_uint_eq(just_epoch(&f, a1), 1); /* epoch 1 still counts 40 */
+    ck_assert_uint_eq(just_epoch(&f, b1), 1);
+    a = fx_run(&f, a1, 17, 32, away);
+    b = fx_run(&f, b1, 17, 32, away);
+    ck_assert_uint_eq(pos_active_stake(c, a), 100);
+    ck_assert_uint_eq(pos_active_stake(c, b), 40);
+    ck_assert_uint_eq(just_epoch(&f, b), 3);
+    ck_assert_uint_eq(just_epoch(&f, a), 1);
+    ck_assert_uint_eq(fin_epoch(&f, a), 0);
+    /* with validator 3 back, votes weigh its new stake */
+    block_t *a2 = fx_run(&f, a, 33, 48, 0);
+    ck_assert_uint_eq(just_epoch(&f, a2), 5);
+    ck_assert_uint_eq(fin_epoch(&f, a2), 4);
+    ck_assert_uint_eq(pos_attested_weight(c, a2) - pos_attested_weight(c, a), 2 * 100);
+    fx_free(&f);
+}
+END_TEST
+
 /* ---------- LMD-GHOST ---------- */
 
 static block_t *plain_block(fx_t *f, block_t *parent, uint64_t tag)
@@ -829,6 +1019,10 @@ int main(void)
     tcase_add_test(tc, test_slash_double_vote);
     tcase_add_test(tc, test_slashing_removes_counted_votes);
     tcase_add_test(tc, test_counting_rules);
+    tcase_add_test(tc, test_stake_activation);
+    tcase_add_test(tc, test_unstake_activation);
+    tcase_add_test(tc, test_stake_no_delay);
+    tcase_add_test(tc, test_stake_threshold);
     tcase_add_test(tc, test_ghost);
     tcase_add_test(tc, test_ghost_random);
     tcase_add_test(tc, test_bad_config);

@@ -16,10 +16,11 @@
  *   - two vote tallies, for target epochs epoch-1 and epoch (attestations
  *     are counted only while their target epoch is current or previous):
  *     stake counted and a bitset of who was counted;
- *   - the stake view: slashed bitset, active stake and cumulative active
- *     stakes (for the proposer lottery by binary search). It changes only
- *     when a block slashes someone, so it is shared by reference count and
- *     copied on write;
+ *   - the slashed set (stakeview_t: a bitset and its count). It changes
+ *     only when a block slashes someone, so it is shared by reference count
+ *     and copied on write;
+ *   - the effective stake tables (stakes_t) of the two tally epochs; [1] is
+ *     the table of the block's own epoch;
  *   - a skip pointer to an older ancestor for O(log^2 n) walks back;
  *   - the decoded attestations and evidence, the content verdict, and a
  *     small cache of proposer schedules of future epochs for next_ns.
@@ -29,6 +30,17 @@
  * a chain justified and finalized epochs never decrease and finalized <=
  * justified; tally votes = sum of the stakes of the not-slashed validators
  * whose bit is set.
+ *
+ * Effective stake tables. The table of epoch e on a chain is a function of
+ * its boundary block (the last block with slot < first slot of epoch
+ * e - activation_epochs): cfg stake + ledger_stake_of(boundary's state). The
+ * engine memoises them in a hash table keyed by the boundary's id, so each
+ * is computed once and shared by every block and epoch that uses it; one
+ * base table (the configured stakes) serves the epochs without a boundary,
+ * the genesis boundary and boundaries without a state (not memoised, so
+ * that a state applied later is seen). Tables ignore slashing: the slashed
+ * set of the chain is subtracted where a table is used (active stake,
+ * proposer lottery, tallies). Tables live until destroy.
  *
  * Justification is evaluated once per block, after its evidence and all its
  * attestations: every attestation of a block is judged against the parent
@@ -45,6 +57,8 @@
 #include <glib.h>
 #include <string.h>
 
+#include "core/ledger.h"
+
 #define POS_SCHED_CACHE 4 /* proposer schedules (epochs) cached per tip */
 #define POS_DEFAULT_MAX_EVIDENCE 16
 #define TALLY_NONE UINT64_MAX /* no such target epoch (before epoch 0) */
@@ -52,10 +66,16 @@
 typedef struct stakeview {
     uint32_t refs;
     uint32_t nslashed;
-    uint64_t active; /* stake of validators not slashed */
-    uint64_t *cum;   /* cum[i] = active stake of validators 0..i */
     uint8_t *slashed; /* bitset */
 } stakeview_t;
+
+/* Effective stakes of one epoch, slashing not applied. */
+typedef struct stakes {
+    hash32_t id;     /* the boundary block's id (key in pos_t.tables) */
+    uint64_t total;  /* sum of stake (saturating additions keep it <= UINT64_MAX) */
+    uint64_t *stake; /* per validator */
+    uint64_t *cum;   /* cum[i] = stake of validators 0..i */
+} stakes_t;
 
 typedef struct tally {
     uint64_t epoch;  /* target epoch, or TALLY_NONE */
@@ -79,6 +99,7 @@ typedef struct memo {
     cp_t just, fin;
     tally_t tally[2]; /* [0]: target epoch-1, [1]: target epoch */
     stakeview_t *sv;  /* counted reference */
+    const stakes_t *est[2]; /* tables of tally[i].epoch (NULL for TALLY_NONE); engine-owned */
     uint64_t weight;  /* cumulative counted attestation stake */
     uint32_t natts, nev;
     pos_att_t *atts;      /* owned */
@@ -95,6 +116,8 @@ typedef struct pos {
     uint8_t (*pk)[PK_BYTES];    /* owned copy */
     size_t bitset_bytes;
     stakeview_t *sv0;           /* nobody slashed; owned reference */
+    stakes_t *cfg_stakes;       /* the configured stakes; owned */
+    GHashTable *tables;         /* &stakes_t.id -> stakes_t *, by boundary id; owns the tables */
 } pos_t;
 
 static pos_t *as_pos(consensus_t *c)
@@ -356,7 +379,6 @@ static void sv_unref(stakeview_t *sv)
 {
     if (sv == NULL || --sv->refs > 0)
         return;
-    g_free(sv->cum);
     g_free(sv->slashed);
     g_free(sv);
 }
@@ -366,10 +388,65 @@ static stakeview_t *sv_copy(const pos_t *p, const stakeview_t *from)
     stakeview_t *sv = g_new0(stakeview_t, 1);
     sv->refs = 1;
     sv->nslashed = from->nslashed;
-    sv->active = from->active;
-    sv->cum = g_memdup2(from->cum, sizeof(uint64_t) * p->cfg.nvalidators);
     sv->slashed = g_memdup2(from->slashed, p->bitset_bytes);
     return sv;
+}
+
+/* ---------- effective stake tables ---------- */
+
+static void stakes_free(gpointer data)
+{
+    stakes_t *t = data;
+    if (t == NULL)
+        return;
+    g_free(t->stake);
+    g_free(t->cum);
+    g_free(t);
+}
+
+static guint id_hash(gconstpointer key)
+{
+    guint h;
+    memcpy(&h, ((const hash32_t *)key)->b, sizeof h);
+    return h;
+}
+
+static gboolean id_equal(gconstpointer a, gconstpointer b)
+{
+    return memcmp(((const hash32_t *)a)->b, ((const hash32_t *)b)->b, HASH_BYTES) == 0;
+}
+
+/* A table of cfg stake + extra[v] (extra may be NULL: none), saturating. */
+static stakes_t *stakes_make(const pos_t *p, const state_t *s)
+{
+    uint32_t n = p->cfg.nvalidators;
+    stakes_t *t = g_new0(stakes_t, 1);
+    t->stake = g_new(uint64_t, n);
+    t->cum = g_new(uint64_t, n);
+    uint64_t total = 0;
+    for (uint32_t v = 0; v < n; v++) {
+        uint64_t st = p->stake[v];
+        if (s != NULL) {
+            uint64_t x = ledger_stake_of(s, v);
+            st = x > UINT64_MAX - st ? UINT64_MAX : st + x;
+        }
+        if (st > UINT64_MAX - total)
+            st = UINT64_MAX - total;
+        t->stake[v] = st;
+        t->cum[v] = total += st;
+    }
+    t->total = total;
+    return t;
+}
+
+/* Stake of the validators of t not slashed in sv. */
+static uint64_t stakes_active(const pos_t *p, const stakes_t *t, const stakeview_t *sv)
+{
+    uint64_t active = t->total;
+    for (uint32_t v = 0; sv->nslashed > 0 && v < p->cfg.nvalidators; v++)
+        if (bit_get(sv->slashed, v))
+            active -= t->stake[v];
+    return active;
 }
 
 /* ---------- memos ---------- */
@@ -474,6 +551,25 @@ static uint64_t epoch_start(const pos_t *p, uint64_t epoch)
     return epoch > UINT64_MAX / spe ? UINT64_MAX : epoch * spe;
 }
 
+/* The effective stake table of epoch e on the chain ending at head (see
+ * the file comment). */
+static const stakes_t *stakes_for(pos_t *p, const block_t *head, uint64_t e)
+{
+    uint64_t k = p->cfg.activation_epochs;
+    if (e <= k) /* e < k, or e == k: no block has a slot before epoch 0 */
+        return p->cfg_stakes;
+    const block_t *bb = at_or_below_slot(p, head, epoch_start(p, e - k) - 1);
+    if (bb->parent == NULL || bb->state == NULL || bb->h.slot >= epoch_start(p, e - k))
+        return p->cfg_stakes;
+    stakes_t *t = g_hash_table_lookup(p->tables, &bb->id);
+    if (t == NULL) {
+        t = stakes_make(p, bb->state);
+        t->id = bb->id;
+        g_hash_table_insert(p->tables, &t->id, t);
+    }
+    return t;
+}
+
 /* Seed of epoch x on the chain ending at head. */
 static void seed_of(pos_t *p, const block_t *head, uint64_t x, hash32_t *out)
 {
@@ -495,21 +591,24 @@ static uint64_t committee_slot(const pos_t *p, const hash32_t *seed, uint32_t va
     return epoch_start(p, epoch) + get_u64(h.b) % p->cfg.slots_per_epoch;
 }
 
-static uint32_t proposer_pick(const pos_t *p, const stakeview_t *sv, const hash32_t *seed, uint64_t slot)
+/* cum: cumulative stakes of the validators not slashed; active: its last
+ * entry. */
+static uint32_t proposer_pick(const pos_t *p, const uint64_t *cum, uint64_t active, const hash32_t *seed,
+                              uint64_t slot)
 {
-    if (sv->active == 0)
+    if (active == 0)
         return POS_NO_PROPOSER;
     uint8_t s[8];
     put_u64(s, slot);
     hash32_t h;
     hash_cat(&h, seed, s, sizeof s);
-    uint64_t r = get_u64(h.b) % sv->active;
+    uint64_t r = get_u64(h.b) % active;
     /* the first validator whose cumulative active stake exceeds r (slashed
      * and zero-stake validators add nothing, so they are never chosen) */
     uint32_t lo = 0, hi = p->cfg.nvalidators - 1;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (sv->cum[mid] > r)
+        if (cum[mid] > r)
             hi = mid;
         else
             lo = mid + 1;
@@ -532,15 +631,11 @@ static void slash(pos_t *p, memo_t *m, uint32_t v)
         sv_unref(old);
     }
     stakeview_t *sv = m->sv;
-    uint64_t st = p->stake[v];
     bit_set(sv->slashed, v);
     sv->nslashed++;
-    sv->active -= st;
-    for (uint32_t i = v; i < p->cfg.nvalidators; i++)
-        sv->cum[i] -= st;
     for (int i = 0; i < 2; i++)
         if (bit_get(m->tally[i].voted, v))
-            m->tally[i].votes -= st;
+            m->tally[i].votes -= m->est[i]->stake[v];
 }
 
 static bool cp_eq(const pos_checkpoint_t *a, const cp_t *b)
@@ -566,16 +661,19 @@ static void count_att(pos_t *p, memo_t *m, const pos_att_t *a)
     if (ty->voted == NULL)
         ty->voted = g_malloc0(p->bitset_bytes);
     bit_set(ty->voted, a->validator);
-    ty->votes += p->stake[a->validator];
-    m->weight += p->stake[a->validator];
+    uint64_t st = m->est[i]->stake[a->validator];
+    ty->votes += st;
+    m->weight = st > UINT64_MAX - m->weight ? UINT64_MAX : m->weight + st;
 }
 
-static void justify(memo_t *m)
+static void justify(const pos_t *p, memo_t *m)
 {
-    uint64_t active = m->sv->active;
     for (int i = 0; i < 2; i++) {
         const tally_t *t = &m->tally[i];
-        if (t->epoch == TALLY_NONE || t->epoch <= m->just.epoch || active == 0)
+        if (t->epoch == TALLY_NONE || t->epoch <= m->just.epoch)
+            continue;
+        uint64_t active = stakes_active(p, m->est[i], m->sv); /* of the target epoch */
+        if (active == 0)
             continue;
         if ((unsigned __int128)t->votes * 3 < (unsigned __int128)active * 2)
             continue;
@@ -603,6 +701,7 @@ static void memo_genesis(pos_t *p, const block_t *b, memo_t *m)
     m->just = m->fin = (cp_t){ m->epoch, b };
     m->tally[0] = (tally_t){ .epoch = TALLY_NONE };
     m->tally[1] = (tally_t){ .epoch = m->epoch };
+    m->est[1] = stakes_for(p, b, m->epoch);
     m->sv = sv_ref(p->sv0);
 }
 
@@ -627,8 +726,10 @@ static void memo_child(pos_t *p, const block_t *b, memo_t *m)
         m->seed_next = pm->seed_next;
         m->boundary_prev = pm->boundary_prev;
         m->boundary_cur = pm->boundary_cur;
-        for (int i = 0; i < 2; i++)
+        for (int i = 0; i < 2; i++) {
             tally_copy(p, &m->tally[i], &pm->tally[i]);
+            m->est[i] = pm->est[i];
+        }
         return;
     }
     uint64_t e = m->epoch = epoch_of(p, b->h.slot), pe = pm->epoch;
@@ -644,8 +745,10 @@ static void memo_child(pos_t *p, const block_t *b, memo_t *m)
         hash_cat(&m->mix, &pm->mix, reveal, POS_REVEAL_BYTES);
         m->boundary_prev = pm->boundary_prev;
         m->boundary_cur = pm->boundary_cur;
-        for (int i = 0; i < 2; i++)
+        for (int i = 0; i < 2; i++) {
             tally_copy(p, &m->tally[i], &pm->tally[i]);
+            m->est[i] = pm->est[i];
+        }
     } else {
         seed_at(pm, e - 1, &m->seed_prev);
         seed_at(pm, e, &m->seed_cur);
@@ -653,11 +756,17 @@ static void memo_child(pos_t *p, const block_t *b, memo_t *m)
         hash_cat(&m->mix, &zero_hash, reveal, POS_REVEAL_BYTES);
         m->boundary_cur = b->h.slot == epoch_start(p, e) ? b : par;
         m->boundary_prev = pe + 1 == e ? pm->boundary_cur : par;
-        if (pe + 1 == e)
+        /* b's slot is at or after every boundary these tables need, so
+         * the parent's chain gives them */
+        if (pe + 1 == e) {
             tally_copy(p, &m->tally[0], &pm->tally[1]);
-        else
+            m->est[0] = pm->est[1];
+        } else {
             m->tally[0] = (tally_t){ .epoch = e - 1 };
+            m->est[0] = stakes_for(p, par, e - 1);
+        }
         m->tally[1] = (tally_t){ .epoch = e };
+        m->est[1] = stakes_for(p, par, e);
     }
     if (!m->ok)
         return;
@@ -686,7 +795,7 @@ static void memo_child(pos_t *p, const block_t *b, memo_t *m)
         }
         count_att(p, m, &m->atts[i]);
     }
-    justify(m);
+    justify(p, m);
 }
 
 static memo_t *memo_build(pos_t *p, const block_t *b)
@@ -733,9 +842,22 @@ static uint32_t proposer(pos_t *p, const block_t *head, uint64_t slot)
     m->sched_epoch[k] = e;
     hash32_t seed;
     seed_of(p, head, e, &seed);
+    const stakes_t *t = stakes_for(p, head, e);
+    const uint64_t *cum = t->cum;
+    uint64_t active = t->total;
+    uint64_t *own = NULL;
+    if (m->sv->nslashed > 0) { /* slashed validators add nothing */
+        uint32_t n = p->cfg.nvalidators;
+        own = g_new(uint64_t, n);
+        active = 0;
+        for (uint32_t v = 0; v < n; v++)
+            own[v] = active += bit_get(m->sv->slashed, v) ? 0 : t->stake[v];
+        cum = own;
+    }
     uint64_t first = epoch_start(p, e);
     for (uint32_t i = 0; i < spe; i++)
-        m->sched[k][i] = proposer_pick(p, m->sv, &seed, first + i);
+        m->sched[k][i] = proposer_pick(p, cum, active, &seed, first + i);
+    g_free(own);
     return m->sched[k][slot - first];
 }
 
@@ -901,7 +1023,9 @@ bool pos_is_slashed(consensus_t *c, const block_t *b, uint32_t validator)
 
 uint64_t pos_active_stake(consensus_t *c, const block_t *b)
 {
-    return memo_of(as_pos(c), b)->sv->active;
+    pos_t *p = as_pos(c);
+    const memo_t *m = memo_of(p, b);
+    return stakes_active(p, m->est[1], m->sv);
 }
 
 uint64_t pos_attested_weight(consensus_t *c, const block_t *b)
@@ -915,7 +1039,8 @@ static uint64_t pos_next_ns(consensus_t *c, uint32_t node, const block_t *tip, u
 {
     (void)unit;
     pos_t *p = as_pos(c);
-    if (node >= p->cfg.nvalidators || p->stake[node] == 0 || pos_is_slashed(c, tip, node))
+    /* no shortcut on the configured stake: stake may come from the chain */
+    if (node >= p->cfg.nvalidators || pos_is_slashed(c, tip, node))
         return UINT64_MAX;
     uint64_t slot_ns = p->cfg.slot_ns;
     uint64_t first = tip->h.slot + 1;
@@ -1059,6 +1184,8 @@ static void pos_destroy(consensus_t *c)
 {
     pos_t *p = as_pos(c);
     sv_unref(p->sv0);
+    g_hash_table_destroy(p->tables);
+    stakes_free(p->cfg_stakes);
     g_free(p->stake);
     g_free(p->pk);
     g_free(p);
@@ -1103,13 +1230,10 @@ consensus_t *pos_new(const pos_cfg_t *cfg)
     p->bitset_bytes = (n + 7) / 8;
     stakeview_t *sv = g_new0(stakeview_t, 1);
     sv->refs = 1;
-    sv->cum = g_new(uint64_t, n);
     sv->slashed = g_malloc0(p->bitset_bytes);
-    uint64_t cum = 0;
-    for (uint32_t i = 0; i < n; i++)
-        sv->cum[i] = cum += p->stake[i];
-    sv->active = cum;
     p->sv0 = sv;
+    p->cfg_stakes = stakes_make(p, NULL);
+    p->tables = g_hash_table_new_full(id_hash, id_equal, NULL, stakes_free);
     return &p->base;
 }
 

@@ -6,10 +6,26 @@
  * Time. Slot s starts at s * slot_ns; the genesis block is slot 0; epoch(s) =
  * s / slots_per_epoch. A block of slot s carries time_ns = s * slot_ns exactly.
  *
- * Validators are the nodes 0..nvalidators-1, with the configured stakes and
+ * Validators are the nodes 0..nvalidators-1, with configured stakes and
  * Ed25519 public keys. The beacon state (seeds, slashed set, votes,
  * justified and finalized checkpoints) is a function of the chain: the engine
  * computes it from a block's ancestry once and memoises it in block->cons.
+ *
+ * Effective stake. Stake and unstake transactions (core/ledger.h) change a
+ * validator's stake with a delay of activation_epochs (k). The effective
+ * stake of validator v for epoch e on the chain ending at block b is
+ * cfg stake[v] + ledger_stake_of(S, v), where S is the state (block->state)
+ * of the boundary block: the last block on b's chain with slot < first slot
+ * of epoch e - k. There is no extra stake when e <= k (no such block), when
+ * the boundary is the genesis block, or when its state is NULL (blocks not
+ * applied with ledger_apply_block). So a transaction included in epoch x
+ * counts from epoch x + k + 1 on (k whole epochs after the end of epoch x;
+ * with k = 0 from the next epoch). Sums saturate at UINT64_MAX. A slashed
+ * validator's effective stake is 0. The active stake of epoch e is the sum of
+ * the effective stakes of e. Apply a block to the ledger before the engine
+ * answers queries about slots or blocks after it (the simulator does: a
+ * block is applied before its children are checked). Tables are memoised per
+ * boundary block id, shared by all the chains through that block.
  *
  * RANDAO. digest(e) = BLAKE2b chain over the reveals of the blocks of epoch
  * e on the chain, in chain order (d = BLAKE2b(d || reveal) from 32 zero
@@ -19,29 +35,33 @@
  * cannot steer the epoch it proposes in nor the next one.
  *
  * Proposer of slot s on a chain: r = (first 8 bytes, little-endian, of
- * BLAKE2b(seed(epoch(s)) || u64 s)) mod active stake; the first validator,
- * in index order, whose cumulative active stake exceeds r. Slashed and
- * zero-stake validators are never chosen.
+ * BLAKE2b(seed(epoch(s)) || u64 s)) mod the active stake of epoch(s); the
+ * first validator, in index order, whose cumulative effective stake (epoch(s),
+ * slashed ones counting 0) exceeds r. Slashed and zero-stake validators are
+ * never chosen.
  *
  * Committee: validator v attests once per epoch e, at slot e * slots_per_epoch
- * + (BLAKE2b(seed(e) || u32 v) mod slots_per_epoch).
+ * + (BLAKE2b(seed(e) || u32 v) mod slots_per_epoch). This does not depend on
+ * stake (a zero-stake validator may attest; its vote weighs 0).
  *
  * Casper FFG, evaluated per block, after all its evidence and attestations.
  * An included attestation is invalid (the block is invalid) when its
  * validator is unknown, its signature is bad, its slot is not before the
  * block's, its target epoch is not its slot's epoch or its source epoch
  * exceeds its target epoch. A valid one is counted, adding the validator's
- * stake to its target's tally, only when: the target epoch is the block's
+ * effective stake for the target epoch to its target's tally, only when: the target epoch is the block's
  * epoch or the one before; the validator is not slashed on the chain; its
  * slot is the validator's committee slot; the source equals the parent
  * chain's justified checkpoint; the target id is the chain's epoch-boundary
  * block of that epoch (last block with slot <= the epoch's first slot); and
  * the validator was not counted for that target epoch yet. A target with
- * 3 x votes >= 2 x active stake and an epoch above the justified one becomes
+ * 3 x votes >= 2 x the active stake of the target epoch (on the chain, after
+ * the block's slashings) and an epoch above the justified one becomes
  * justified; when the previously justified checkpoint is of the epoch just
  * before, it becomes finalized (only this one-epoch rule, no k-finality).
  * Genesis is justified and finalized at epoch 0. Slashing removes the
- * validator's stake from the active stake and from the tallies it is in.
+ * validator's effective stake from the active stake and from the tallies it
+ * is in.
  *
  * Slashing evidence is valid when it proves an equivocation (pos_evidence_
  * verify) and its offender is not slashed on the chain yet (as in Ethereum,
@@ -55,8 +75,8 @@
  * final(tip) is the finalized checkpoint's block.
  *
  * next_ns: start of the earliest slot s > tip's slot starting at or after
- * now that the node proposes on tip's chain, searching 2 x slots_per_epoch
- * slots; UINT64_MAX otherwise. schedule_key: the tip's identity (first 8
+ * now that the node proposes on tip's chain (with the effective stakes of
+ * s's epoch), searching 2 x slots_per_epoch slots; UINT64_MAX otherwise. schedule_key: the tip's identity (first 8
  * bytes of its id) rather than its slot, because sibling tips at the same
  * slot may differ in reveals or slashings and so in schedule.
  *
@@ -89,7 +109,7 @@
  * pos_block_attach (optional), sign, block_seal.
  *
  * Ownership: pos_new copies the stake and key arrays; destroy frees the
- * engine. Per-block memos belong to the engine and are released by
+ * engine and its effective stake tables. Per-block memos belong to the engine and are released by
  * free_block, which must be called before block_free. A memo refers to
  * ancestor blocks (checkpoints), so ancestors must outlive it (blocks are
  * kept for the whole run). Arrays returned by the accessors belong to the
@@ -116,6 +136,11 @@ typedef struct pos_cfg {
     uint64_t genesis_seed;               /* seeds of epochs 0 and 1 */
     uint32_t max_block_atts;             /* attestations per block; 0 = 2 x nvalidators */
     uint32_t max_block_evidence;         /* evidence items per block; 0 = 16 */
+    /* Stake and unstake transactions take effect this many epochs after the
+     * epoch in which they were included: one included in epoch x counts from
+     * epoch x + activation_epochs + 1 (see "Effective stake"). 0 allowed:
+     * from the next epoch. */
+    uint32_t activation_epochs;
 } pos_cfg_t;
 
 /* Returns NULL when cfg is unusable (no validators, NULL arrays, zero slot
@@ -125,9 +150,10 @@ consensus_t *pos_new(const pos_cfg_t *cfg);
 
 /* ---------- slots, proposers, committees ---------- */
 
-/* The proposer of `slot` on the chain ending at parent: stake-weighted among
- * the validators not slashed on that chain, from the RANDAO seed of the
- * slot's epoch. POS_NO_PROPOSER when no stake is left. */
+/* The proposer of `slot` on the chain ending at parent: weighted by the
+ * effective stakes of the slot's epoch among the validators not slashed on
+ * that chain, from the RANDAO seed of the slot's epoch. POS_NO_PROPOSER when
+ * no stake is left. */
 uint32_t pos_proposer(consensus_t *c, const block_t *parent, uint64_t slot);
 
 /* The slot of `epoch` in which validator attests on head's chain:
@@ -225,14 +251,17 @@ void pos_justified(consensus_t *c, const block_t *b, uint64_t *epoch, hash32_t *
 void pos_finalized(consensus_t *c, const block_t *b, uint64_t *epoch, hash32_t *id);
 uint32_t pos_slashed_count(consensus_t *c, const block_t *b);
 bool pos_is_slashed(consensus_t *c, const block_t *b, uint32_t validator);
-/* Stake of the validators not slashed. */
+/* Effective stake, for the epoch of b's slot on b's chain, of the
+ * validators not slashed on it. */
 uint64_t pos_active_stake(consensus_t *c, const block_t *b);
 /* Cumulative stake of the attestations counted on the chain (each validator
  * at most once per target epoch); the third key of compare. */
 uint64_t pos_attested_weight(consensus_t *c, const block_t *b);
 
 /* ---------- LMD-GHOST, one per node ----------
- * Weights use the configured stakes (not a chain's state); validators the
+ * Weights use the configured stakes, not the effective stakes: the ghost
+ * spans many chains and has no single chain state to read them from, so
+ * stake and unstake transactions are ignored here (an approximation). Validators the
  * node learns are slashed are removed with pos_ghost_on_slashing. A latest
  * message moves its stake along the tree only between the old and new head
  * up to their common ancestor, so an update costs the length of those two
