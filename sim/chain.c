@@ -44,6 +44,8 @@ static const char *const intent_names[INTENT_COUNT] = { "valid", "bad-signature"
 
 struct satt {
     pos_att_t a;
+    int64_t key;     /* target epoch << 32 | validator, for att_by_target */
+    satt_t *twin;    /* a conflicting attestation by the same validator, same target epoch */
     msg_t m;         /* MSG_ATT, shared by every delivery */
     uint8_t *seen;   /* per node bit set */
 };
@@ -114,6 +116,17 @@ static sblock_t *sblock_new(sim_t *s, block_t *b)
                            .obj = sb };
     sb->cons_ok = -1;
     g_hash_table_insert(s->block_by_id, &b->id, sb);
+    if (s->by_slot_producer && b->parent) {
+        sb->sp_key = (int64_t)(b->h.slot << 32 | b->h.producer);
+        sblock_t *first = g_hash_table_lookup(s->by_slot_producer, &sb->sp_key);
+        if (!first) {
+            g_hash_table_insert(s->by_slot_producer, &sb->sp_key, sb);
+        } else {
+            sb->twin = first;
+            if (!first->twin)
+                first->twin = sb;
+        }
+    }
     return sb;
 }
 
@@ -393,6 +406,10 @@ static void connect(sim_t *s, uint32_t node, uint32_t from, sblock_t *sb)
         pos_ghost_on_block(cn->ghost, sb->b);
         pos_drop_included(s, node, sb->b);
         pos_fork_choice(s, node);
+        for (guint i = cn->evidence->len; i-- > 0;)
+            if (pos_is_slashed(s->cons, cn->tip->b,
+                               pos_evidence_offender(&g_array_index(cn->evidence, pos_evidence_t, i))))
+                g_array_remove_index(cn->evidence, i);
     } else if (s->cons->ops->compare(s->cons, sb->b, cn->tip->b) > 0) {
         switch_tip(s, node, sb);
         update_final(s, node);
@@ -402,6 +419,11 @@ static void connect(sim_t *s, uint32_t node, uint32_t from, sblock_t *sb)
         if (c->st[node] == BS_ORPHAN)
             process(s, node, from, UINT32_MAX, c);
     }
+}
+
+sblock_t *chain_inject(sim_t *s, block_t *b)
+{
+    return sblock_new(s, b);
 }
 
 /* ---------- proof of stake: attestations and fork choice ---------- */
@@ -444,11 +466,49 @@ static void pos_drop_included(sim_t *s, uint32_t node, const block_t *b)
     }
 }
 
+/* Keeps evidence against a validator the node's chain has not slashed yet,
+ * once per offender. */
+static void add_evidence(sim_t *s, uint32_t node, const pos_evidence_t *ev)
+{
+    cnode_t *cn = &s->cnodes[node];
+    uint32_t who = pos_evidence_offender(ev);
+    if (pos_is_slashed(s->cons, cn->tip->b, who))
+        return;
+    for (guint i = 0; i < cn->evidence->len; i++)
+        if (pos_evidence_offender(&g_array_index(cn->evidence, pos_evidence_t, i)) == who)
+            return;
+    g_array_append_val(cn->evidence, *ev);
+}
+
+/* A node holding two blocks for one slot by one proposer has evidence. */
+static void check_double_proposal(sim_t *s, uint32_t node, sblock_t *sb)
+{
+    sblock_t *t = sb->twin;
+    if (!t || !(has_data(t->st[node]) || t->st[node] == BS_INVALID))
+        return;
+    pos_signed_header_t h1, h2;
+    if (!pos_block_signed_header(s->cons, sb->b, &h1) || !pos_block_signed_header(s->cons, t->b, &h2))
+        return;
+    pos_evidence_t ev;
+    pos_evidence_double_proposal(&ev, &h1, &h2);
+    add_evidence(s, node, &ev);
+}
+
+static bool att_seen(const satt_t *att, uint32_t node)
+{
+    return att->seen[node >> 3] >> (node & 7) & 1;
+}
+
 static void att_receive(sim_t *s, uint32_t node, uint32_t from, satt_t *att)
 {
-    if (att->seen[node >> 3] >> (node & 7) & 1)
+    if (att_seen(att, node))
         return;
     att->seen[node >> 3] |= (uint8_t)(1u << (node & 7));
+    if (att->twin && att_seen(att->twin, node)) {
+        pos_evidence_t ev;
+        pos_evidence_double_vote(&ev, &att->a, &att->twin->a);
+        add_evidence(s, node, &ev);
+    }
     cnode_t *cn = &s->cnodes[node];
     sblock_t *head = sb_by_id(s, &att->a.head);
     if (head && head->st[node] == BS_CONNECTED)
@@ -462,6 +522,37 @@ static void att_receive(sim_t *s, uint32_t node, uint32_t from, satt_t *att)
         if (peer != from)
             net_send(s, node, peer, s->adj_link[nd->adj_off + j], &att->m);
     }
+}
+
+/* Registers a new attestation (noting a conflicting one by the same
+ * validator for the same target epoch) and sends it from its validator. */
+static void att_publish(sim_t *s, uint32_t v, satt_t *att)
+{
+    att->seen = g_new0(uint8_t, (s->nnodes + 7) / 8);
+    att->m = (msg_t){ .kind = MSG_ATT, .size_bytes = POS_ATT_BYTES, .id = s->atts->len, .obj = att };
+    att->key = (int64_t)(att->a.target.epoch << 32 | att->a.validator);
+    satt_t *first = g_hash_table_lookup(s->att_by_target, &att->key);
+    if (!first)
+        g_hash_table_insert(s->att_by_target, &att->key, att);
+    else if (memcmp(&first->a.target, &att->a.target, sizeof att->a.target) != 0) {
+        att->twin = first;
+        if (!first->twin)
+            first->twin = att;
+    }
+    g_ptr_array_add(s->atts, att);
+    att_receive(s, v, UINT32_MAX, att);
+}
+
+const pos_att_t *chain_attestation(sim_t *s, uint32_t i)
+{
+    return &((const satt_t *)g_ptr_array_index(s->atts, i))->a;
+}
+
+void chain_inject_attestation(sim_t *s, const pos_att_t *a)
+{
+    satt_t *att = g_new0(satt_t, 1);
+    att->a = *a;
+    att_publish(s, a->validator, att);
 }
 
 /* A third into each slot, the validators due to attest vote for the head
@@ -479,10 +570,7 @@ void chain_attest(sim_t *s, uint64_t slot)
         att->a.validator = v;
         att->a.slot = slot;
         pos_att_sign(&att->a, &s->node_keys[v]);
-        att->seen = g_new0(uint8_t, (s->nnodes + 7) / 8);
-        att->m = (msg_t){ .kind = MSG_ATT, .size_bytes = POS_ATT_BYTES, .id = s->atts->len, .obj = att };
-        g_ptr_array_add(s->atts, att);
-        att_receive(s, v, UINT32_MAX, att);
+        att_publish(s, v, att);
     }
     uint64_t next = (slot + 1) * slot_ns + slot_ns / 3;
     if (next <= s->sc->duration_ns)
@@ -506,7 +594,16 @@ static void pos_attach(sim_t *s, uint32_t node, block_t *b)
     for (guint i = pend->len; i-- > 0;)
         if (((const satt_t *)g_ptr_array_index(pend, i))->a.slot + spe < b->h.slot)
             g_ptr_array_remove_index(pend, i);
-    pos_block_attach(s->cons, b, atts, n, NULL, 0);
+    GArray *evs = s->cnodes[node].evidence;
+    pos_evidence_t *ev = g_new(pos_evidence_t, evs->len + 1);
+    uint32_t nev = 0;
+    for (guint i = 0; i < evs->len && nev < 16; i++) {
+        const pos_evidence_t *e = &g_array_index(evs, pos_evidence_t, i);
+        if (!pos_is_slashed(s->cons, b->parent, pos_evidence_offender(e)))
+            ev[nev++] = *e;
+    }
+    pos_block_attach(s->cons, b, atts, n, ev, nev);
+    g_free(ev);
     g_free(atts);
 }
 
@@ -556,6 +653,8 @@ static void got_block(sim_t *s, uint32_t node, uint32_t from, uint32_t link, sbl
     sb->arrival_ns[node] = s->now_ns;
     sb->reached++;
     txrelay_mark_known(s, node, sb->b);
+    if (is_pos(s))
+        check_double_proposal(s, node, sb);
     process(s, node, from, link, sb);
 }
 
@@ -708,6 +807,10 @@ void chain_init(sim_t *s)
     s->block_rejects = g_hash_table_new(g_str_hash, g_str_equal);
     s->block_by_id = g_hash_table_new(hash32_hash_cb, hash32_equal_cb);
     s->atts = g_ptr_array_new();
+    if (sc->consensus.kind == CONS_POS) {
+        s->by_slot_producer = g_hash_table_new(g_int64_hash, g_int64_equal);
+        s->att_by_target = g_hash_table_new(g_int64_hash, g_int64_equal);
+    }
     rng_stream(&s->chain_rng, sc->seed, RNG_CONSENSUS, 1);
 
     /* accounts and genesis state */
@@ -831,6 +934,7 @@ void chain_init(sim_t *s)
             cn->ghost = pos_ghost_new(s->cons);
             pos_ghost_on_block(cn->ghost, gsb->b);
             cn->att_pending = g_ptr_array_new();
+            cn->evidence = g_array_new(FALSE, FALSE, sizeof(pos_evidence_t));
         }
         reward_addr(&cn->reward_addr, i);
         schedule_mine(s, i, true);
@@ -856,6 +960,8 @@ void chain_free(sim_t *s)
             pos_ghost_free(s->cnodes[i].ghost);
         if (s->cnodes[i].att_pending)
             g_ptr_array_free(s->cnodes[i].att_pending, TRUE);
+        if (s->cnodes[i].evidence)
+            g_array_free(s->cnodes[i].evidence, TRUE);
     }
     g_free(s->cnodes);
     for (guint i = s->blocks->len; i-- > 0;)
@@ -870,6 +976,10 @@ void chain_free(sim_t *s)
     g_ptr_array_free(s->txs, TRUE);
     g_hash_table_destroy(s->block_rejects);
     g_hash_table_destroy(s->block_by_id);
+    if (s->by_slot_producer) {
+        g_hash_table_destroy(s->by_slot_producer);
+        g_hash_table_destroy(s->att_by_target);
+    }
     for (guint i = 0; i < s->atts->len; i++) {
         satt_t *a = g_ptr_array_index(s->atts, i);
         g_free(a->seen);

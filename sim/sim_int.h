@@ -91,6 +91,8 @@ typedef struct sblock {
     msg_t m_inv, m_getfull, m_getcmpct, m_full, m_cmpct;
     uint32_t reached;
     int8_t cons_ok;       /* memo of the consensus check: -1 not yet, 0 bad, 1 good */
+    int64_t sp_key;       /* pos: slot << 32 | producer */
+    struct sblock *twin;  /* pos: another block for the same slot by the same producer */
     const char *cons_why;
     bool main;
 } sblock_t;
@@ -131,6 +133,7 @@ typedef struct cnode {
     bool flush_scheduled;
     struct pos_ghost *ghost;  /* pos: the node's LMD-GHOST view */
     GPtrArray *att_pending;   /* pos: satt_t * seen and not yet in the node's chain */
+    GArray *evidence;         /* pos: pos_evidence_t the node detected, not yet in its chain */
 } cnode_t;
 
 typedef struct node {
@@ -214,6 +217,8 @@ struct sim {
     GHashTable *block_rejects; /* reason (static string) -> count */
     GHashTable *block_by_id;   /* hash32_t * -> sblock_t *, lookups only */
     GPtrArray *atts;           /* pos: satt_t *, owned */
+    GHashTable *by_slot_producer; /* pos: (slot << 32 | producer) -> first sblock_t *, lookups only */
+    GHashTable *att_by_target;    /* pos: (epoch << 32 | validator) -> first satt_t *, lookups only */
     uint32_t nreorgs;
     uint64_t reorg_max_depth;
 
@@ -263,6 +268,13 @@ void chain_mine(sim_t *s, uint32_t node, uint32_t gen);
 void chain_checked(sim_t *s, uint32_t node, uint32_t from, sblock_t *sb);
 void chain_node_up(sim_t *s, uint32_t node);
 void chain_attest(sim_t *s, uint64_t slot);
+/* Registers a block made outside the protocol (tests: an equivocating
+ * proposer); returns its record. */
+sblock_t *chain_inject(sim_t *s, block_t *b);
+struct pos_att;
+void chain_inject_attestation(sim_t *s, const struct pos_att *a);
+/* Attestation number i of the run (pos). */
+const struct pos_att *chain_attestation(sim_t *s, uint32_t i);
 bool chain_record(sim_t *s);
 void chain_sample(sim_t *s);
 void chain_trace_final(sim_t *s);

@@ -190,6 +190,50 @@ START_TEST(test_pos_stake_makes_proposers)
 }
 END_TEST
 
+/* An equivocating proposer (a second block for its slot) and an
+ * equivocating attester (a second vote for one target epoch) are detected by
+ * the nodes that see both, the evidence is included in a block and the
+ * offenders are slashed on the chain. */
+START_TEST(test_pos_equivocation_slashed)
+{
+    const char *text =
+        "[scenario]\nduration = 8m\n"
+        "[network]\nnodes = 30\ntopology = random-regular\ndegree = 6\n"
+        "[consensus]\nkind = pos\nblock_interval = 6s\nslots_per_epoch = 8\n"
+        "[workload]\ntx_rate = 1/s\n";
+    scenario_t *sc;
+    sim_t *s = make(text, &sc);
+    run_until(s, 2ull * 60 * 1000000000);
+    const uint32_t watch = 29;
+    sblock_t *b = s->cnodes[watch].tip;
+    const uint32_t liar = b->b->h.producer;
+    /* The same proposer signs another block for the same slot. */
+    block_t *twin = block_new(b->b->parent, b->b->h.time_ns, liar, &s->cnodes[liar].reward_addr, NULL, 0, 1);
+    s->cons->ops->prepare(s->cons, twin);
+    pos_block_attach(s->cons, twin, NULL, 0, NULL, 0);
+    s->cons->ops->sign(s->cons, twin, &s->node_keys[liar]);
+    block_seal(twin);
+    ck_assert(ledger_apply_block(twin, s->sc->consensus.reward));
+    sblock_t *tsb = chain_inject(s, twin);
+    const node_t *nd = &s->nodes[watch];
+    chain_receive(s, watch, s->adj_link[nd->adj_off], &tsb->m_full);
+    /* A validator votes twice for one target epoch. */
+    pos_att_t other = *chain_attestation(s, s->atts->len - 1);
+    const uint32_t voter = other.validator;
+    other.target.id = b->b->parent->id;
+    other.head = b->b->parent->id;
+    pos_att_sign(&other, &s->node_keys[voter]);
+    chain_inject_attestation(s, &other);
+    run_until(s, 8ull * 60 * 1000000000);
+    const block_t *tip = s->cnodes[watch].tip->b;
+    ck_assert_msg(pos_is_slashed(s->cons, tip, liar), "the double proposer %u is slashed", liar);
+    ck_assert_msg(pos_is_slashed(s->cons, tip, voter), "the double voter %u is slashed", voter);
+    ck_assert_uint_eq(pos_slashed_count(s->cons, tip), liar == voter ? 1 : 2);
+    sim_free(s);
+    scenario_free(sc);
+}
+END_TEST
+
 static char *digest(const char *scenario, const char *seed, const char *db)
 {
     char *path = tu_source(scenario), *out = NULL;
@@ -251,6 +295,7 @@ int main(void)
     tcase_add_test(tc, test_engines_deterministic);
     tcase_add_test(tc, test_dpos_votes_elect_producers);
     tcase_add_test(tc, test_pos_stake_makes_proposers);
+    tcase_add_test(tc, test_pos_equivocation_slashed);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
