@@ -15,6 +15,8 @@ build: deps
 
 demo: build
 	./build/chainsim run scenarios/quickstart.ini --out results/quickstart.db
+	./build/chainsim plot results/quickstart.db --out plots/quickstart
+	@echo "quick start plots: plots/quickstart/*.png (data and gnuplot scripts beside them)"
 
 test: deps
 	@cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DCHAINSIM_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null

@@ -12,8 +12,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "sim/compare.h"
+#include "sim/export.h"
+#include "sim/merge.h"
+#include "sim/plot.h"
 #include "sim/record.h"
 #include "sim/report.h"
+#include "sim/sweep.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "sim/units.h"
@@ -38,6 +43,11 @@ static const char usage_main[] =
     "  check SCENARIO  validate a scenario file without running it\n"
     "  keys            list every scenario group and key with its default\n"
     "  report DB       print the headline metrics of a run (--json for a JSON object)\n"
+    "  plot DB         draw a run's charts with gnuplot (data and scripts kept beside them)\n"
+    "  compare DB...   headline metrics of several runs side by side, overlaid charts\n"
+    "  sweep SCENARIO  run a grid of parameter values x seeds as parallel processes\n"
+    "  export DB       a table or view as CSV or JSON\n"
+    "  merge OUT IN... merge results databases\n"
     "  help [COMMAND]  show help for a command\n"
     "\n"
     "options:\n"
@@ -313,12 +323,31 @@ int main(int argc, char **argv)
         return cmd_keys(argc - 2, argv + 2);
     if (strcmp(cmd, "report") == 0)
         return report_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "plot") == 0)
+        return plot_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "compare") == 0)
+        return compare_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "export") == 0)
+        return export_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "merge") == 0)
+        return merge_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "sweep") == 0)
+        return sweep_main(argc - 2, argv + 2, argv[0]);
     if (strcmp(cmd, "help") == 0) {
         const char *what = argc > 2 ? argv[2] : "";
-        if (strcmp(what, "report") == 0) {
-            char *h[] = { "--help", NULL };
+        char *h[] = { "--help", NULL };
+        if (strcmp(what, "report") == 0)
             return report_main(1, h);
-        }
+        if (strcmp(what, "plot") == 0)
+            return plot_main(1, h);
+        if (strcmp(what, "compare") == 0)
+            return compare_main(1, h);
+        if (strcmp(what, "export") == 0)
+            return export_main(1, h);
+        if (strcmp(what, "merge") == 0)
+            return merge_main(1, h);
+        if (strcmp(what, "sweep") == 0)
+            return sweep_main(1, h, argv[0]);
         fputs(strcmp(what, "run") == 0     ? usage_run
               : strcmp(what, "check") == 0 ? usage_check
               : strcmp(what, "keys") == 0  ? usage_keys

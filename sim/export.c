@@ -1,0 +1,636 @@
+/*
+ * export.c - `chainsim export`: one table or view as CSV or JSON.
+ *
+ * The table or view is looked up in sqlite_master (type 'table' or 'view',
+ * internal sqlite_* objects excluded); an unknown name is refused with the
+ * list of the available ones. The query is built from that name, quoted as an
+ * identifier ("...", inner quotes doubled): no text of the command line
+ * becomes SQL. Tables are read in primary-key order; views in their own
+ * order. With --run ID and a run_id column, only the rows of that run are
+ * written (a database with a runs table must hold that run); without a run_id
+ * column --run is ignored with a note on stderr.
+ *
+ * CSV (RFC 4180): a header row of the column names, then one record per row,
+ * fields separated by commas, records ended by CRLF. A field containing a
+ * comma, a double quote, CR or LF is enclosed in double quotes with inner
+ * quotes doubled; an empty text value is written as "" so that it differs
+ * from NULL, which is an empty field. Integers are written as integers;
+ * reals with the shortest of %.15g / %.16g / %.17g that reads back to the
+ * same double, with ".0" added when that would look like an integer (so the
+ * type survives); BLOBs (chainsim writes none) as lowercase hex.
+ *
+ * JSON (RFC 8259): an array of objects, one per row and one per line, keys
+ * the column names in column order; integers and reals as numbers (reals as
+ * in CSV; a non-finite real, which JSON cannot carry, as null), NULL as null,
+ * text as a string with the escapes RFC 8259 requires (invalid UTF-8 replaced
+ * by U+FFFD), BLOBs as a hex string. An empty result is "[]".
+ *
+ * The output goes to stdout or to --out FILE, created only once the query is
+ * known to be valid and removed again if the export fails half-way.
+ */
+#include "sim/export.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+enum { EXPORT_OK = 0, EXPORT_RUNTIME = 1, EXPORT_BADINPUT = 2 };
+
+#define EXPORT_BUSY_MS 10000
+
+typedef enum export_format { EF_CSV, EF_JSON } export_format_t;
+
+static const char export_usage[] =
+    "usage: chainsim export DB (--table NAME | --view NAME) [--run ID] [--format csv|json] [--out FILE]\n"
+    "\n"
+    "Writes one table or view of the results database DB as CSV or JSON.\n"
+    "\n"
+    "  --table NAME   the table to export (runs, blocks, txs, ...)\n"
+    "  --view NAME    the view to export (v_run_summary, v_tx_latency, ...)\n"
+    "  --run ID       only the rows of run ID (tables and views with a run_id column)\n"
+    "  --format FMT   csv (default): RFC 4180, a header row, NULL as an empty field;\n"
+    "                 json: an array of objects, one per row, NULL as null\n"
+    "  --out FILE     write to FILE instead of standard output\n"
+    "  -h, --help     show this help\n"
+    "\n"
+    "Tables are written in primary-key order. The database is only read.\n"
+    "\n"
+    "exit status: 0 success, 1 SQLite or I/O error, 2 bad usage, no such file,\n"
+    "table, view or run, or not an SQLite database\n";
+
+typedef struct export_opts {
+    const char *path; /* borrowed from argv */
+    const char *name;
+    const char *kind; /* "table" or "view" */
+    const char *out;
+    export_format_t format;
+    int64_t run_id;
+    bool have_run;
+} export_opts_t;
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+    fputs("chainsim export: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs("\nTry 'chainsim export --help'.\n", stderr);
+    return EXPORT_BADINPUT;
+}
+
+/* If argv[*i] is option `name` ("--name VALUE" or "--name=VALUE"), sets *val
+ * and returns 1 (advancing *i past a separate value); returns -1 when the
+ * value is missing, 0 when argv[*i] is another option. */
+static int option_value(int argc, char **argv, int *i, const char *name, const char **val)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0)
+        return 0;
+    if (a[n] == '=') {
+        *val = a + n + 1;
+        return 1;
+    }
+    if (a[n] != '\0')
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *val = argv[++*i];
+    return 1;
+}
+
+/* Parses the arguments into *o. Returns -1 to go on, else an exit status
+ * (after printing the help or the usage error). */
+static int parse_args(int argc, char **argv, export_opts_t *o)
+{
+    static const char *const valued[] = { "--table", "--view", "--run", "--format", "--out" };
+    bool options_done = false;
+    const char *format = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (options_done || a[0] != '-' || a[1] == '\0') {
+            if (o->path)
+                return bad_usage("only one database file, got a second: %s", a);
+            o->path = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            options_done = true;
+            continue;
+        }
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(export_usage, stdout);
+            return EXPORT_OK;
+        }
+        size_t k = 0;
+        const char *val = NULL;
+        int found = 0;
+        for (; k < G_N_ELEMENTS(valued); k++)
+            if ((found = option_value(argc, argv, &i, valued[k], &val)) != 0)
+                break;
+        if (found == 0)
+            return bad_usage("unknown option %s", a);
+        if (found < 0)
+            return bad_usage("option %s needs a value", valued[k]);
+        switch (k) {
+        case 0: /* --table */
+        case 1: /* --view */
+            if (o->name)
+                return bad_usage("give one table or view, with --table or --view, not several (%s)", val);
+            if (*val == '\0')
+                return bad_usage("%s needs a name", valued[k]);
+            o->name = val;
+            o->kind = k == 0 ? "table" : "view";
+            break;
+        case 2: { /* --run */
+            gint64 id = 0;
+            if (!g_ascii_string_to_signed(val, 10, 1, G_MAXINT64, &id, NULL))
+                return bad_usage("--run %s: expected a run id, a whole number from 1", val);
+            o->run_id = id;
+            o->have_run = true;
+            break;
+        }
+        case 3: /* --format */
+            format = val;
+            break;
+        default: /* --out */
+            if (*val == '\0')
+                return bad_usage("--out needs a file name%s", "");
+            o->out = val;
+            break;
+        }
+    }
+    if (!o->path)
+        return bad_usage("missing the database file%s", "");
+    if (!o->name)
+        return bad_usage("say what to export: --table NAME or --view NAME%s", "");
+    if (!format || strcmp(format, "csv") == 0)
+        o->format = EF_CSV;
+    else if (strcmp(format, "json") == 0)
+        o->format = EF_JSON;
+    else
+        return bad_usage("--format %s: expected csv or json", format);
+    return -1;
+}
+
+/* Reports the last error of db for file path while doing `what`. Returns
+ * EXPORT_BADINPUT when the file is not a (sound) SQLite database, else
+ * EXPORT_RUNTIME. */
+static int db_error(sqlite3 *db, const char *path, const char *what)
+{
+    int code = sqlite3_errcode(db) & 0xff;
+    if (code == SQLITE_NOTADB) {
+        fprintf(stderr, "chainsim export: %s: not an SQLite database\n", path);
+        return EXPORT_BADINPUT;
+    }
+    if (code == SQLITE_CORRUPT) {
+        fprintf(stderr, "chainsim export: %s: the database file is damaged (%s)\n", path, sqlite3_errmsg(db));
+        return EXPORT_BADINPUT;
+    }
+    fprintf(stderr, "chainsim export: %s: %s: %s\n", path, what, sqlite3_errmsg(db));
+    return EXPORT_RUNTIME;
+}
+
+/* Opens path read-only into *db (closed by the caller, even on failure).
+ * Returns EXPORT_OK or an exit status after printing why. */
+static int open_db(const char *path, sqlite3 **db)
+{
+    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+        fprintf(stderr, "chainsim export: %s: no such file\n", path);
+        return EXPORT_BADINPUT;
+    }
+    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+        fprintf(stderr, "chainsim export: %s: is a folder, not a database\n", path);
+        return EXPORT_BADINPUT;
+    }
+    if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf(stderr, "chainsim export: %s: cannot open: %s\n", path, *db ? sqlite3_errmsg(*db) : "out of memory");
+        return EXPORT_BADINPUT;
+    }
+    sqlite3_busy_timeout(*db, EXPORT_BUSY_MS);
+    return EXPORT_OK;
+}
+
+/* Collects the names of the objects of `kind` ("table" or "view", internal
+ * ones excluded), sorted, into a new array. Returns EXPORT_OK or an exit
+ * status after printing why. */
+static int list_objects(sqlite3 *db, const char *path, const char *kind, GPtrArray **names)
+{
+    sqlite3_stmt *st = NULL;
+    *names = g_ptr_array_new_with_free_func(g_free);
+    if (sqlite3_prepare_v2(db,
+                           "SELECT name FROM sqlite_master WHERE type = ?1"
+                           " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_error(db, path, "cannot read the list of tables");
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        g_ptr_array_add(*names, g_strdup((const char *)sqlite3_column_text(st, 0)));
+    int status = rc == SQLITE_DONE ? EXPORT_OK : db_error(db, path, "cannot read the list of tables");
+    sqlite3_finalize(st);
+    return status;
+}
+
+static bool contains(const GPtrArray *names, const char *name)
+{
+    for (guint i = 0; i < names->len; i++)
+        if (strcmp(g_ptr_array_index(names, i), name) == 0)
+            return true;
+    return false;
+}
+
+/* Checks that o->name is an object of kind o->kind. Returns EXPORT_OK or an
+ * exit status after printing why, with the names available. */
+static int check_object(sqlite3 *db, const export_opts_t *o)
+{
+    bool is_table = strcmp(o->kind, "table") == 0;
+    GPtrArray *same = NULL, *other = NULL;
+    int status = list_objects(db, o->path, o->kind, &same);
+    if (status == EXPORT_OK)
+        status = list_objects(db, o->path, is_table ? "view" : "table", &other);
+    if (status != EXPORT_OK || contains(same, o->name))
+        goto done;
+    status = EXPORT_BADINPUT;
+    if (contains(other, o->name)) {
+        fprintf(stderr, "chainsim export: %s: %s is a %s, not a %s: use --%s %s\n", o->path, o->name,
+                is_table ? "view" : "table", o->kind, is_table ? "view" : "table", o->name);
+        goto done;
+    }
+    fprintf(stderr, "chainsim export: %s: no %s named '%s'", o->path, o->kind, o->name);
+    if (same->len == 0) {
+        fprintf(stderr, "; the database has no %ss\n", o->kind);
+    } else {
+        fprintf(stderr, "; the %ss are:", o->kind);
+        for (guint i = 0; i < same->len; i++)
+            fprintf(stderr, "%s %s", i ? "," : "", (const char *)g_ptr_array_index(same, i));
+        fputc('\n', stderr);
+    }
+    if (other->len > 0) {
+        fprintf(stderr, "(and the %ss:", is_table ? "view" : "table");
+        for (guint i = 0; i < other->len; i++)
+            fprintf(stderr, "%s %s", i ? "," : "", (const char *)g_ptr_array_index(other, i));
+        fputs(")\n", stderr);
+    }
+done:
+    if (same)
+        g_ptr_array_free(same, TRUE);
+    if (other)
+        g_ptr_array_free(other, TRUE);
+    return status;
+}
+
+/* Runs sql (no parameters but an optional integer ?1 = arg) and stores the
+ * first column of its first row in *v (INT64_MIN for NULL or no row).
+ * Returns EXPORT_OK or an exit status after printing why. */
+static int query_int(sqlite3 *db, const char *path, const char *sql, int64_t arg, int64_t *v)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_error(db, path, "cannot read the database");
+    if (sqlite3_bind_parameter_count(st) > 0)
+        sqlite3_bind_int64(st, 1, arg);
+    int rc = sqlite3_step(st);
+    int status = EXPORT_OK;
+    *v = INT64_MIN;
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+            *v = sqlite3_column_int64(st, 0);
+    } else if (rc != SQLITE_DONE) {
+        status = db_error(db, path, "cannot read the database");
+    }
+    sqlite3_finalize(st);
+    return status;
+}
+
+/* With a runs table that has a run_id column, checks that run_id is in it.
+ * Returns EXPORT_OK or an exit status after printing why. */
+static int check_run(sqlite3 *db, const char *path, int64_t run_id)
+{
+    int64_t has = 0;
+    int status = query_int(db, path,
+                           "SELECT count(*) FROM sqlite_master m, pragma_table_info(m.name) c"
+                           " WHERE m.type = 'table' AND m.name = 'runs' AND c.name = 'run_id'",
+                           0, &has);
+    if (status != EXPORT_OK || has <= 0)
+        return status;
+    int64_t found = 0, n = 0, lo = 0, hi = 0;
+    if ((status = query_int(db, path, "SELECT count(*) FROM runs WHERE run_id = ?1", run_id, &found)) != EXPORT_OK)
+        return status;
+    if (found > 0)
+        return EXPORT_OK;
+    if ((status = query_int(db, path, "SELECT count(*) FROM runs", 0, &n)) != EXPORT_OK ||
+        (status = query_int(db, path, "SELECT min(run_id) FROM runs", 0, &lo)) != EXPORT_OK ||
+        (status = query_int(db, path, "SELECT max(run_id) FROM runs", 0, &hi)) != EXPORT_OK)
+        return status;
+    if (n == 0)
+        fprintf(stderr, "chainsim export: %s: no run %" G_GINT64_FORMAT " (the database holds no run)\n", path,
+                run_id);
+    else
+        fprintf(stderr,
+                "chainsim export: %s: no run %" G_GINT64_FORMAT " (the database holds %" G_GINT64_FORMAT
+                " run%s, ids %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ")\n",
+                path, run_id, n, n == 1 ? "" : "s", lo, hi);
+    return EXPORT_BADINPUT;
+}
+
+/* Appends " ORDER BY" and the primary-key columns of table `name` to sql
+ * (nothing when it declares none: a rowid table is scanned in rowid order).
+ * Returns EXPORT_OK or an exit status after printing why. */
+static int append_order(sqlite3 *db, const char *path, const char *name, GString *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk", -1, &st, NULL) !=
+        SQLITE_OK)
+        return db_error(db, path, "cannot read the table's columns");
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int rc, n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char *q = sqlite3_mprintf("\"%w\"", (const char *)sqlite3_column_text(st, 0));
+        g_string_append_printf(sql, "%s%s", n++ ? ", " : " ORDER BY ", q);
+        sqlite3_free(q);
+    }
+    int status = rc == SQLITE_DONE ? EXPORT_OK : db_error(db, path, "cannot read the table's columns");
+    sqlite3_finalize(st);
+    return status;
+}
+
+/* Prepares the SELECT of the export into *st. Returns EXPORT_OK or an exit
+ * status after printing why. */
+static int prepare_select(sqlite3 *db, const export_opts_t *o, sqlite3_stmt **st)
+{
+    char *quoted = sqlite3_mprintf("\"%w\"", o->name);
+    GString *sql = g_string_new(NULL);
+    g_string_printf(sql, "SELECT * FROM %s", quoted);
+    sqlite3_free(quoted);
+    int status = EXPORT_OK;
+
+    /* Look for a run_id column first. */
+    if (sqlite3_prepare_v2(db, sql->str, -1, st, NULL) != SQLITE_OK) {
+        status = db_error(db, o->path, "cannot read it");
+        goto done;
+    }
+    bool has_run_id = false;
+    for (int i = 0; i < sqlite3_column_count(*st); i++)
+        has_run_id |= g_ascii_strcasecmp(sqlite3_column_name(*st, i), "run_id") == 0;
+    sqlite3_finalize(*st);
+    *st = NULL;
+
+    if (o->have_run && !has_run_id)
+        fprintf(stderr, "chainsim export: note: %s %s has no run_id column; --run ignored, every row exported\n",
+                o->kind, o->name);
+    if (o->have_run && has_run_id) {
+        if ((status = check_run(db, o->path, o->run_id)) != EXPORT_OK)
+            goto done;
+        g_string_append(sql, " WHERE \"run_id\" = ?1");
+    }
+    if (strcmp(o->kind, "table") == 0 && (status = append_order(db, o->path, o->name, sql)) != EXPORT_OK)
+        goto done;
+    if (sqlite3_prepare_v2(db, sql->str, -1, st, NULL) != SQLITE_OK) {
+        status = db_error(db, o->path, "cannot read it");
+        goto done;
+    }
+    if (o->have_run && has_run_id)
+        sqlite3_bind_int64(*st, 1, o->run_id);
+done:
+    g_string_free(sql, TRUE);
+    return status;
+}
+
+/* Writes v into buf: the shortest of %.15g, %.16g, %.17g that reads back to
+ * v, with ".0" added when it would look like an integer. */
+static void format_real(char *buf, size_t len, double v)
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        char fmt[8];
+        g_snprintf(fmt, sizeof fmt, "%%.%dg", prec);
+        g_ascii_formatd(buf, (int)len, fmt, v);
+        if (!isfinite(v) || g_ascii_strtod(buf, NULL) == v)
+            break;
+    }
+    if (isfinite(v) && !strpbrk(buf, ".eE")) {
+        size_t n = strlen(buf);
+        if (n + 3 <= len)
+            memcpy(buf + n, ".0", 3);
+    }
+}
+
+static void write_hex(FILE *out, const unsigned char *p, int n)
+{
+    for (int i = 0; i < n; i++)
+        fprintf(out, "%02x", p[i]);
+}
+
+/* Writes the n bytes at s as a CSV field, quoted when needed (and when
+ * empty, to tell an empty text from NULL). */
+static void csv_text(FILE *out, const char *s, size_t n)
+{
+    bool quote = n == 0;
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+    if (!quote) {
+        fwrite(s, 1, n, out);
+        return;
+    }
+    fputc('"', out);
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"')
+            fputc('"', out);
+        fputc(s[i], out);
+    }
+    fputc('"', out);
+}
+
+/* Writes the n bytes at s as a JSON string literal (quotes included). */
+static void json_text(FILE *out, const char *s, size_t n)
+{
+    const char *p = s, *end = s + n;
+    fputc('"', out);
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x80) {
+            switch (c) {
+            case '"':
+                fputs("\\\"", out);
+                break;
+            case '\\':
+                fputs("\\\\", out);
+                break;
+            case '\n':
+                fputs("\\n", out);
+                break;
+            case '\r':
+                fputs("\\r", out);
+                break;
+            case '\t':
+                fputs("\\t", out);
+                break;
+            case '\b':
+                fputs("\\b", out);
+                break;
+            case '\f':
+                fputs("\\f", out);
+                break;
+            default:
+                if (c < 0x20)
+                    fprintf(out, "\\u%04x", c);
+                else
+                    fputc(c, out);
+            }
+            p++;
+            continue;
+        }
+        gunichar u = g_utf8_get_char_validated(p, end - p);
+        if (u == (gunichar)-1 || u == (gunichar)-2) {
+            fputs("\xef\xbf\xbd", out); /* U+FFFD for the invalid byte */
+            p++;
+            continue;
+        }
+        int len = g_unichar_to_utf8(u, NULL);
+        fwrite(p, 1, (size_t)len, out);
+        p += len;
+    }
+    fputc('"', out);
+}
+
+/* Writes column i of the current row of st in format f. */
+static void write_value(FILE *out, export_format_t f, sqlite3_stmt *st, int i)
+{
+    switch (sqlite3_column_type(st, i)) {
+    case SQLITE_NULL:
+        if (f == EF_JSON)
+            fputs("null", out);
+        break;
+    case SQLITE_INTEGER:
+        fprintf(out, "%lld", (long long)sqlite3_column_int64(st, i));
+        break;
+    case SQLITE_FLOAT: {
+        double v = sqlite3_column_double(st, i);
+        if (f == EF_JSON && !isfinite(v)) {
+            fputs("null", out);
+        } else {
+            char buf[G_ASCII_DTOSTR_BUF_SIZE + 4];
+            format_real(buf, sizeof buf, v);
+            fputs(buf, out);
+        }
+        break;
+    }
+    case SQLITE_BLOB: {
+        const unsigned char *b = sqlite3_column_blob(st, i);
+        int n = sqlite3_column_bytes(st, i);
+        if (f == EF_JSON)
+            fputc('"', out);
+        write_hex(out, b, n);
+        if (f == EF_JSON)
+            fputc('"', out);
+        break;
+    }
+    default: {
+        const char *t = (const char *)sqlite3_column_text(st, i);
+        size_t n = (size_t)sqlite3_column_bytes(st, i);
+        if (f == EF_JSON)
+            json_text(out, t ? t : "", t ? n : 0);
+        else
+            csv_text(out, t ? t : "", t ? n : 0);
+        break;
+    }
+    }
+}
+
+/* Steps through st writing every row to out. Returns EXPORT_OK or an exit
+ * status after printing why. */
+static int write_rows(FILE *out, const export_opts_t *o, sqlite3 *db, sqlite3_stmt *st)
+{
+    int ncol = sqlite3_column_count(st);
+    if (o->format == EF_CSV) {
+        for (int i = 0; i < ncol; i++) {
+            const char *name = sqlite3_column_name(st, i);
+            if (i)
+                fputc(',', out);
+            csv_text(out, name, strlen(name));
+        }
+        fputs("\r\n", out);
+    } else {
+        fputc('[', out);
+    }
+    long long rows = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (o->format == EF_CSV) {
+            for (int i = 0; i < ncol; i++) {
+                if (i)
+                    fputc(',', out);
+                write_value(out, o->format, st, i);
+            }
+            fputs("\r\n", out);
+        } else {
+            fputs(rows ? ",\n  {" : "\n  {", out);
+            for (int i = 0; i < ncol; i++) {
+                const char *name = sqlite3_column_name(st, i);
+                if (i)
+                    fputs(", ", out);
+                json_text(out, name, strlen(name));
+                fputs(": ", out);
+                write_value(out, o->format, st, i);
+            }
+            fputc('}', out);
+        }
+        rows++;
+        if (ferror(out))
+            break;
+    }
+    if (o->format == EF_JSON)
+        fputs(rows ? "\n]\n" : "]\n", out);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_error(db, o->path, "cannot read the rows");
+    return EXPORT_OK;
+}
+
+int export_main(int argc, char **argv)
+{
+    export_opts_t o = { 0 };
+    int status = parse_args(argc, argv, &o);
+    if (status >= 0)
+        return status;
+
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    FILE *out = stdout;
+    if ((status = open_db(o.path, &db)) != EXPORT_OK)
+        goto done;
+    if ((status = check_object(db, &o)) != EXPORT_OK)
+        goto done;
+    if ((status = prepare_select(db, &o, &st)) != EXPORT_OK)
+        goto done;
+
+    if (o.out && !(out = g_fopen(o.out, "wb"))) {
+        fprintf(stderr, "chainsim export: cannot create %s: %s\n", o.out, g_strerror(errno));
+        out = stdout;
+        status = EXPORT_RUNTIME;
+        goto done;
+    }
+    status = write_rows(out, &o, db, st);
+    const char *dest = o.out ? o.out : "standard output";
+    if (fflush(out) != 0 || ferror(out)) {
+        if (status == EXPORT_OK)
+            fprintf(stderr, "chainsim export: cannot write to %s: %s\n", dest, g_strerror(errno));
+        status = EXPORT_RUNTIME;
+    }
+    if (out != stdout) {
+        if (fclose(out) != 0 && status == EXPORT_OK) {
+            fprintf(stderr, "chainsim export: cannot write to %s: %s\n", dest, g_strerror(errno));
+            status = EXPORT_RUNTIME;
+        }
+        out = stdout;
+        if (status != EXPORT_OK)
+            g_unlink(o.out); /* no half-written file */
+    }
+done:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return status;
+}

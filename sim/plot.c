@@ -1,0 +1,965 @@
+/*
+ * plot.c - `chainsim plot`: data files, gnuplot scripts and charts of a run.
+ *
+ * Every figure comes from the SQL views (analysis/views.sql) or the tables
+ * they are built on; this file selects rows, writes them as text and writes
+ * the gnuplot scripts that draw them. It computes no metric.
+ *
+ * Charts (each skipped, with a note, when it has no data):
+ *
+ *   throughput       confirmed tx/s per 10 s window of simulated time
+ *                    (v_throughput), with the run's mean (v_run_summary.tps)
+ *   latency_cdf      CDFs of confirmation and finality latency (v_tx_latency)
+ *   propagation_cdf  CDFs of the time blocks took to reach 50 %, 90 % and
+ *                    100 % of the nodes (v_block_propagation); the stale
+ *                    rate is in the title
+ *   chain            chain height (min, median, max over the nodes) and mean
+ *                    mempool size over time (samples), the fault events of
+ *                    the run (faults) as labelled vertical lines
+ *   reorg_depth      histogram of reorg depths (reorgs), with the stale rate
+ *
+ * Files in DIR: <series>.dat (numbers separated by spaces, '#' header lines
+ * naming the run, the columns and their units), <chart>.gp (a self-contained
+ * script: `reset`, terminal, output <chart>.<format>, a style block to edit,
+ * labels, the plot command) and, when gnuplot ran, <chart>.<format>. Each
+ * script renders on its own from DIR (`gnuplot chart.gp`), and all of them
+ * in one session (`gnuplot *.gp`) since each one starts with `reset`.
+ *
+ * gnuplot is optional: plot_find_gnuplot() looks at CHAINSIM_GNUPLOT, then
+ * PATH; without it the data and the scripts are still written and the
+ * command exits 0 after saying how to render them.
+ */
+#include "sim/plot.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#define PLOT_BUSY_MS 10000
+
+static const char plot_usage[] =
+    "usage: chainsim plot DB [--run ID] [--out DIR] [--format png|svg|pdf]\n"
+    "\n"
+    "Writes charts of one run recorded in the results database DB: throughput,\n"
+    "confirmation and finality latency CDFs, block propagation CDFs, chain height\n"
+    "and mempool over time with the fault events, reorg depths and stale rate.\n"
+    "For each chart DIR gets the data (.dat, with a header naming the columns and\n"
+    "units), a gnuplot script (.gp, to restyle and render again with\n"
+    "`gnuplot CHART.gp` from DIR) and, when gnuplot is installed, the image.\n"
+    "\n"
+    "  --run ID       the run to plot (default: the latest, the largest run_id)\n"
+    "  --out DIR      folder for the files (default: plots/SCENARIO-runID)\n"
+    "  --format F     png (default), svg or pdf\n"
+    "  -h, --help     show this help\n"
+    "\n"
+    "gnuplot is looked up in PATH; CHAINSIM_GNUPLOT=PROGRAM overrides that and\n"
+    "CHAINSIM_GNUPLOT= (empty) means no gnuplot: data and scripts only.\n"
+    "The database is only read.\n"
+    "\n"
+    "exit status: 0 success (also without gnuplot), 1 gnuplot failed or a file\n"
+    "cannot be written, 2 bad usage, no such file or run, or not a chainsim\n"
+    "results database\n";
+
+/* ---- shared helpers ----------------------------------------------------- */
+
+int plot_bad_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "chainsim %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'chainsim %s --help'.\n", cmd);
+    return PLOT_BADINPUT;
+}
+
+int plot_opt_value(const char *cmd, int argc, char **argv, int *i, const char *name, const char **val)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '='))
+        return -1;
+    if (a[n] == '=') {
+        *val = a + n + 1;
+        return PLOT_OK;
+    }
+    if (*i + 1 >= argc)
+        return plot_bad_usage(cmd, "option %s needs a value", name);
+    *val = argv[++*i];
+    return PLOT_OK;
+}
+
+bool plot_parse_format(const char *s, plot_format_t *f)
+{
+    if (strcmp(s, "png") == 0)
+        *f = PLOT_PNG;
+    else if (strcmp(s, "svg") == 0)
+        *f = PLOT_SVG;
+    else if (strcmp(s, "pdf") == 0)
+        *f = PLOT_PDF;
+    else
+        return false;
+    return true;
+}
+
+const char *plot_format_ext(plot_format_t f)
+{
+    switch (f) {
+    case PLOT_SVG:
+        return "svg";
+    case PLOT_PDF:
+        return "pdf";
+    case PLOT_PNG:
+        break;
+    }
+    return "png";
+}
+
+/* Reports the last error of db for path while doing `what`: PLOT_BADINPUT
+ * when the file is not a sound SQLite database, else PLOT_RUNTIME. */
+static int db_error(const char *cmd, sqlite3 *db, const char *path, const char *what)
+{
+    int code = sqlite3_errcode(db) & 0xff;
+    if (code == SQLITE_NOTADB) {
+        fprintf(stderr, "chainsim %s: %s: not an SQLite database, so not a chainsim results database\n", cmd, path);
+        return PLOT_BADINPUT;
+    }
+    if (code == SQLITE_CORRUPT) {
+        fprintf(stderr, "chainsim %s: %s: the database file is damaged (%s)\n", cmd, path, sqlite3_errmsg(db));
+        return PLOT_BADINPUT;
+    }
+    fprintf(stderr, "chainsim %s: %s: %s: %s\n", cmd, path, what, sqlite3_errmsg(db));
+    return PLOT_RUNTIME;
+}
+
+/* Runs sql (no parameters; one row) and stores n integer columns in out[]
+ * (NULL -> INT64_MIN). */
+static int query_ints(const char *cmd, sqlite3 *db, const char *path, const char *sql, int64_t *out, int n)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_error(cmd, db, path, "cannot read the database");
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        int status = db_error(cmd, db, path, "cannot read the database");
+        sqlite3_finalize(st);
+        return status;
+    }
+    for (int i = 0; i < n; i++)
+        out[i] = sqlite3_column_type(st, i) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, i);
+    sqlite3_finalize(st);
+    return PLOT_OK;
+}
+
+int plot_open_db(const char *cmd, const char *path, sqlite3 **db)
+{
+    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+        fprintf(stderr, "chainsim %s: %s: no such file\n", cmd, path);
+        return PLOT_BADINPUT;
+    }
+    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+        fprintf(stderr, "chainsim %s: %s: is a folder, not a results database\n", cmd, path);
+        return PLOT_BADINPUT;
+    }
+    if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf(stderr, "chainsim %s: %s: cannot open: %s\n", cmd, path, *db ? sqlite3_errmsg(*db) : "out of memory");
+        return PLOT_BADINPUT;
+    }
+    sqlite3_busy_timeout(*db, PLOT_BUSY_MS);
+
+    static const char *const views[] = { "v_run_summary", "v_throughput", "v_tx_latency", "v_block_propagation" };
+    int64_t found[1 + G_N_ELEMENTS(views)];
+    GString *sql = g_string_new("SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'runs')");
+    for (size_t i = 0; i < G_N_ELEMENTS(views); i++)
+        g_string_append_printf(sql, ", (SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = '%s')",
+                               views[i]);
+    int status = query_ints(cmd, *db, path, sql->str, found, (int)G_N_ELEMENTS(found));
+    g_string_free(sql, TRUE);
+    if (status != PLOT_OK)
+        return status;
+    if (found[0] == 0) {
+        fprintf(stderr, "chainsim %s: %s: not a chainsim results database (it has no runs table)\n", cmd, path);
+        return PLOT_BADINPUT;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(views); i++) {
+        if (found[1 + i] == 0) {
+            fprintf(stderr,
+                    "chainsim %s: %s: the analysis view %s (analysis/views.sql) is missing;\n"
+                    "the database was not written by this version of chainsim or was made by another tool\n",
+                    cmd, path, views[i]);
+            return PLOT_BADINPUT;
+        }
+    }
+    return PLOT_OK;
+}
+
+int plot_run_ids(const char *cmd, sqlite3 *db, const char *path, GArray **ids)
+{
+    *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT run_id FROM runs ORDER BY run_id", -1, &st, NULL) != SQLITE_OK)
+        return db_error(cmd, db, path, "cannot read the runs");
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        g_array_append_val(*ids, id);
+    }
+    int status = PLOT_OK;
+    if (rc != SQLITE_DONE)
+        status = db_error(cmd, db, path, "cannot read the runs");
+    sqlite3_finalize(st);
+    if (status == PLOT_OK && (*ids)->len == 0) {
+        fprintf(stderr, "chainsim %s: %s: no run recorded in this database\n", cmd, path);
+        status = PLOT_BADINPUT;
+    }
+    return status;
+}
+
+int plot_query_dat(const char *cmd, sqlite3 *db, const char *path, const char *sql, int64_t run_id, GString *out,
+                   int64_t *rows)
+{
+    *rows = 0;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_error(cmd, db, path, "cannot read the database");
+    sqlite3_bind_int64(st, 1, run_id);
+    int rc;
+    int ncol = sqlite3_column_count(st);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int c = 0; c < ncol; c++) {
+            if (c)
+                g_string_append_c(out, ' ');
+            switch (sqlite3_column_type(st, c)) {
+            case SQLITE_INTEGER:
+                g_string_append_printf(out, "%" G_GINT64_FORMAT, (gint64)sqlite3_column_int64(st, c));
+                break;
+            case SQLITE_FLOAT: {
+                char buf[G_ASCII_DTOSTR_BUF_SIZE];
+                double v = sqlite3_column_double(st, c);
+                g_string_append(out, isfinite(v) ? g_ascii_formatd(buf, sizeof buf, "%.9g", v) : "NaN");
+                break;
+            }
+            case SQLITE_NULL:
+                g_string_append(out, "NaN");
+                break;
+            default: { /* text: double-quoted, no quote or control character inside */
+                char *valid = g_utf8_make_valid((const char *)sqlite3_column_text(st, c), -1);
+                g_string_append_c(out, '"');
+                for (const char *p = valid; *p; p++)
+                    g_string_append_c(out, *p == '"' ? '\'' : ((unsigned char)*p < 0x20 ? ' ' : *p));
+                g_string_append_c(out, '"');
+                g_free(valid);
+            }
+            }
+        }
+        g_string_append_c(out, '\n');
+        ++*rows;
+    }
+    int status = PLOT_OK;
+    if (rc != SQLITE_DONE)
+        status = db_error(cmd, db, path, "cannot read the database");
+    sqlite3_finalize(st);
+    return status;
+}
+
+char *plot_gp_quote(const char *s)
+{
+    GString *q = g_string_new("'");
+    char *valid = g_utf8_make_valid(s ? s : "", -1);
+    for (const char *p = valid; *p; p++) {
+        if (*p == '\'')
+            g_string_append(q, "''");
+        else if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            g_string_append_c(q, ' ');
+        else
+            g_string_append_c(q, *p);
+    }
+    g_free(valid);
+    g_string_append_c(q, '\'');
+    return g_string_free(q, FALSE);
+}
+
+void plot_gp_begin(GString *gp, plot_format_t f, const char *chart, const char *about)
+{
+    g_string_append_printf(gp,
+                           "# %s.gp - %s\n"
+                           "# Written by chainsim; render from this folder with: gnuplot %s.gp\n"
+                           "reset\n",
+                           chart, about, chart);
+    switch (f) {
+    case PLOT_PNG:
+        g_string_append(gp, "set terminal pngcairo size 1200,800 font 'sans,16' noenhanced\n");
+        break;
+    case PLOT_SVG:
+        g_string_append(gp, "set terminal svg size 1200,800 dynamic font 'sans,16' noenhanced background rgb 'white'\n");
+        break;
+    case PLOT_PDF:
+        g_string_append(gp, "set terminal pdfcairo size 6in,4in font 'sans,10' noenhanced\n");
+        break;
+    }
+    g_string_append_printf(gp, "set output '%s.%s'\n\n", chart, plot_format_ext(f));
+}
+
+int plot_mkdir(const char *cmd, const char *dir)
+{
+    if (g_mkdir_with_parents(dir, 0777) != 0) {
+        fprintf(stderr, "chainsim %s: %s: cannot create the folder: %s\n", cmd, dir, g_strerror(errno));
+        return PLOT_RUNTIME;
+    }
+    return PLOT_OK;
+}
+
+int plot_write(const char *cmd, const char *dir, const char *name, const GString *contents, GPtrArray *written)
+{
+    char *path = g_build_filename(dir, name, NULL);
+    GError *err = NULL;
+    if (!g_file_set_contents(path, contents->str, (gssize)contents->len, &err)) {
+        fprintf(stderr, "chainsim %s: cannot write %s\n", cmd, err->message);
+        g_error_free(err);
+        g_free(path);
+        return PLOT_RUNTIME;
+    }
+    g_ptr_array_add(written, path);
+    return PLOT_OK;
+}
+
+char *plot_find_gnuplot(void)
+{
+    const char *env = g_getenv("CHAINSIM_GNUPLOT");
+    if (env)
+        return *env ? g_strdup(env) : NULL;
+    return g_find_program_in_path("gnuplot");
+}
+
+int plot_render(const char *cmd, const char *dir, GPtrArray *scripts, plot_format_t f, GPtrArray *written)
+{
+    if (scripts->len == 0)
+        return PLOT_OK;
+    char *gnuplot = plot_find_gnuplot();
+    if (!gnuplot) {
+        const char *env = g_getenv("CHAINSIM_GNUPLOT");
+        char *qdir = g_shell_quote(dir);
+        fprintf(stderr,
+                "chainsim %s: %s: wrote the data and the gnuplot scripts only, no images;\n"
+                "to draw the charts, install gnuplot and run: cd %s && gnuplot *.gp\n",
+                cmd, env ? "CHAINSIM_GNUPLOT is empty (no gnuplot)" : "gnuplot is not installed (not found in PATH)",
+                qdir);
+        g_free(qdir);
+        return PLOT_OK;
+    }
+    int status = PLOT_OK;
+    for (guint i = 0; i < scripts->len && status == PLOT_OK; i++) {
+        const char *script = g_ptr_array_index(scripts, i);
+        char *argv[] = { gnuplot, (char *)script, NULL };
+        char *out = NULL, *err = NULL;
+        int wait_status = 0;
+        GError *gerr = NULL;
+        if (!g_spawn_sync(dir, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &wait_status, &gerr)) {
+            fprintf(stderr, "chainsim %s: cannot run gnuplot (%s): %s\n", cmd, gnuplot, gerr->message);
+            g_error_free(gerr);
+            status = PLOT_RUNTIME;
+            break;
+        }
+        char *image_name = g_strdup_printf("%.*s.%s", (int)(strlen(script) - 3), script, plot_format_ext(f));
+        char *image = g_build_filename(dir, image_name, NULL);
+        bool ok = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
+        if (!ok) {
+            fprintf(stderr, "chainsim %s: gnuplot (%s) failed on %s/%s (%s %d):\n%s", cmd, gnuplot, dir, script,
+                    WIFEXITED(wait_status) ? "exit status" : "signal",
+                    WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : WTERMSIG(wait_status), err ? err : "");
+            status = PLOT_RUNTIME;
+        } else if (!g_file_test(image, G_FILE_TEST_IS_REGULAR)) {
+            fprintf(stderr, "chainsim %s: gnuplot (%s) ran %s/%s but wrote no %s\n%s", cmd, gnuplot, dir, script,
+                    image_name, err ? err : "");
+            status = PLOT_RUNTIME;
+        } else {
+            if (err && *err)
+                fprintf(stderr, "chainsim %s: gnuplot %s/%s said:\n%s", cmd, dir, script, err);
+            g_ptr_array_add(written, image);
+            image = NULL;
+        }
+        g_free(image);
+        g_free(image_name);
+        g_free(out);
+        g_free(err);
+    }
+    g_free(gnuplot);
+    return status;
+}
+
+void plot_print_written(const GPtrArray *written)
+{
+    printf("wrote %u file%s:\n", written->len, written->len == 1 ? "" : "s");
+    for (guint i = 0; i < written->len; i++)
+        printf("  %s\n", (const char *)g_ptr_array_index(written, i));
+}
+
+/* ---- the plot command --------------------------------------------------- */
+
+typedef struct plot_opts {
+    const char *path; /* borrowed from argv */
+    const char *out;
+    int64_t run_id;
+    bool have_run;
+    plot_format_t format;
+} plot_opts_t;
+
+/* The run being plotted and the files made so far. */
+typedef struct plot_ctx {
+    sqlite3 *db;
+    const char *path; /* database */
+    const char *dir;  /* output folder */
+    int64_t run_id;
+    plot_format_t format;
+    char *scenario; /* scenario_name */
+    int64_t seed;
+    int64_t blocks_total, blocks_stale;
+    double stale_rate;
+    bool have_tps;
+    double tps;
+    GPtrArray *written; /* paths (owned) */
+    GPtrArray *scripts; /* script names in dir (owned) */
+} plot_ctx_t;
+
+static int parse_args(int argc, char **argv, plot_opts_t *o)
+{
+    bool options_done = false;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!options_done && a[0] == '-' && a[1] != '\0') {
+            const char *val = NULL;
+            int rc;
+            if (strcmp(a, "--") == 0) {
+                options_done = true;
+                continue;
+            }
+            if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+                fputs(plot_usage, stdout);
+                return PLOT_OK;
+            }
+            if ((rc = plot_opt_value("plot", argc, argv, &i, "--run", &val)) >= 0) {
+                if (rc != PLOT_OK)
+                    return rc;
+                gint64 id = 0;
+                if (!g_ascii_string_to_signed(val, 10, 1, G_MAXINT64, &id, NULL))
+                    return plot_bad_usage("plot", "--run %s: expected a run id, a whole number from 1", val);
+                o->run_id = id;
+                o->have_run = true;
+                continue;
+            }
+            if ((rc = plot_opt_value("plot", argc, argv, &i, "--out", &val)) >= 0) {
+                if (rc != PLOT_OK)
+                    return rc;
+                if (!*val)
+                    return plot_bad_usage("plot", "--out needs a folder name, got an empty one");
+                o->out = val;
+                continue;
+            }
+            if ((rc = plot_opt_value("plot", argc, argv, &i, "--format", &val)) >= 0) {
+                if (rc != PLOT_OK)
+                    return rc;
+                if (!plot_parse_format(val, &o->format))
+                    return plot_bad_usage("plot", "--format %s: expected png, svg or pdf", val);
+                continue;
+            }
+            return plot_bad_usage("plot", "unknown option %s", a);
+        }
+        if (o->path)
+            return plot_bad_usage("plot", "only one database file, got a second: %s", a);
+        o->path = a;
+    }
+    if (!o->path)
+        return plot_bad_usage("plot", "missing the results database file");
+    return -1;
+}
+
+/* Reads the run's name, seed and the summary figures used in titles. */
+static int read_run(plot_ctx_t *c)
+{
+    sqlite3_stmt *st = NULL;
+    int status = PLOT_OK;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT scenario_name, seed, blocks_total, blocks_stale, stale_rate, tps"
+                           " FROM v_run_summary WHERE run_id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_error("plot", c->db, c->path, "cannot read the view v_run_summary");
+    sqlite3_bind_int64(st, 1, c->run_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        c->scenario = g_strdup((const char *)sqlite3_column_text(st, 0));
+        if (!c->scenario)
+            c->scenario = g_strdup("");
+        c->seed = sqlite3_column_int64(st, 1);
+        c->blocks_total = sqlite3_column_int64(st, 2);
+        c->blocks_stale = sqlite3_column_int64(st, 3);
+        c->stale_rate = sqlite3_column_double(st, 4);
+        c->have_tps = sqlite3_column_type(st, 5) != SQLITE_NULL;
+        c->tps = sqlite3_column_double(st, 5);
+    } else if (rc == SQLITE_DONE) {
+        int64_t v[3];
+        status = query_ints("plot", c->db, c->path, "SELECT count(*), min(run_id), max(run_id) FROM runs", v, 3);
+        if (status == PLOT_OK) {
+            if (v[0] == 0)
+                fprintf(stderr, "chainsim plot: %s: no run %" G_GINT64_FORMAT " (the database holds no run)\n",
+                        c->path, c->run_id);
+            else
+                fprintf(stderr,
+                        "chainsim plot: %s: no run %" G_GINT64_FORMAT " (the database holds %" G_GINT64_FORMAT
+                        " run%s, ids %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ")\n",
+                        c->path, c->run_id, v[0], v[0] == 1 ? "" : "s", v[1], v[2]);
+            status = PLOT_BADINPUT;
+        }
+    } else {
+        status = db_error("plot", c->db, c->path, "cannot read the view v_run_summary");
+    }
+    sqlite3_finalize(st);
+    return status;
+}
+
+/* Appends the header of a data file: what it holds, the run, the columns. */
+static void dat_header(GString *d, const plot_ctx_t *c, const char *what, const char *columns)
+{
+    char *name = plot_gp_quote(c->scenario);
+    g_string_append_printf(d,
+                           "# %s\n"
+                           "# scenario %s, seed %" G_GINT64_FORMAT ", run %" G_GINT64_FORMAT ", database %s\n"
+                           "# columns: %s\n",
+                           what, name, c->seed, c->run_id, c->path, columns);
+    g_free(name);
+}
+
+/* Appends `set title '<scenario> (seed S, run R): <what>'`. */
+static void gp_title(GString *gp, const plot_ctx_t *c, const char *what)
+{
+    char *text = g_strdup_printf("%s (seed %" G_GINT64_FORMAT ", run %" G_GINT64_FORMAT "): %s", c->scenario, c->seed,
+                                 c->run_id, what);
+    char *q = plot_gp_quote(text);
+    g_string_append_printf(gp, "set title %s\n", q);
+    g_free(q);
+    g_free(text);
+}
+
+static void gp_real(GString *gp, const char *fmt, double v)
+{
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    g_string_append_printf(gp, fmt, g_ascii_formatd(buf, sizeof buf, "%.9g", v));
+}
+
+static void skipped(const char *chart, const char *why)
+{
+    printf("%s: skipped (%s)\n", chart, why);
+}
+
+/* Writes chart.gp and queues it for gnuplot. */
+static int add_script(plot_ctx_t *c, const char *chart, const GString *gp)
+{
+    char *name = g_strdup_printf("%s.gp", chart);
+    int status = plot_write("plot", c->dir, name, gp, c->written);
+    if (status == PLOT_OK)
+        g_ptr_array_add(c->scripts, name);
+    else
+        g_free(name);
+    return status;
+}
+
+/* Queries one series into name.dat (after the header). *rows = 0 writes no
+ * file. */
+static int write_series(plot_ctx_t *c, const char *name, const char *what, const char *columns, const char *sql,
+                        int64_t *rows)
+{
+    GString *d = g_string_new(NULL);
+    dat_header(d, c, what, columns);
+    int status = plot_query_dat("plot", c->db, c->path, sql, c->run_id, d, rows);
+    if (status == PLOT_OK && *rows > 0) {
+        char *file = g_strdup_printf("%s.dat", name);
+        status = plot_write("plot", c->dir, file, d, c->written);
+        g_free(file);
+    }
+    g_string_free(d, TRUE);
+    return status;
+}
+
+static int chart_throughput(plot_ctx_t *c)
+{
+    int64_t confirmed[1];
+    char *sql = g_strdup_printf("SELECT count(*) FROM txs WHERE run_id = %" G_GINT64_FORMAT
+                                " AND confirmed_ns IS NOT NULL",
+                                c->run_id);
+    int status = query_ints("plot", c->db, c->path, sql, confirmed, 1);
+    g_free(sql);
+    if (status != PLOT_OK)
+        return status;
+    if (confirmed[0] <= 0) {
+        skipped("throughput", "no confirmed transaction");
+        return PLOT_OK;
+    }
+    int64_t rows = 0;
+    status = write_series(c, "throughput", "confirmed transactions per 10 s window of simulated time (v_throughput)",
+                          "window_start_s (s, simulated time)  confirmed_txs (transactions)  tps (tx/s)",
+                          "SELECT window_start_s, confirmed_txs, tps FROM v_throughput WHERE run_id = ?1"
+                          " ORDER BY window_start_s",
+                          &rows);
+    if (status != PLOT_OK || rows == 0) {
+        if (status == PLOT_OK)
+            skipped("throughput", "no window");
+        return status;
+    }
+    GString *gp = g_string_new(NULL);
+    plot_gp_begin(gp, c->format, "throughput", "confirmed transactions per second, 10 s windows");
+    g_string_append(gp, "# Style: edit freely.\n"
+                        "set style line 1 lc rgb '#1f77b4' lw 1\n"
+                        "set style line 2 lc rgb '#d62728' lw 3 dt 2\n"
+                        "set style fill solid 0.5 border lc rgb '#1f77b4'\n"
+                        "set grid ytics\n"
+                        "set key top right opaque\n\n");
+    gp_real(gp, "mean_tps = %s  # confirmed transactions / simulated seconds (v_run_summary.tps)\n",
+            c->have_tps ? c->tps : 0.0);
+    g_string_append(gp, "window_s = 10   # width of a window (v_throughput)\n");
+    gp_title(gp, c, "throughput");
+    g_string_append(gp, "set xlabel 'simulated time (s)'\n"
+                        "set ylabel 'confirmed transactions per second (tx/s)'\n"
+                        "set xrange [0:*]\n"
+                        "set yrange [0:*]\n"
+                        "plot 'throughput.dat' using ($1 + window_s / 2):3:(window_s) with boxes ls 1 "
+                        "title 'per 10 s window', \\\n"
+                        "     mean_tps with lines ls 2 title sprintf('mean over the run: %.2f tx/s', mean_tps)\n"
+                        "unset output\n");
+    status = add_script(c, "throughput", gp);
+    g_string_free(gp, TRUE);
+    return status;
+}
+
+static int chart_latency(plot_ctx_t *c)
+{
+    int64_t n_confirm = 0, n_final = 0;
+    int status = write_series(c, "confirm_latency", "CDF of confirmation latency (v_tx_latency.confirm_latency_s)",
+                              "latency_s (s, from submission to confirmation)  fraction (cumulative share of the"
+                              " confirmed transactions, 0 to 1)",
+                              "SELECT confirm_latency_s, ROW_NUMBER() OVER (ORDER BY confirm_latency_s) * 1.0"
+                              " / COUNT(*) OVER () FROM v_tx_latency WHERE run_id = ?1 AND confirm_latency_s IS NOT NULL"
+                              " ORDER BY 1",
+                              &n_confirm);
+    if (status == PLOT_OK)
+        status = write_series(c, "finality_latency", "CDF of finality latency (v_tx_latency.final_latency_s)",
+                              "latency_s (s, from submission to finality)  fraction (cumulative share of the"
+                              " final transactions, 0 to 1)",
+                              "SELECT final_latency_s, ROW_NUMBER() OVER (ORDER BY final_latency_s) * 1.0"
+                              " / COUNT(*) OVER () FROM v_tx_latency WHERE run_id = ?1 AND final_latency_s IS NOT NULL"
+                              " ORDER BY 1",
+                              &n_final);
+    if (status != PLOT_OK)
+        return status;
+    if (n_confirm == 0 && n_final == 0) {
+        skipped("latency_cdf", "no confirmed or final transaction");
+        return PLOT_OK;
+    }
+    GString *gp = g_string_new(NULL);
+    plot_gp_begin(gp, c->format, "latency_cdf", "CDFs of transaction confirmation and finality latency");
+    g_string_append(gp, "# Style: edit freely.\n"
+                        "set style line 1 lc rgb '#1f77b4' lw 3\n"
+                        "set style line 2 lc rgb '#d62728' lw 3 dt 2\n"
+                        "set grid\n"
+                        "set key bottom right opaque\n\n");
+    gp_title(gp, c, "transaction latency CDF");
+    g_string_append(gp, "set xlabel 'latency after submission (s)'\n"
+                        "set ylabel 'fraction of transactions'\n"
+                        "set xrange [0:*]\n"
+                        "set yrange [0:1.02]\n"
+                        "plot ");
+    if (n_confirm > 0)
+        g_string_append_printf(gp,
+                               "'confirm_latency.dat' using 1:2 with steps ls 1 title 'confirmation (%" G_GINT64_FORMAT
+                               " transactions)'%s",
+                               n_confirm, n_final > 0 ? ", \\\n     " : "\n");
+    if (n_final > 0)
+        g_string_append_printf(gp,
+                               "'finality_latency.dat' using 1:2 with steps ls 2 title 'finality (%" G_GINT64_FORMAT
+                               " transactions)'\n",
+                               n_final);
+    g_string_append(gp, "unset output\n");
+    status = add_script(c, "latency_cdf", gp);
+    g_string_free(gp, TRUE);
+    return status;
+}
+
+static int chart_propagation(plot_ctx_t *c)
+{
+    static const struct {
+        const char *col, *share;
+    } series[] = { { "t50_s", "50" }, { "t90_s", "90" }, { "t100_s", "100" } };
+    int64_t n[G_N_ELEMENTS(series)] = { 0 };
+    int64_t total = 0;
+    int status = PLOT_OK;
+    for (size_t i = 0; i < G_N_ELEMENTS(series) && status == PLOT_OK; i++) {
+        char *name = g_strdup_printf("propagation_t%s", series[i].share);
+        char *what = g_strdup_printf("CDF of the time blocks took to reach %s %% of the nodes (v_block_propagation.%s)",
+                                     series[i].share, series[i].col);
+        char *cols = g_strdup_printf("time_s (s, after block creation)  fraction (cumulative share of the blocks"
+                                     " that reached %s %% of the nodes, 0 to 1)",
+                                     series[i].share);
+        char *sql = g_strdup_printf("SELECT %s, ROW_NUMBER() OVER (ORDER BY %s) * 1.0 / COUNT(*) OVER ()"
+                                    " FROM v_block_propagation WHERE run_id = ?1 AND %s IS NOT NULL ORDER BY 1",
+                                    series[i].col, series[i].col, series[i].col);
+        status = write_series(c, name, what, cols, sql, &n[i]);
+        total += n[i];
+        g_free(name);
+        g_free(what);
+        g_free(cols);
+        g_free(sql);
+    }
+    if (status != PLOT_OK)
+        return status;
+    if (total == 0) {
+        skipped("propagation_cdf", "no block reached 50 % of the nodes");
+        return PLOT_OK;
+    }
+    GString *gp = g_string_new(NULL);
+    plot_gp_begin(gp, c->format, "propagation_cdf", "CDFs of the time blocks took to reach 50, 90, 100 % of nodes");
+    g_string_append(gp, "# Style: edit freely.\n"
+                        "set style line 1 lc rgb '#2ca02c' lw 3\n"
+                        "set style line 2 lc rgb '#1f77b4' lw 3\n"
+                        "set style line 3 lc rgb '#d62728' lw 3\n"
+                        "set grid\n"
+                        "set key bottom right opaque\n\n");
+    char *what = g_strdup_printf("block propagation (stale rate %.2f %%, %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+                                 " blocks)",
+                                 c->stale_rate * 100.0, c->blocks_stale, c->blocks_total);
+    gp_title(gp, c, what);
+    g_free(what);
+    g_string_append(gp, "set xlabel 'time after block creation (s)'\n"
+                        "set ylabel 'fraction of blocks'\n"
+                        "set xrange [0:*]\n"
+                        "set yrange [0:1.02]\n"
+                        "plot ");
+    bool first = true;
+    for (size_t i = 0; i < G_N_ELEMENTS(series); i++) {
+        if (n[i] == 0)
+            continue;
+        g_string_append_printf(gp,
+                               "%s'propagation_t%s.dat' using 1:2 with steps ls %zu title '%s %% of nodes (%" G_GINT64_FORMAT
+                               " of %" G_GINT64_FORMAT " blocks)'",
+                               first ? "" : ", \\\n     ", series[i].share, i + 1, series[i].share, n[i],
+                               c->blocks_total);
+        first = false;
+    }
+    g_string_append(gp, "\nunset output\n");
+    status = add_script(c, "propagation_cdf", gp);
+    g_string_free(gp, TRUE);
+    return status;
+}
+
+static int chart_chain(plot_ctx_t *c)
+{
+    int64_t rows = 0, nfaults = 0;
+    int status = write_series(c, "chain", "chain height and mempool over the nodes that are up (samples)",
+                              "t_s (s, simulated time)  height_min (blocks)  height_median (blocks)"
+                              "  height_max (blocks)  mempool_mean (transactions per node)",
+                              "SELECT t_ns / 1e9, height_min, height_median, height_max, mempool_mean FROM samples"
+                              " WHERE run_id = ?1 ORDER BY t_ns",
+                              &rows);
+    if (status != PLOT_OK)
+        return status;
+    if (rows == 0) {
+        skipped("chain", "no samples");
+        return PLOT_OK;
+    }
+    GString *faults = g_string_new(NULL);
+    status = write_series(c, "faults", "fault events as applied (faults)",
+                          "at_s (s, simulated time)  kind (text)  name (text, the NAME of [event NAME])",
+                          "SELECT at_ns / 1e9, kind, name FROM faults WHERE run_id = ?1 ORDER BY seq", &nfaults);
+
+    /* The vertical lines are written out in the script, one per event. */
+    sqlite3_stmt *st = NULL;
+    if (status == PLOT_OK && nfaults > 0) {
+        if (sqlite3_prepare_v2(c->db, "SELECT at_ns / 1e9, kind FROM faults WHERE run_id = ?1 ORDER BY seq", -1, &st,
+                               NULL) != SQLITE_OK) {
+            status = db_error("plot", c->db, c->path, "cannot read the faults");
+        } else {
+            sqlite3_bind_int64(st, 1, c->run_id);
+            int tag = 1;
+            int rc;
+            while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                char *kind = plot_gp_quote((const char *)sqlite3_column_text(st, 1));
+                char buf[G_ASCII_DTOSTR_BUF_SIZE];
+                g_ascii_formatd(buf, sizeof buf, "%.9g", sqlite3_column_double(st, 0));
+                g_string_append_printf(faults,
+                                       "set arrow %d from first %s, graph 0 to first %s, graph 1 nohead ls 4 back\n"
+                                       "set label %d %s at first %s, graph 0.98 right rotate by 90 offset "
+                                       "character -1, 0 tc ls 4 front\n",
+                                       tag, buf, buf, tag, kind, buf);
+                tag++;
+                g_free(kind);
+            }
+            if (rc != SQLITE_DONE)
+                status = db_error("plot", c->db, c->path, "cannot read the faults");
+        }
+        sqlite3_finalize(st);
+    }
+    if (status != PLOT_OK) {
+        g_string_free(faults, TRUE);
+        return status;
+    }
+
+    GString *gp = g_string_new(NULL);
+    plot_gp_begin(gp, c->format, "chain", "chain height and mempool size over time, fault events marked");
+    g_string_append(gp, "# Style: edit freely.\n"
+                        "set style line 1 lc rgb '#1f77b4' lw 3\n"
+                        "set style line 2 lc rgb '#ff7f0e' lw 2\n"
+                        "set style line 3 lc rgb '#1f77b4'\n"
+                        "set style line 4 lc rgb '#7f7f7f' lw 2 dt 2\n"
+                        "set style fill transparent solid 0.25 noborder\n"
+                        "set grid\n"
+                        "set key below horizontal\n\n");
+    char *what = g_strdup_printf("chain height and mempool (stale rate %.2f %%)", c->stale_rate * 100.0);
+    gp_title(gp, c, what);
+    g_free(what);
+    g_string_append(gp, "set xlabel 'simulated time (s)'\n"
+                        "set ylabel 'chain height of the nodes (blocks)'\n"
+                        "set y2label 'mean mempool size (transactions per node)'\n"
+                        "set ytics nomirror\n"
+                        "set y2tics\n"
+                        "set xrange [0:*]\n"
+                        "set yrange [0:*]\n"
+                        "set y2range [0:*]\n");
+    if (nfaults > 0) {
+        g_string_append(gp, "\n# Fault events (faults.dat): a dashed line and the kind at each.\n");
+        g_string_append_len(gp, faults->str, (gssize)faults->len);
+    }
+    g_string_append(gp, "\nplot 'chain.dat' using 1:2:4 with filledcurves ls 3 title 'height, min to max', \\\n"
+                        "     '' using 1:3 with lines ls 1 title 'height, median', \\\n"
+                        "     '' using 1:5 axes x1y2 with lines ls 2 title 'mean mempool (right axis)'\n"
+                        "unset output\n");
+    g_string_free(faults, TRUE);
+    status = add_script(c, "chain", gp);
+    g_string_free(gp, TRUE);
+    return status;
+}
+
+static int chart_reorgs(plot_ctx_t *c)
+{
+    int64_t rows = 0;
+    int status = write_series(c, "reorg_depth", "reorgs by depth, over all nodes (reorgs)",
+                              "depth (blocks disconnected)  reorgs (count)",
+                              "SELECT depth, count(*) FROM reorgs WHERE run_id = ?1 GROUP BY depth ORDER BY depth",
+                              &rows);
+    if (status != PLOT_OK)
+        return status;
+    if (rows == 0) {
+        printf("reorg_depth: skipped (no reorg; stale rate %.2f %%, %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+               " blocks)\n",
+               c->stale_rate * 100.0, c->blocks_stale, c->blocks_total);
+        return PLOT_OK;
+    }
+    int64_t deepest[1];
+    char *sql = g_strdup_printf("SELECT max(depth) FROM reorgs WHERE run_id = %" G_GINT64_FORMAT, c->run_id);
+    status = query_ints("plot", c->db, c->path, sql, deepest, 1);
+    g_free(sql);
+    if (status != PLOT_OK)
+        return status;
+    GString *gp = g_string_new(NULL);
+    plot_gp_begin(gp, c->format, "reorg_depth", "histogram of reorg depths, with the stale rate");
+    g_string_append(gp, "# Style: edit freely.\n"
+                        "set style line 1 lc rgb '#9467bd' lw 2\n"
+                        "set style fill solid 0.6 border lc rgb '#9467bd'\n"
+                        "set boxwidth 0.7\n"
+                        "set grid ytics\n"
+                        "unset key\n\n");
+    gp_title(gp, c, "reorg depth");
+    char *label = g_strdup_printf("stale rate %.2f %% (%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " blocks stale)",
+                                  c->stale_rate * 100.0, c->blocks_stale, c->blocks_total);
+    char *q = plot_gp_quote(label);
+    g_string_append_printf(gp, "set label 1 %s at graph 0.98, graph 0.95 right front\n", q);
+    g_free(q);
+    g_free(label);
+    g_string_append(gp, "set xlabel 'reorg depth (blocks disconnected)'\n"
+                        "set ylabel 'reorgs, all nodes (count)'\n"
+                        "set xtics 1\n"
+                        "set offsets 0, 0, graph 0.15, 0\n"
+                        "set yrange [0:*]\n");
+    g_string_append_printf(gp, "set xrange [0.4:%" G_GINT64_FORMAT ".6]\n", deepest[0]);
+    g_string_append(gp,
+                        "plot 'reorg_depth.dat' using 1:2 with boxes ls 1, \\\n"
+                        "     '' using 1:2:2 with labels offset character 0, 0.8\n"
+                        "unset output\n");
+    status = add_script(c, "reorg_depth", gp);
+    g_string_free(gp, TRUE);
+    return status;
+}
+
+/* plots/<scenario>-run<ID>, the name made safe for a file name. */
+static char *default_dir(const plot_ctx_t *c)
+{
+    GString *s = g_string_new(NULL);
+    for (const char *p = c->scenario; *p; p++) {
+        char ch = *p;
+        g_string_append_c(s, g_ascii_isalnum(ch) || ch == '-' || ch == '_' || ch == '.' ? ch : '_');
+    }
+    if (s->len == 0 || s->str[0] == '.')
+        g_string_prepend_c(s, '_');
+    char *leaf = g_strdup_printf("%s-run%" G_GINT64_FORMAT, s->str, c->run_id);
+    char *dir = g_build_filename("plots", leaf, NULL);
+    g_free(leaf);
+    g_string_free(s, TRUE);
+    return dir;
+}
+
+int plot_main(int argc, char **argv)
+{
+    plot_opts_t o = { 0 };
+    o.format = PLOT_PNG;
+    int status = parse_args(argc, argv, &o);
+    if (status >= 0)
+        return status;
+
+    plot_ctx_t c = { 0 };
+    char *dir = NULL;
+    c.path = o.path;
+    c.format = o.format;
+    c.written = g_ptr_array_new_with_free_func(g_free);
+    c.scripts = g_ptr_array_new_with_free_func(g_free);
+
+    if ((status = plot_open_db("plot", o.path, &c.db)) != PLOT_OK)
+        goto done;
+    if (o.have_run) {
+        c.run_id = o.run_id;
+    } else {
+        int64_t v[1];
+        if ((status = query_ints("plot", c.db, o.path, "SELECT max(run_id) FROM runs", v, 1)) != PLOT_OK)
+            goto done;
+        if (v[0] == INT64_MIN) {
+            fprintf(stderr, "chainsim plot: %s: no run recorded in this database\n", o.path);
+            status = PLOT_BADINPUT;
+            goto done;
+        }
+        c.run_id = v[0];
+    }
+    if ((status = read_run(&c)) != PLOT_OK)
+        goto done;
+    dir = o.out ? g_strdup(o.out) : default_dir(&c);
+    c.dir = dir;
+    if ((status = plot_mkdir("plot", dir)) != PLOT_OK)
+        goto done;
+
+    int (*const charts[])(plot_ctx_t *) = { chart_throughput, chart_latency, chart_propagation, chart_chain,
+                                            chart_reorgs };
+    for (size_t i = 0; i < G_N_ELEMENTS(charts) && status == PLOT_OK; i++)
+        status = charts[i](&c);
+    if (status == PLOT_OK)
+        status = plot_render("plot", dir, c.scripts, c.format, c.written);
+    if (c.scripts->len == 0 && status == PLOT_OK)
+        printf("no chart: the run has no data to plot\n");
+    plot_print_written(c.written);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "chainsim plot: cannot write to standard output\n");
+        status = PLOT_RUNTIME;
+    }
+done:
+    sqlite3_close(c.db);
+    g_free(c.scenario);
+    g_free(dir);
+    g_ptr_array_unref(c.written);
+    g_ptr_array_unref(c.scripts);
+    return status;
+}

@@ -1,0 +1,104 @@
+/*
+ * plot.h - `chainsim plot`: charts of one recorded run, drawn by gnuplot.
+ *
+ *   chainsim plot DB [--run ID] [--out DIR] [--format png|svg|pdf]
+ *
+ * For one run of the results database DB (opened read-only; the latest run
+ * unless --run is given) writes into DIR (default plots/<scenario>-run<ID>)
+ * one whitespace-separated data file (.dat, with a commented header naming
+ * the columns and their units) per series and one gnuplot script (.gp) per
+ * chart, then runs gnuplot on each script to draw DIR/<chart>.<format>.
+ * gnuplot is optional: without it the data and scripts are written and the
+ * command says how to render them later (`cd DIR && gnuplot *.gp`).
+ *
+ * gnuplot is looked up in PATH; the environment variable CHAINSIM_GNUPLOT
+ * overrides that: a program path, or an empty string for "not installed".
+ *
+ * The helpers below are shared with `chainsim compare` (sim/compare.c).
+ */
+#ifndef CHAINSIM_PLOT_H
+#define CHAINSIM_PLOT_H
+
+#include <glib.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Runs the plot command. argv[0] is the first argument after "plot" (argc
+ * counts the arguments). Prints the files written to stdout, notes and
+ * errors to stderr. Returns the exit status: 0 success (also when gnuplot is
+ * not installed); 1 runtime failure (gnuplot failed, a file cannot be
+ * written, SQLite error); 2 bad usage, missing file, not a chainsim results
+ * database, or no such run. */
+int plot_main(int argc, char **argv);
+
+/* ---- shared with compare.c ---------------------------------------------- */
+
+enum { PLOT_OK = 0, PLOT_RUNTIME = 1, PLOT_BADINPUT = 2 };
+
+typedef enum plot_format { PLOT_PNG, PLOT_SVG, PLOT_PDF } plot_format_t;
+
+/* Parses "png", "svg" or "pdf". */
+bool plot_parse_format(const char *s, plot_format_t *f);
+
+/* File extension of f, without the dot. */
+const char *plot_format_ext(plot_format_t f);
+
+/* Opens path read-only into *db (closed by the caller, even on failure) and
+ * checks that it is a chainsim results database (runs table, analysis
+ * views). cmd ("plot", "compare") prefixes the messages. Returns PLOT_OK or
+ * an exit status after printing why. */
+int plot_open_db(const char *cmd, const char *path, sqlite3 **db);
+
+/* The run ids of db in increasing order (g_array of int64_t; free with
+ * g_array_unref). Returns PLOT_OK, or an exit status after printing why (no
+ * run at all is PLOT_BADINPUT). */
+int plot_run_ids(const char *cmd, sqlite3 *db, const char *path, GArray **ids);
+
+/* Runs sql with ?1 bound to run_id and appends each row to out as one line
+ * of space-separated numbers (INTEGER as is, REAL with 9 significant
+ * digits, NULL as NaN). Sets *rows to the number of rows. Returns PLOT_OK or
+ * an exit status after printing why. */
+int plot_query_dat(const char *cmd, sqlite3 *db, const char *path, const char *sql, int64_t run_id, GString *out,
+                   int64_t *rows);
+
+/* s as a gnuplot single-quoted string literal, control characters replaced
+ * by spaces (g_free). */
+char *plot_gp_quote(const char *s);
+
+/* Appends the opening lines of a chart script: a comment naming the chart,
+ * `reset`, the terminal for format f sized for a paper, and the output file
+ * <chart>.<ext>. */
+void plot_gp_begin(GString *gp, plot_format_t f, const char *chart, const char *about);
+
+/* Writes contents to dir/name, appends the path to written (owned). Returns
+ * PLOT_OK or PLOT_RUNTIME after printing why. */
+int plot_write(const char *cmd, const char *dir, const char *name, const GString *contents, GPtrArray *written);
+
+/* Creates dir (and parents). Returns PLOT_OK or PLOT_RUNTIME after printing
+ * why. */
+int plot_mkdir(const char *cmd, const char *dir);
+
+/* The gnuplot program to run: CHAINSIM_GNUPLOT when set (NULL when it is
+ * empty), else gnuplot from PATH, else NULL (g_free). */
+char *plot_find_gnuplot(void);
+
+/* Runs gnuplot on each script (names relative to dir) from dir and appends
+ * the images made to written; without gnuplot prints how to render later.
+ * Returns PLOT_OK or PLOT_RUNTIME after printing why. */
+int plot_render(const char *cmd, const char *dir, GPtrArray *scripts, plot_format_t f, GPtrArray *written);
+
+/* Matches argv[*i] against the option --name (value in the next argument)
+ * or --name=value. Returns -1 when it is another argument; else sets *val,
+ * advances *i past a separate value and returns PLOT_OK, or prints a usage
+ * error and returns PLOT_BADINPUT when the value is missing. */
+int plot_opt_value(const char *cmd, int argc, char **argv, int *i, const char *name, const char **val);
+
+/* Prints "chainsim CMD: <message>" and the --help hint to stderr; returns
+ * PLOT_BADINPUT. */
+int plot_bad_usage(const char *cmd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* Prints "wrote N files:" and one path a line to stdout. */
+void plot_print_written(const GPtrArray *written);
+
+#endif

@@ -1,0 +1,364 @@
+/*
+ * check_plot.c - `chainsim plot` and `chainsim compare` on real runs.
+ *
+ * Two small runs are made once with the binary (a proof-of-work quick start
+ * and a proof-of-stake run); then the commands are checked end to end:
+ * images (PNG signature and size, SVG header), data and script files,
+ * running without gnuplot (CHAINSIM_GNUPLOT empty), a failing gnuplot, the
+ * comparison table and its overlay charts, and bad input.
+ */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/testutil.h"
+
+#define ck_assert_contains(hay, needle) \
+    ck_assert_msg(strstr((hay), (needle)) != NULL, "missing <%s> in:\n%s", (needle), (hay))
+
+/* Made once by the unchecked fixture in the parent process; removed by its
+ * teardown (not with tu_tmpdir(), whose exit handler would also run in each
+ * forked test). */
+static char *fixture_dir;
+static char *pow_db;
+static char *pos_db;
+
+static const char *const pow_charts[] = { "throughput", "latency_cdf", "propagation_cdf", "chain", "reorg_depth" };
+
+static void make_runs(void)
+{
+    fixture_dir = g_dir_make_tmp("chainsim-plot-XXXXXX", NULL);
+    ck_assert_ptr_nonnull(fixture_dir);
+    pow_db = g_build_filename(fixture_dir, "quick.db", NULL);
+    pos_db = g_build_filename(fixture_dir, "pos.db", NULL);
+    char *out = NULL, *err = NULL;
+    char *quick = tu_source("scenarios/quickstart.ini");
+    int rc = tu_chainsim(&out, &err, "run", quick, "--out", pow_db, "--set", "network.nodes=40", "--set",
+                         "scenario.duration=90s", "--quiet", NULL);
+    ck_assert_msg(rc == 0, "run quickstart: exit %d\n%s%s", rc, out, err);
+    g_free(out);
+    g_free(err);
+    char *pos = tu_source("scenarios/compare-pos.ini");
+    rc = tu_chainsim(&out, &err, "run", pos, "--out", pos_db, "--set", "network.nodes=30", "--set",
+                     "scenario.duration=8m", "--set", "consensus.slots_per_epoch=4", "--set", "workload.tx_rate=2/s",
+                     "--quiet", NULL);
+    ck_assert_msg(rc == 0, "run compare-pos: exit %d\n%s%s", rc, out, err);
+    g_free(out);
+    g_free(err);
+    g_free(quick);
+    g_free(pos);
+}
+
+static void remove_runs(void)
+{
+    char *cmd = g_strdup_printf("rm -rf '%s'", fixture_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", fixture_dir);
+    g_free(cmd);
+    g_free(fixture_dir);
+    g_free(pow_db);
+    g_free(pos_db);
+}
+
+/* A new folder name under the fixture folder (not created). */
+static char *out_dir(const char *name)
+{
+    return g_build_filename(fixture_dir, name, NULL);
+}
+
+static bool exists(const char *dir, const char *name, const char *ext)
+{
+    char *p = g_strdup_printf("%s/%s.%s", dir, name, ext);
+    bool ok = g_file_test(p, G_FILE_TEST_IS_REGULAR);
+    g_free(p);
+    return ok;
+}
+
+/* Asserts that dir/name.png is a PNG image of more than 5 KB. */
+static void expect_png(const char *dir, const char *name)
+{
+    char *p = g_strdup_printf("%s/%s.png", dir, name);
+    char *data = NULL;
+    gsize len = 0;
+    ck_assert_msg(g_file_get_contents(p, &data, &len, NULL), "no image %s", p);
+    ck_assert_msg(len > 5000, "%s: only %zu bytes", p, (size_t)len);
+    ck_assert_msg(memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0, "%s: not a PNG", p);
+    g_free(data);
+    g_free(p);
+}
+
+/* Asserts that the data file has a commented header naming its columns and
+ * at least one row of numbers. */
+static void expect_dat(const char *dir, const char *name)
+{
+    char *p = g_strdup_printf("%s/%s.dat", dir, name);
+    char *data = NULL;
+    ck_assert_msg(g_file_get_contents(p, &data, NULL, NULL), "no data file %s", p);
+    ck_assert_msg(g_str_has_prefix(data, "# "), "%s: no header", p);
+    ck_assert_contains(data, "\n# columns: ");
+    ck_assert_contains(data, " ("); /* units */
+    const char *row = strstr(data, "\n");
+    while (row && row[1] == '#')
+        row = strstr(row + 1, "\n");
+    ck_assert_msg(row && g_ascii_isdigit(row[1]), "%s: no data row", p);
+    g_free(data);
+    g_free(p);
+}
+
+START_TEST(test_plot_png)
+{
+    char *dir = out_dir("png");
+    char *out = NULL, *err = NULL;
+    int rc = tu_chainsim(&out, &err, "plot", pow_db, "--out", dir, NULL);
+    ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+    for (size_t i = 0; i < G_N_ELEMENTS(pow_charts); i++) {
+        expect_png(dir, pow_charts[i]);
+        ck_assert(exists(dir, pow_charts[i], "gp"));
+        char *listed = g_strdup_printf("%s/%s.png", dir, pow_charts[i]);
+        ck_assert_contains(out, listed); /* the list of files written */
+        g_free(listed);
+    }
+    static const char *const dats[] = { "throughput",      "confirm_latency",  "finality_latency", "propagation_t50",
+                                        "propagation_t90", "propagation_t100", "chain",            "reorg_depth" };
+    for (size_t i = 0; i < G_N_ELEMENTS(dats); i++)
+        expect_dat(dir, dats[i]);
+
+    /* The scripts name the scenario and the seed, and label the axes. */
+    char *gp = NULL;
+    char *p = g_build_filename(dir, "throughput.gp", NULL);
+    ck_assert(g_file_get_contents(p, &gp, NULL, NULL));
+    ck_assert_contains(gp, "quickstart (seed 1, run 1)");
+    ck_assert_contains(gp, "set xlabel 'simulated time (s)'");
+    ck_assert_contains(gp, "(tx/s)");
+    ck_assert_contains(gp, "set output 'throughput.png'");
+    g_free(gp);
+    g_free(p);
+    g_free(out);
+    g_free(err);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(test_plot_default_dir_and_skip)
+{
+    /* Without --out: plots/<scenario>-run<ID> under the current folder. */
+    char *cwd = out_dir("cwd");
+    ck_assert_int_eq(g_mkdir_with_parents(cwd, 0777), 0);
+    ck_assert_int_eq(chdir(cwd), 0);
+    char *out = NULL, *err = NULL;
+    int rc = tu_chainsim(&out, &err, "plot", pos_db, NULL);
+    ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+    char *dir = g_build_filename(cwd, "plots", "compare-pos-run1", NULL);
+    expect_png(dir, "latency_cdf");
+    expect_png(dir, "chain");
+    ck_assert_contains(out, "plots/compare-pos-run1/latency_cdf.png");
+    /* A chart without data is skipped, and the command says so. */
+    if (tu_db_int(pos_db, "SELECT count(*) FROM reorgs") == 0) {
+        ck_assert_contains(out, "reorg_depth: skipped");
+        ck_assert(!exists(dir, "reorg_depth", "gp"));
+    }
+    g_free(out);
+    g_free(err);
+    g_free(dir);
+    g_free(cwd);
+}
+END_TEST
+
+START_TEST(test_plot_without_gnuplot)
+{
+    char *dir = out_dir("nognuplot");
+    g_setenv("CHAINSIM_GNUPLOT", "", TRUE);
+    char *out = NULL, *err = NULL;
+    int rc = tu_chainsim(&out, &err, "plot", pow_db, "--out", dir, NULL);
+    g_unsetenv("CHAINSIM_GNUPLOT");
+    ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+    char *both = g_strconcat(out, err, NULL);
+    ck_assert_contains(both, "gnuplot *.gp");
+    ck_assert_contains(both, dir);
+    for (size_t i = 0; i < G_N_ELEMENTS(pow_charts); i++) {
+        ck_assert(exists(dir, pow_charts[i], "gp"));
+        ck_assert(!exists(dir, pow_charts[i], "png"));
+    }
+    expect_dat(dir, "throughput");
+    expect_dat(dir, "confirm_latency");
+    g_free(both);
+    g_free(out);
+    g_free(err);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(test_plot_gnuplot_fails)
+{
+    char *dir = out_dir("failing");
+    g_setenv("CHAINSIM_GNUPLOT", "/bin/false", TRUE);
+    char *out = NULL, *err = NULL;
+    int rc = tu_chainsim(&out, &err, "plot", pow_db, "--out", dir, NULL);
+    g_unsetenv("CHAINSIM_GNUPLOT");
+    ck_assert_msg(rc == 1, "exit %d\n%s%s", rc, out, err);
+    ck_assert_contains(err, "gnuplot");
+    ck_assert_contains(err, "failed");
+    g_free(out);
+    g_free(err);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(test_plot_svg)
+{
+    char *dir = out_dir("svg");
+    char *out = NULL, *err = NULL;
+    int rc = tu_chainsim(&out, &err, "plot", pow_db, "--run", "1", "--out", dir, "--format", "svg", NULL);
+    ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+    for (size_t i = 0; i < G_N_ELEMENTS(pow_charts); i++) {
+        char *p = g_strdup_printf("%s/%s.svg", dir, pow_charts[i]);
+        char *data = NULL;
+        ck_assert_msg(g_file_get_contents(p, &data, NULL, NULL), "no image %s", p);
+        ck_assert_msg(g_str_has_prefix(data, "<?xml") || g_str_has_prefix(data, "<svg"), "%s: not SVG", p);
+        ck_assert(!exists(dir, pow_charts[i], "png"));
+        g_free(data);
+        g_free(p);
+    }
+    g_free(out);
+    g_free(err);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(test_compare)
+{
+    char *out = NULL, *err = NULL;
+    int rc = tu_chainsim(&out, &err, "compare", pow_db, pos_db, NULL);
+    ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+    static const char *const want[] = { "quickstart", "compare-pos", "run 1", "quick.db", "pos.db",
+                                        "consensus", "pow", "pos", "throughput", "confirmation latency p50",
+                                        "confirmation latency p90", "finality latency p50", "finality latency p90",
+                                        "block to 50% of nodes", "block to 90% of nodes", "stale rate", "reorgs",
+                                        "missed slots" };
+    for (size_t i = 0; i < G_N_ELEMENTS(want); i++)
+        ck_assert_contains(out, want[i]);
+    /* The values are those of v_run_summary, as `report` formats them. */
+    const char *dbs[] = { pow_db, pos_db };
+    for (size_t i = 0; i < G_N_ELEMENTS(dbs); i++) {
+        char *tps = tu_db_text(dbs[i], "SELECT printf('%.3f tx/s', tps) FROM v_run_summary");
+        char *p50 = tu_db_text(dbs[i], "SELECT printf('%.3f s', confirm_latency_p50_s) FROM v_run_summary");
+        char *stale = tu_db_text(dbs[i], "SELECT printf('%.2f %%', 100.0 * stale_rate) FROM v_run_summary");
+        ck_assert_contains(out, tps);
+        ck_assert_contains(out, p50);
+        ck_assert_contains(out, stale);
+        g_free(tps);
+        g_free(p50);
+        g_free(stale);
+    }
+    /* The first column is the quick start, the second the PoS run. */
+    ck_assert(strstr(out, "quickstart") < strstr(out, "compare-pos"));
+    ck_assert_str_eq(err, "");
+    g_free(out);
+    g_free(err);
+
+    /* --out: the overlay charts. */
+    char *dir = out_dir("compare");
+    rc = tu_chainsim(&out, &err, "compare", pow_db, pos_db, "--out", dir, NULL);
+    ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+    expect_png(dir, "confirm_latency_cdf");
+    expect_png(dir, "finality_latency_cdf");
+    expect_dat(dir, "confirm_latency-run1");
+    expect_dat(dir, "confirm_latency-run2");
+    char *gp = NULL;
+    char *p = g_build_filename(dir, "confirm_latency_cdf.gp", NULL);
+    ck_assert(g_file_get_contents(p, &gp, NULL, NULL));
+    ck_assert_contains(gp, "quickstart run 1 (quick.db)");
+    ck_assert_contains(gp, "compare-pos run 1 (pos.db)");
+    g_free(gp);
+    g_free(p);
+    g_free(out);
+    g_free(err);
+    g_free(dir);
+}
+END_TEST
+
+/* Runs `chainsim cmd args...` and asserts exit 2 with a message that
+ * mentions `mention` and the command. */
+static void expect_bad(const char *cmd, const char *mention, const char *a1, const char *a2, const char *a3)
+{
+    char *out = NULL, *err = NULL;
+    int rc = tu_chainsim(&out, &err, cmd, a1, a2, a3, NULL);
+    ck_assert_msg(rc == 2, "%s %s %s %s: exit %d\n%s%s", cmd, a1 ? a1 : "", a2 ? a2 : "", a3 ? a3 : "", rc, out,
+                  err);
+    char *prefix = g_strdup_printf("chainsim %s", cmd);
+    ck_assert_contains(err, prefix);
+    ck_assert_contains(err, mention);
+    g_free(prefix);
+    g_free(out);
+    g_free(err);
+}
+
+START_TEST(test_bad_input)
+{
+    char *dir = out_dir("bad");
+    ck_assert_int_eq(g_mkdir_with_parents(dir, 0777), 0);
+    char *missing = g_build_filename(dir, "missing.db", NULL);
+    char *text = tu_write(dir, "notes.db", "these are notes, not a database\n");
+    char *never = g_build_filename(dir, "never", NULL);
+
+    expect_bad("plot", missing, missing, NULL, NULL);
+    ck_assert(!g_file_test(missing, G_FILE_TEST_EXISTS));
+    expect_bad("plot", text, text, NULL, NULL);
+    expect_bad("plot", "no run 99", pow_db, "--run", "99");
+    expect_bad("plot", "--run abc", pow_db, "--run", "abc");
+    expect_bad("plot", "--format gif", pow_db, "--format", "gif");
+    expect_bad("plot", "unknown option --bogus", pow_db, "--bogus", NULL);
+    expect_bad("plot", "missing the results database", NULL, NULL, NULL);
+    expect_bad("plot", "needs a value", pow_db, "--out", NULL);
+    expect_bad("plot", "folder", dir, NULL, NULL);
+
+    expect_bad("compare", "missing the results database", NULL, NULL, NULL);
+    expect_bad("compare", missing, pow_db, missing, NULL);
+    expect_bad("compare", text, text, pos_db, NULL);
+    expect_bad("compare", "unknown option --bogus", pow_db, "--bogus", NULL);
+    /* A bad database stops compare before anything is written. */
+    char *out_never = g_strdup_printf("--out=%s", never);
+    expect_bad("compare", missing, pow_db, missing, out_never);
+    ck_assert(!g_file_test(never, G_FILE_TEST_EXISTS));
+
+    /* --help succeeds. */
+    char *out = NULL;
+    ck_assert_int_eq(tu_chainsim(&out, NULL, "plot", "--help", NULL), 0);
+    ck_assert_contains(out, "usage: chainsim plot DB [--run ID] [--out DIR] [--format png|svg|pdf]");
+    g_free(out);
+    ck_assert_int_eq(tu_chainsim(&out, NULL, "compare", "--help", NULL), 0);
+    ck_assert_contains(out, "usage: chainsim compare DB... [--out DIR]");
+    g_free(out);
+
+    g_free(out_never);
+    g_free(never);
+    g_free(missing);
+    g_free(text);
+    g_free(dir);
+}
+END_TEST
+
+static Suite *plot_suite(void)
+{
+    Suite *s = suite_create("plot");
+    TCase *tc = tcase_create("commands");
+    tcase_add_unchecked_fixture(tc, make_runs, remove_runs);
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_plot_png);
+    tcase_add_test(tc, test_plot_default_dir_and_skip);
+    tcase_add_test(tc, test_plot_without_gnuplot);
+    tcase_add_test(tc, test_plot_gnuplot_fails);
+    tcase_add_test(tc, test_plot_svg);
+    tcase_add_test(tc, test_compare);
+    tcase_add_test(tc, test_bad_input);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    Suite *s = plot_suite();
+    return tu_run_suite(s);
+}
