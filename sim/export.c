@@ -35,6 +35,8 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <sqlite3.h>
+
+#include "sim/resultsdb.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,7 +44,6 @@
 
 enum { EXPORT_OK = 0, EXPORT_RUNTIME = 1, EXPORT_BADINPUT = 2 };
 
-#define EXPORT_BUSY_MS 10000
 
 typedef enum export_format { EF_CSV, EF_JSON } export_format_t;
 
@@ -177,42 +178,14 @@ static int parse_args(int argc, char **argv, export_opts_t *o)
     return -1;
 }
 
-/* Reports the last error of db for file path while doing `what`. Returns
- * EXPORT_BADINPUT when the file is not a (sound) SQLite database, else
- * EXPORT_RUNTIME. */
 static int db_error(sqlite3 *db, const char *path, const char *what)
 {
-    int code = sqlite3_errcode(db) & 0xff;
-    if (code == SQLITE_NOTADB) {
-        fprintf(stderr, "chainsim export: %s: not an SQLite database\n", path);
-        return EXPORT_BADINPUT;
-    }
-    if (code == SQLITE_CORRUPT) {
-        fprintf(stderr, "chainsim export: %s: the database file is damaged (%s)\n", path, sqlite3_errmsg(db));
-        return EXPORT_BADINPUT;
-    }
-    fprintf(stderr, "chainsim export: %s: %s: %s\n", path, what, sqlite3_errmsg(db));
-    return EXPORT_RUNTIME;
+    return resultsdb_error("export", db, path, what);
 }
 
-/* Opens path read-only into *db (closed by the caller, even on failure).
- * Returns EXPORT_OK or an exit status after printing why. */
 static int open_db(const char *path, sqlite3 **db)
 {
-    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
-        fprintf(stderr, "chainsim export: %s: no such file\n", path);
-        return EXPORT_BADINPUT;
-    }
-    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-        fprintf(stderr, "chainsim export: %s: is a folder, not a database\n", path);
-        return EXPORT_BADINPUT;
-    }
-    if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf(stderr, "chainsim export: %s: cannot open: %s\n", path, *db ? sqlite3_errmsg(*db) : "out of memory");
-        return EXPORT_BADINPUT;
-    }
-    sqlite3_busy_timeout(*db, EXPORT_BUSY_MS);
-    return EXPORT_OK;
+    return resultsdb_open("export", path, db);
 }
 
 /* Collects the names of the objects of `kind` ("table" or "view", internal

@@ -33,13 +33,15 @@
  *
  * The database is opened read-only (SQLITE_OPEN_READONLY, no CREATE), so the
  * command never writes, creates nothing, and can read a database another
- * process is writing (it waits up to REPORT_BUSY_MS for a lock).
+ * process is writing (it waits up to RESULTSDB_BUSY_MS for a lock).
  */
 #include "sim/report.h"
 
 #include <glib.h>
 #include <math.h>
 #include <sqlite3.h>
+
+#include "sim/resultsdb.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,7 +49,6 @@
 
 enum { REPORT_OK = 0, REPORT_RUNTIME = 1, REPORT_BADINPUT = 2 };
 
-#define REPORT_BUSY_MS 10000
 
 static const char report_usage[] =
     "usage: chainsim report DB [--run ID] [--json]\n"
@@ -183,43 +184,14 @@ static int parse_args(int argc, char **argv, report_opts_t *o)
     return -1;
 }
 
-/* Reports the last error of db for file path while doing `what`. Returns
- * REPORT_BADINPUT when the file is not a (sound) SQLite database, else
- * REPORT_RUNTIME. */
 static int db_error(sqlite3 *db, const char *path, const char *what)
 {
-    int code = sqlite3_errcode(db) & 0xff;
-    if (code == SQLITE_NOTADB) {
-        fprintf(stderr, "chainsim report: %s: not an SQLite database, so not a chainsim results database\n", path);
-        return REPORT_BADINPUT;
-    }
-    if (code == SQLITE_CORRUPT) {
-        fprintf(stderr, "chainsim report: %s: the database file is damaged (%s)\n", path, sqlite3_errmsg(db));
-        return REPORT_BADINPUT;
-    }
-    fprintf(stderr, "chainsim report: %s: %s: %s\n", path, what, sqlite3_errmsg(db));
-    return REPORT_RUNTIME;
+    return resultsdb_error("report", db, path, what);
 }
 
-/* Opens path read-only into *db (closed by the caller, even on failure).
- * Returns REPORT_OK or an exit status after printing why. */
 static int open_db(const char *path, sqlite3 **db)
 {
-    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
-        fprintf(stderr, "chainsim report: %s: no such file\n", path);
-        return REPORT_BADINPUT;
-    }
-    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-        fprintf(stderr, "chainsim report: %s: is a folder, not a results database\n", path);
-        return REPORT_BADINPUT;
-    }
-    if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf(stderr, "chainsim report: %s: cannot open: %s\n", path,
-                *db ? sqlite3_errmsg(*db) : "out of memory");
-        return REPORT_BADINPUT;
-    }
-    sqlite3_busy_timeout(*db, REPORT_BUSY_MS);
-    return REPORT_OK;
+    return resultsdb_open("report", path, db);
 }
 
 /* Runs sql (no parameters, one row of integer columns) and stores up to n
