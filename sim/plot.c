@@ -31,6 +31,8 @@
  */
 #include "sim/plot.h"
 
+#include "sim/units.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -42,6 +44,7 @@
 
 static const char plot_usage[] =
     "usage: chainsim plot DB [--run ID] [--out DIR] [--format png|svg|pdf]\n"
+    "       chainsim plot DB --x GROUP.KEY --y METRIC [--out DIR] [--format png|svg|pdf]\n"
     "\n"
     "Writes charts of one run recorded in the results database DB: throughput,\n"
     "confirmation and finality latency CDFs, block propagation CDFs, chain height\n"
@@ -53,6 +56,14 @@ static const char plot_usage[] =
     "  --run ID       the run to plot (default: the latest, the largest run_id)\n"
     "  --out DIR      folder for the files (default: plots/SCENARIO-runID)\n"
     "  --format F     png (default), svg or pdf\n"
+    "  --x GROUP.KEY  with --y: a metric against a parameter over all the runs of\n"
+    "                 DB (a sweep): the runs are grouped by their value of the\n"
+    "                 scenario parameter GROUP.KEY (run_params); for each value\n"
+    "                 the mean of METRIC, its standard deviation and a 95 %\n"
+    "                 confidence interval of the mean (Student's t) are printed\n"
+    "                 and drawn with error bars (default DIR: plots/sweep)\n"
+    "  --y METRIC     a numeric column of v_run_summary, e.g. stale_rate, tps,\n"
+    "                 confirm_latency_p50_s, propagation_p50_s\n"
     "  -h, --help     show this help\n"
     "\n"
     "gnuplot is looked up in PATH; CHAINSIM_GNUPLOT=PROGRAM overrides that and\n"
@@ -401,6 +412,8 @@ void plot_print_written(const GPtrArray *written)
 typedef struct plot_opts {
     const char *path; /* borrowed from argv */
     const char *out;
+    const char *x; /* --x group.key, or NULL */
+    const char *y; /* --y metric, or NULL */
     int64_t run_id;
     bool have_run;
     plot_format_t format;
@@ -422,6 +435,457 @@ typedef struct plot_ctx {
     GPtrArray *written; /* paths (owned) */
     GPtrArray *scripts; /* script names in dir (owned) */
 } plot_ctx_t;
+
+/* ---- a metric against a parameter over many runs (--x, --y) ------------ */
+
+/* The numeric columns of v_run_summary that --y accepts, with their units
+ * for the axis label ("" for a plain count). */
+static const struct sweep_metric {
+    const char *name, *unit;
+} sweep_metrics[] = {
+    { "stale_rate", "fraction" },
+    { "tps", "tx/s" },
+    { "confirm_latency_p50_s", "seconds" },
+    { "confirm_latency_p90_s", "seconds" },
+    { "finality_latency_p50_s", "seconds" },
+    { "finality_latency_p90_s", "seconds" },
+    { "propagation_p50_s", "seconds" },
+    { "propagation_p90_s", "seconds" },
+    { "broadcast_p50_s", "seconds" },
+    { "broadcast_p90_s", "seconds" },
+    { "sim_seconds", "seconds" },
+    { "blocks_total", "blocks" },
+    { "blocks_stale", "blocks" },
+    { "txs_submitted", "transactions" },
+    { "txs_confirmed", "transactions" },
+    { "reorgs", "count" },
+    { "reorg_max_depth", "blocks" },
+    { "tx_rejected", "count" },
+    { "blocks_rejected", "count" },
+    { "missed_slots", "slots" },
+    { "slashed", "validators" },
+};
+
+static const struct sweep_metric *sweep_metric_find(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(sweep_metrics); i++)
+        if (strcmp(sweep_metrics[i].name, name) == 0)
+            return &sweep_metrics[i];
+    return NULL;
+}
+
+/* "stale_rate, tps, ..." (g_free). */
+static char *sweep_metric_names(void)
+{
+    GString *s = g_string_new(NULL);
+    for (size_t i = 0; i < G_N_ELEMENTS(sweep_metrics); i++)
+        g_string_append_printf(s, "%s%s", i ? ", " : "", sweep_metrics[i].name);
+    return g_string_free(s, FALSE);
+}
+
+/* Two-sided 95 % quantile of Student's t for df = 1..30 degrees of freedom;
+ * the normal 1.96 beyond. */
+static double t95(int64_t df)
+{
+    static const double table[30] = { 12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060,
+                                      2.2622,  2.2281, 2.2010, 2.1788, 2.1604, 2.1448, 2.1314, 2.1199,
+                                      2.1098,  2.1009, 2.0930, 2.0860, 2.0796, 2.0739, 2.0687, 2.0639,
+                                      2.0595,  2.0555, 2.0518, 2.0484, 2.0452, 2.0423 };
+    if (df >= 1 && df <= 30)
+        return table[df - 1];
+    return 1.96;
+}
+
+/* A plain number (optional sign, decimals, exponent), surrounding white
+ * space allowed. */
+static bool parse_plain_number(const char *s, double *out)
+{
+    char *copy = g_strstrip(g_strdup(s));
+    char *end = NULL;
+    double v = *copy ? g_ascii_strtod(copy, &end) : 0.0;
+    bool ok = *copy && end && *end == '\0' && isfinite(v);
+    g_free(copy);
+    if (ok)
+        *out = v;
+    return ok;
+}
+
+/* Parses s with parser k (0 duration ns, 1 size bytes, 2 bandwidth bit/s,
+ * 3 rate per s, 4 plain number): the value in base units. */
+enum { SWEEP_PARSERS = 5 };
+static bool parse_with(int k, const char *s, double *out)
+{
+    uint64_t u = 0;
+    switch (k) {
+    case 0:
+        if (!units_parse_duration(s, &u))
+            return false;
+        break;
+    case 1:
+        if (!units_parse_size(s, &u))
+            return false;
+        break;
+    case 2:
+        if (!units_parse_bandwidth(s, &u))
+            return false;
+        break;
+    case 3:
+        return units_parse_rate(s, out);
+    default:
+        return parse_plain_number(s, out);
+    }
+    *out = (double)u;
+    return true;
+}
+
+/* One value of the parameter and the runs that had it. */
+typedef struct sweep_group {
+    char *label;     /* the value as written in the scenario (run_params.value) */
+    double x;        /* base units, or the index when not numeric */
+    int64_t runs;    /* runs with this value */
+    GArray *values;  /* non-NULL metric values (double) */
+    double mean, sd; /* NaN when undefined */
+    double lo, hi;   /* 95 % CI of the mean; NaN when n < 2 */
+} sweep_group_t;
+
+static int group_cmp_x(gconstpointer a, gconstpointer b)
+{
+    const sweep_group_t *ga = *(sweep_group_t *const *)a, *gb = *(sweep_group_t *const *)b;
+    if (ga->x != gb->x)
+        return ga->x < gb->x ? -1 : 1;
+    return strcmp(ga->label, gb->label);
+}
+
+static int group_cmp_label(gconstpointer a, gconstpointer b)
+{
+    const sweep_group_t *ga = *(sweep_group_t *const *)a, *gb = *(sweep_group_t *const *)b;
+    return strcmp(ga->label, gb->label);
+}
+
+static void group_free(gpointer p)
+{
+    sweep_group_t *g = p;
+    g_free(g->label);
+    g_array_unref(g->values);
+    g_free(g);
+}
+
+/* Orders the groups by the numeric value of their labels when all of them
+ * parse: with the first parser (duration, size, bandwidth, rate, plain
+ * number) that accepts every label, else each label with the first parser
+ * that accepts it. Otherwise lexicographically, x the index. Returns whether
+ * the order is numeric. */
+static bool order_groups(GPtrArray *groups)
+{
+    int common = -1;
+    for (int k = 0; k < SWEEP_PARSERS && common < 0; k++) {
+        bool all = true;
+        for (guint i = 0; i < groups->len && all; i++) {
+            sweep_group_t *g = g_ptr_array_index(groups, i);
+            all = parse_with(k, g->label, &g->x);
+        }
+        if (all)
+            common = k;
+    }
+    bool numeric = common >= 0;
+    for (guint i = 0; i < groups->len && !numeric; i++) {
+        sweep_group_t *g = g_ptr_array_index(groups, i);
+        bool ok = false;
+        for (int k = 0; k < SWEEP_PARSERS && !ok; k++)
+            ok = parse_with(k, g->label, &g->x);
+        if (!ok)
+            break;
+        if (i + 1 == groups->len)
+            numeric = true;
+    }
+    g_ptr_array_sort(groups, numeric ? group_cmp_x : group_cmp_label);
+    if (!numeric)
+        for (guint i = 0; i < groups->len; i++)
+            ((sweep_group_t *)g_ptr_array_index(groups, i))->x = (double)i;
+    return numeric;
+}
+
+static void group_stats(sweep_group_t *g)
+{
+    int64_t n = g->values->len;
+    g->mean = g->sd = g->lo = g->hi = NAN;
+    if (n == 0)
+        return;
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        sum += g_array_index(g->values, double, i);
+    g->mean = sum / (double)n;
+    if (n < 2)
+        return;
+    double ss = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        double d = g_array_index(g->values, double, i) - g->mean;
+        ss += d * d;
+    }
+    g->sd = sqrt(ss / (double)(n - 1));
+    double half = t95(n - 1) * g->sd / sqrt((double)n);
+    g->lo = g->mean - half;
+    g->hi = g->mean + half;
+}
+
+/* A number for a data file: 17 significant digits, NaN as NaN. */
+static void dat_real(GString *d, double v)
+{
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    g_string_append_c(d, ' ');
+    g_string_append(d, isfinite(v) ? g_ascii_formatd(buf, sizeof buf, "%.17g", v) : "NaN");
+}
+
+/* A number for the table on stdout. */
+static const char *table_real(char *buf, size_t n, double v)
+{
+    if (!isfinite(v))
+        return "-";
+    g_snprintf(buf, n, "%.6g", v);
+    return buf;
+}
+
+/* The keys whose values differ between the runs of db, "a, b" (g_free). */
+static char *varying_keys(sqlite3 *db)
+{
+    GString *s = g_string_new(NULL);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT key FROM run_params GROUP BY key HAVING count(DISTINCT value) > 1"
+                           " OR count(*) < (SELECT count(*) FROM runs) ORDER BY key",
+                           -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW)
+            g_string_append_printf(s, "%s%s", s->len ? ", " : "", (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return g_string_free(s, FALSE);
+}
+
+/* Reads (value, metric) of every run that has the parameter key into
+ * groups (one per distinct value). */
+static int read_groups(sqlite3 *db, const char *path, const char *key, const char *metric, GPtrArray *groups,
+                       int64_t *runs)
+{
+    char *sql = g_strdup_printf("SELECT p.value, s.%s FROM run_params p JOIN v_run_summary s ON s.run_id = p.run_id"
+                                " WHERE p.key = ?1 ORDER BY p.value, p.run_id",
+                                metric);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    g_free(sql);
+    if (rc != SQLITE_OK)
+        return db_error("plot", db, path, "cannot read run_params and v_run_summary");
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    *runs = 0;
+    sweep_group_t *cur = NULL;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *value = (const char *)sqlite3_column_text(st, 0);
+        if (!value)
+            value = "";
+        if (!cur || strcmp(cur->label, value) != 0) {
+            cur = g_new0(sweep_group_t, 1);
+            cur->label = g_strdup(value);
+            cur->values = g_array_new(FALSE, FALSE, sizeof(double));
+            g_ptr_array_add(groups, cur);
+        }
+        cur->runs++;
+        ++*runs;
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+            double v = sqlite3_column_double(st, 1);
+            g_array_append_val(cur->values, v);
+        }
+    }
+    int status = PLOT_OK;
+    if (rc != SQLITE_DONE)
+        status = db_error("plot", db, path, "cannot read run_params and v_run_summary");
+    sqlite3_finalize(st);
+    return status;
+}
+
+/* A label for a data file: double-quoted, no quote or control character. */
+static void dat_label(GString *d, const char *label)
+{
+    char *valid = g_utf8_make_valid(label, -1);
+    g_string_append_c(d, '"');
+    for (const char *p = valid; *p; p++)
+        g_string_append_c(d, *p == '"' ? '\'' : ((unsigned char)*p < 0x20 ? ' ' : *p));
+    g_string_append_c(d, '"');
+    g_free(valid);
+}
+
+static void sweep_script(GString *gp, plot_format_t f, const char *chart, const char *path, const char *key,
+                         const struct sweep_metric *m, const GPtrArray *groups, int64_t runs, bool numeric)
+{
+    plot_gp_begin(gp, f, chart, "mean of a metric per parameter value, with 95 % confidence intervals");
+    g_string_append(gp, "# Style: edit freely.\n"
+                        "set style line 1 lc rgb '#1f77b4' lw 3 pt 7 ps 1.5\n"
+                        "set grid\n"
+                        "unset key\n\n");
+    char *base = g_path_get_basename(path);
+    char *title = g_strdup_printf("%s by %s: mean and 95 %% CI of the mean (%" G_GINT64_FORMAT " run%s, %s)",
+                                  m->name, key, runs, runs == 1 ? "" : "s", base);
+    char *q = plot_gp_quote(title);
+    g_string_append_printf(gp, "set title %s\n", q);
+    g_free(q);
+    g_free(title);
+    g_free(base);
+    char *xl = g_strdup_printf("%s%s", key, numeric ? "" : " (values in text order)");
+    q = plot_gp_quote(xl);
+    g_string_append_printf(gp, "set xlabel %s\n", q);
+    g_free(q);
+    g_free(xl);
+    char *yl = *m->unit ? g_strdup_printf("%s (%s)", m->name, m->unit) : g_strdup(m->name);
+    q = plot_gp_quote(yl);
+    g_string_append_printf(gp, "set ylabel %s\n", q);
+    g_free(q);
+    g_free(yl);
+
+    /* x range: the values with a margin (a single value in the middle). */
+    double lo = ((sweep_group_t *)g_ptr_array_index(groups, 0))->x;
+    double hi = ((sweep_group_t *)g_ptr_array_index(groups, groups->len - 1))->x;
+    double pad = hi > lo ? (hi - lo) * 0.08 : (lo != 0.0 ? fabs(lo) * 0.5 : 1.0);
+    char b1[G_ASCII_DTOSTR_BUF_SIZE], b2[G_ASCII_DTOSTR_BUF_SIZE];
+    g_string_append_printf(gp, "set xrange [%s:%s]\n", g_ascii_formatd(b1, sizeof b1, "%.9g", lo - pad),
+                           g_ascii_formatd(b2, sizeof b2, "%.9g", hi + pad));
+    /* A flat y range (one value, no interval) gets a margin too. */
+    double ylo = INFINITY, yhi = -INFINITY;
+    for (guint i = 0; i < groups->len; i++) {
+        const sweep_group_t *g = g_ptr_array_index(groups, i);
+        double a = isfinite(g->lo) ? g->lo : g->mean, b = isfinite(g->hi) ? g->hi : g->mean;
+        if (isfinite(a) && isfinite(b)) {
+            ylo = MIN(ylo, a);
+            yhi = MAX(yhi, b);
+        }
+    }
+    if (isfinite(ylo) && ylo == yhi) {
+        double ypad = ylo != 0.0 ? fabs(ylo) * 0.5 : 1.0;
+        g_string_append_printf(gp, "set yrange [%s:%s]\n", g_ascii_formatd(b1, sizeof b1, "%.9g", ylo - ypad),
+                               g_ascii_formatd(b2, sizeof b2, "%.9g", yhi + ypad));
+    }
+    g_string_append(gp, "set offsets 0, 0, graph 0.1, graph 0.1\n"
+                        "# Columns of the data file: 1 value as written, 2 x, 3 n, 4 mean, 5 stddev,\n"
+                        "# 6 ci_low, 7 ci_high (NaN when n < 2: no error bar).\n"
+                        "bar(c) = column(c) == column(c) ? column(c) : column(4)\n");
+    g_string_append_printf(gp, "plot '%s.dat' using 2:4:(bar(6)):(bar(7)):xticlabels(1) with yerrorlines ls 1\n"
+                               "unset output\n",
+                           chart);
+}
+
+/* `chainsim plot DB --x KEY --y METRIC`. */
+static int sweep_main(const plot_opts_t *o)
+{
+    const struct sweep_metric *m = sweep_metric_find(o->y);
+    sqlite3 *db = NULL;
+    GPtrArray *groups = g_ptr_array_new_with_free_func(group_free);
+    GPtrArray *written = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *scripts = g_ptr_array_new_with_free_func(g_free);
+    char *chart = g_strdup_printf("%s_vs_%s", o->y, o->x);
+    const char *dir = o->out ? o->out : "plots/sweep";
+    int64_t runs = 0, all_runs[1] = { 0 };
+    int status = plot_open_db("plot", o->path, &db);
+    if (status == PLOT_OK)
+        status = query_ints("plot", db, o->path, "SELECT count(*) FROM runs", all_runs, 1);
+    if (status == PLOT_OK)
+        status = read_groups(db, o->path, o->x, m->name, groups, &runs);
+    if (status == PLOT_OK && groups->len == 0) {
+        char *keys = varying_keys(db);
+        fprintf(stderr, "chainsim plot: %s: no run has the parameter %s (--x)%s%s%s\n", o->path, o->x,
+                all_runs[0] == 0 ? "; the database holds no run" : "",
+                *keys ? "; parameters that differ between the runs: " : "", keys);
+        g_free(keys);
+        status = PLOT_BADINPUT;
+    }
+    if (status != PLOT_OK)
+        goto done;
+
+    /* File names: the key may hold anything. */
+    for (char *p = chart; *p; p++)
+        if (!(g_ascii_isalnum(*p) || *p == '-' || *p == '_' || *p == '.'))
+            *p = '_';
+
+    bool numeric = order_groups(groups);
+    for (guint i = 0; i < groups->len; i++)
+        group_stats(g_ptr_array_index(groups, i));
+
+    GString *d = g_string_new(NULL);
+    char *base = g_path_get_basename(o->path);
+    g_string_append_printf(d,
+                           "# %s (v_run_summary) by the value of the parameter %s (run_params): mean over the runs,\n"
+                           "# sample standard deviation, 95 %% confidence interval of the mean (Student's t, n - 1"
+                           " degrees of freedom)\n"
+                           "# %" G_GINT64_FORMAT " of the %" G_GINT64_FORMAT " runs of the database %s have the"
+                           " parameter; n counts those whose %s is not NULL\n"
+                           "# columns: value (as written in the scenario)  x (%s)  n (runs)  mean (%s)  stddev (%s)"
+                           "  ci_low (%s)  ci_high (%s)\n",
+                           m->name, o->x, runs, all_runs[0], base, m->name,
+                           numeric ? "the value in base units: ns, bytes, bit/s, per second or plain"
+                                   : "index in text order, the values are not numbers",
+                           *m->unit ? m->unit : "-", *m->unit ? m->unit : "-", *m->unit ? m->unit : "-",
+                           *m->unit ? m->unit : "-");
+    g_free(base);
+    for (guint i = 0; i < groups->len; i++) {
+        const sweep_group_t *g = g_ptr_array_index(groups, i);
+        dat_label(d, g->label);
+        dat_real(d, g->x);
+        g_string_append_printf(d, " %u", g->values->len);
+        dat_real(d, g->mean);
+        dat_real(d, g->sd);
+        dat_real(d, g->lo);
+        dat_real(d, g->hi);
+        g_string_append_c(d, '\n');
+    }
+
+    /* The table. */
+    int width = (int)strlen(o->x);
+    for (guint i = 0; i < groups->len; i++)
+        width = MAX(width, (int)g_utf8_strlen(((sweep_group_t *)g_ptr_array_index(groups, i))->label, -1));
+    printf("%s by %s (%" G_GINT64_FORMAT " run%s)\n", m->name, o->x, runs, runs == 1 ? "" : "s");
+    printf("%-*s  %4s  %14s  %s\n", width, o->x, "n", "mean", "95 % CI");
+    for (guint i = 0; i < groups->len; i++) {
+        const sweep_group_t *g = g_ptr_array_index(groups, i);
+        char b1[32], b2[32], b3[32];
+        int pad = width - (int)g_utf8_strlen(g->label, -1);
+        printf("%s%*s  %4u  %14s  ", g->label, pad, "", g->values->len, table_real(b1, sizeof b1, g->mean));
+        if (isfinite(g->lo))
+            printf("[%s, %s]\n", table_real(b2, sizeof b2, g->lo), table_real(b3, sizeof b3, g->hi));
+        else
+            printf("-\n");
+    }
+    if (runs < all_runs[0])
+        printf("(%" G_GINT64_FORMAT " run%s without the parameter %s left out)\n", all_runs[0] - runs,
+               all_runs[0] - runs == 1 ? "" : "s", o->x);
+
+    status = plot_mkdir("plot", dir);
+    char *dat = g_strdup_printf("%s.dat", chart);
+    if (status == PLOT_OK)
+        status = plot_write("plot", dir, dat, d, written);
+    g_free(dat);
+    g_string_free(d, TRUE);
+    if (status == PLOT_OK) {
+        GString *gp = g_string_new(NULL);
+        sweep_script(gp, o->format, chart, o->path, o->x, m, groups, runs, numeric);
+        char *name = g_strdup_printf("%s.gp", chart);
+        status = plot_write("plot", dir, name, gp, written);
+        if (status == PLOT_OK)
+            g_ptr_array_add(scripts, name);
+        else
+            g_free(name);
+        g_string_free(gp, TRUE);
+    }
+    if (status == PLOT_OK)
+        status = plot_render("plot", dir, scripts, o->format, written);
+    plot_print_written(written);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "chainsim plot: cannot write to standard output\n");
+        status = PLOT_RUNTIME;
+    }
+done:
+    sqlite3_close(db);
+    g_free(chart);
+    g_ptr_array_unref(groups);
+    g_ptr_array_unref(written);
+    g_ptr_array_unref(scripts);
+    return status;
+}
 
 static int parse_args(int argc, char **argv, plot_opts_t *o)
 {
@@ -464,12 +928,38 @@ static int parse_args(int argc, char **argv, plot_opts_t *o)
                     return plot_bad_usage("plot", "--format %s: expected png, svg or pdf", val);
                 continue;
             }
+            if ((rc = plot_opt_value("plot", argc, argv, &i, "--x", &val)) >= 0) {
+                if (rc != PLOT_OK)
+                    return rc;
+                if (!*val)
+                    return plot_bad_usage("plot", "--x needs a parameter name (group.key), got an empty one");
+                o->x = val;
+                continue;
+            }
+            if ((rc = plot_opt_value("plot", argc, argv, &i, "--y", &val)) >= 0) {
+                if (rc != PLOT_OK)
+                    return rc;
+                if (!sweep_metric_find(val)) {
+                    char *names = sweep_metric_names();
+                    rc = plot_bad_usage("plot", "--y %s: not a numeric column of v_run_summary; choose one of: %s",
+                                        val, names);
+                    g_free(names);
+                    return rc;
+                }
+                o->y = val;
+                continue;
+            }
             return plot_bad_usage("plot", "unknown option %s", a);
         }
         if (o->path)
             return plot_bad_usage("plot", "only one database file, got a second: %s", a);
         o->path = a;
     }
+    if ((o->x != NULL) != (o->y != NULL))
+        return plot_bad_usage("plot", "%s needs %s: --x GROUP.KEY and --y METRIC go together", o->x ? "--x" : "--y",
+                              o->x ? "--y" : "--x");
+    if (o->x && o->have_run)
+        return plot_bad_usage("plot", "--run cannot be used with --x/--y, which plot all the runs of the database");
     if (!o->path)
         return plot_bad_usage("plot", "missing the results database file");
     return -1;
@@ -912,6 +1402,8 @@ int plot_main(int argc, char **argv)
     int status = parse_args(argc, argv, &o);
     if (status >= 0)
         return status;
+    if (o.x)
+        return sweep_main(&o);
 
     plot_ctx_t c = { 0 };
     char *dir = NULL;

@@ -2,6 +2,7 @@
  * plot.h - `chainsim plot`: charts of one recorded run, drawn by gnuplot.
  *
  *   chainsim plot DB [--run ID] [--out DIR] [--format png|svg|pdf]
+ *   chainsim plot DB --x GROUP.KEY --y METRIC [--out DIR] [--format ...]
  *
  * For one run of the results database DB (opened read-only; the latest run
  * unless --run is given) writes into DIR (default plots/<scenario>-run<ID>)
@@ -10,6 +11,18 @@
  * chart, then runs gnuplot on each script to draw DIR/<chart>.<format>.
  * gnuplot is optional: without it the data and scripts are written and the
  * command says how to render them later (`cd DIR && gnuplot *.gp`).
+ *
+ * With --x and --y (together; not with --run), over all the runs of DB (e.g.
+ * a sweep merged into one database): the runs are grouped by their value of
+ * the scenario parameter GROUP.KEY (run_params); METRIC, a numeric column of
+ * v_run_summary, gets per group n (runs with a non-NULL value), mean, sample
+ * standard deviation and a 95 % confidence interval of the mean (Student's
+ * t, n - 1 degrees of freedom; none for n = 1). The groups are ordered by
+ * the value in base units when every value is a number with an optional
+ * unit (duration, size, bandwidth, rate, plain), else as text. Writes
+ * DIR/<METRIC>_vs_<KEY>.dat and .gp (mean with error bars, default DIR
+ * plots/sweep) and prints the table. A key no run has, or an unknown METRIC,
+ * is exit status 2.
  *
  * gnuplot is looked up in PATH; the environment variable CHAINSIM_GNUPLOT
  * overrides that: a program path, or an empty string for "not installed".

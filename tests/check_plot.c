@@ -9,6 +9,7 @@
  */
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 static char *fixture_dir;
 static char *pow_db;
 static char *pos_db;
+static char *sweep_db; /* 4 runs: block_interval 2s and 4s, seeds 1 and 2 */
 
 static const char *const pow_charts[] = { "throughput", "latency_cdf", "propagation_cdf", "chain", "reorg_depth" };
 
@@ -47,6 +49,19 @@ static void make_runs(void)
     ck_assert_msg(rc == 0, "run compare-pos: exit %d\n%s%s", rc, out, err);
     g_free(out);
     g_free(err);
+    /* Four runs into one database, as a sweep would merge them. */
+    sweep_db = g_build_filename(fixture_dir, "sweep.db", NULL);
+    static const char *const intervals[] = { "consensus.block_interval=4s", "consensus.block_interval=2s" };
+    for (size_t i = 0; i < G_N_ELEMENTS(intervals); i++) {
+        for (int seed = 1; seed <= 2; seed++) {
+            rc = tu_chainsim(&out, &err, "run", quick, "--out", sweep_db, "--set", "network.nodes=30", "--set",
+                             "scenario.duration=60s", "--set", "workload.tx_rate=2/s", "--set", intervals[i],
+                             "--seed", seed == 1 ? "1" : "2", "--quiet", NULL);
+            ck_assert_msg(rc == 0, "run quickstart %s seed %d: exit %d\n%s%s", intervals[i], seed, rc, out, err);
+            g_free(out);
+            g_free(err);
+        }
+    }
     g_free(quick);
     g_free(pos);
 }
@@ -60,6 +75,7 @@ static void remove_runs(void)
     g_free(fixture_dir);
     g_free(pow_db);
     g_free(pos_db);
+    g_free(sweep_db);
 }
 
 /* A new folder name under the fixture folder (not created). */
@@ -340,6 +356,136 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/* The data rows of a .dat file: label (without quotes) and the numbers. */
+typedef struct sweep_row {
+    char label[32];
+    double x, n, mean, sd, lo, hi;
+} sweep_row_t;
+
+static int read_sweep_rows(const char *path, sweep_row_t *rows, int max)
+{
+    char *data = NULL;
+    ck_assert_msg(g_file_get_contents(path, &data, NULL, NULL), "no data file %s", path);
+    ck_assert_contains(data, "\n# columns: value");
+    char **lines = g_strsplit(data, "\n", -1);
+    int n = 0;
+    for (char **l = lines; *l; l++) {
+        if (**l == '#' || **l == '\0')
+            continue;
+        ck_assert_int_lt(n, max);
+        ck_assert_msg(**l == '"', "row without a quoted label: %s", *l);
+        const char *close = strchr(*l + 1, '"');
+        ck_assert_ptr_nonnull(close);
+        g_strlcpy(rows[n].label, *l + 1, MIN(sizeof rows[n].label, (size_t)(close - *l)));
+        char *rest = g_strstrip(g_strdup(close + 1));
+        char **f = g_strsplit(rest, " ", -1);
+        ck_assert_int_eq(g_strv_length(f), 6);
+        double *dst[] = { &rows[n].x, &rows[n].n, &rows[n].mean, &rows[n].sd, &rows[n].lo, &rows[n].hi };
+        for (int i = 0; i < 6; i++)
+            *dst[i] = g_ascii_strtod(f[i], NULL);
+        g_strfreev(f);
+        g_free(rest);
+        n++;
+    }
+    g_strfreev(lines);
+    g_free(data);
+    return n;
+}
+
+/* Mean of stale_rate over the runs with consensus.block_interval = value,
+ * straight from the views. */
+static double sweep_mean(const char *value)
+{
+    char *sql = g_strdup_printf("SELECT printf('%%.17g', avg(s.stale_rate)) FROM v_run_summary s"
+                                " JOIN run_params p ON p.run_id = s.run_id"
+                                " WHERE p.key = 'consensus.block_interval' AND p.value = '%s'",
+                                value);
+    char *text = tu_db_text(sweep_db, sql);
+    double v = g_ascii_strtod(text, NULL);
+    g_free(text);
+    g_free(sql);
+    return v;
+}
+
+START_TEST(test_plot_sweep)
+{
+    char *dir = out_dir("sweep");
+    char *out = NULL, *err = NULL;
+    int rc = tu_chainsim(&out, &err, "plot", sweep_db, "--x", "consensus.block_interval", "--y", "stale_rate",
+                         "--out", dir, NULL);
+    ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+    ck_assert_int_eq(tu_db_int(sweep_db, "SELECT count(*) FROM runs"), 4);
+
+    char *dat = g_build_filename(dir, "stale_rate_vs_consensus.block_interval.dat", NULL);
+    sweep_row_t rows[4];
+    ck_assert_int_eq(read_sweep_rows(dat, rows, 4), 2);
+    /* Numeric order (4s was run first), x in ns, two runs each. */
+    ck_assert_str_eq(rows[0].label, "2s");
+    ck_assert_str_eq(rows[1].label, "4s");
+    ck_assert_double_eq_tol(rows[0].x, 2e9, 1e-3);
+    ck_assert_double_eq_tol(rows[1].x, 4e9, 1e-3);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_double_eq_tol(rows[i].n, 2, 1e-12);
+        double want = sweep_mean(rows[i].label);
+        ck_assert_msg(fabs(rows[i].mean - want) <= 1e-9, "%s: mean %.17g, want %.17g", rows[i].label, rows[i].mean,
+                      want);
+        /* The interval is symmetric around the mean, t(1) = 12.706 s / sqrt(2). */
+        ck_assert(rows[i].lo <= rows[i].mean && rows[i].mean <= rows[i].hi);
+        ck_assert_double_eq_tol(rows[i].hi - rows[i].mean, 12.7062 * rows[i].sd / sqrt(2.0), 1e-9);
+    }
+
+    /* The table on stdout. */
+    ck_assert_contains(out, "stale_rate by consensus.block_interval");
+    ck_assert_contains(out, "95 % CI");
+    const char *r2 = strstr(out, "\n2s "), *r4 = strstr(out, "\n4s ");
+    ck_assert_msg(r2 && r4 && r2 < r4, "table rows out of order:\n%s", out);
+
+    /* The script: error bars, the values as written on the x axis, labels. */
+    char *gp = NULL;
+    char *p = g_build_filename(dir, "stale_rate_vs_consensus.block_interval.gp", NULL);
+    ck_assert(g_file_get_contents(p, &gp, NULL, NULL));
+    ck_assert_contains(gp, "with yerrorlines");
+    ck_assert_contains(gp, "xticlabels(1)");
+    ck_assert_contains(gp, "set xlabel 'consensus.block_interval'");
+    ck_assert_contains(gp, "set ylabel 'stale_rate (fraction)'");
+    char *gnuplot = g_find_program_in_path("gnuplot");
+    if (gnuplot)
+        expect_png(dir, "stale_rate_vs_consensus.block_interval");
+    g_free(gnuplot);
+    g_free(gp);
+    g_free(p);
+    g_free(out);
+    g_free(err);
+
+    /* Without gnuplot: data and script only. */
+    char *dir2 = out_dir("sweep-nognuplot");
+    g_setenv("CHAINSIM_GNUPLOT", "", TRUE);
+    rc = tu_chainsim(&out, &err, "plot", sweep_db, "--x", "consensus.block_interval", "--y", "tps", "--out", dir2,
+                     NULL);
+    g_unsetenv("CHAINSIM_GNUPLOT");
+    ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+    ck_assert(exists(dir2, "tps_vs_consensus.block_interval", "dat"));
+    ck_assert(exists(dir2, "tps_vs_consensus.block_interval", "gp"));
+    ck_assert(!exists(dir2, "tps_vs_consensus.block_interval", "png"));
+    g_free(out);
+    g_free(err);
+
+    /* Bad use: exit 2. */
+    expect_bad("plot", "stale_rate", sweep_db, "--x=consensus.block_interval", "--y=scenario_name");
+    expect_bad("plot", "go together", sweep_db, "--x", "consensus.block_interval");
+    expect_bad("plot", "go together", sweep_db, "--y", "tps");
+    expect_bad("plot", "no run has the parameter network.bogus", sweep_db, "--x=network.bogus", "--y=tps");
+    rc = tu_chainsim(&out, &err, "plot", sweep_db, "--x=consensus.block_interval", "--y=tps", "--run=1", NULL);
+    ck_assert_msg(rc == 2, "--x/--y with --run: exit %d\n%s%s", rc, out, err);
+    ck_assert_contains(err, "--run");
+    g_free(out);
+    g_free(err);
+    g_free(dir2);
+    g_free(dat);
+    g_free(dir);
+}
+END_TEST
+
 static Suite *plot_suite(void)
 {
     Suite *s = suite_create("plot");
@@ -353,6 +499,7 @@ static Suite *plot_suite(void)
     tcase_add_test(tc, test_plot_svg);
     tcase_add_test(tc, test_compare);
     tcase_add_test(tc, test_bad_input);
+    tcase_add_test(tc, test_plot_sweep);
     suite_add_tcase(s, tc);
     return s;
 }
