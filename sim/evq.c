@@ -336,8 +336,13 @@ bool evq_cancel(evq_t *q, ev_handle_t h)
 
 bool evq_pop(evq_t *q, ev_t *out)
 {
+    return evq_pop_until(q, UINT64_MAX, out);
+}
+
+bool evq_pop_until(evq_t *q, uint64_t limit_ns, ev_t *out)
+{
     evq_skip_cancelled(q);
-    if (q->heap_len == 0)
+    if (q->heap_len == 0 || q->heap[0].time_ns > limit_ns)
         return false;
 
     evq_key_t top = q->heap[0];

@@ -55,6 +55,10 @@ bool evq_cancel(evq_t *q, ev_handle_t h);
 /* Removes the earliest live event into *out; returns false when empty. */
 bool evq_pop(evq_t *q, ev_t *out);
 
+/* Like evq_pop, but only an event at or before limit_ns; false otherwise
+ * (the queue is unchanged). */
+bool evq_pop_until(evq_t *q, uint64_t limit_ns, ev_t *out);
+
 /* Time of the earliest live event, or UINT64_MAX when empty. */
 uint64_t evq_peek_time(evq_t *q);
 

@@ -278,10 +278,14 @@ static bool record_stats(sim_t *s)
 
 bool sim_step(sim_t *s)
 {
+    return sim_step_until(s, UINT64_MAX);
+}
+
+bool sim_step_until(sim_t *s, uint64_t limit_ns)
+{
     ev_t ev;
-    if (!evq_pop(s->q, &ev))
-        return false;
-    g_assert(ev.time_ns >= s->now_ns);
+    if (!evq_pop_until(s->q, limit_ns, &ev))
+        return false; /* the queue asserts that time never goes backward */
     s->now_ns = ev.time_ns;
     s->events++;
     trace_event(s, &ev);
@@ -300,7 +304,7 @@ sim_status_t sim_run(sim_t *s, const sim_opts_t *opts)
             status = SIM_INTERRUPTED;
             break;
         }
-        if (evq_peek_time(s->q) > end_ns || !sim_step(s))
+        if (!sim_step_until(s, end_ns))
             break;
         if (opts && opts->progress && (s->events & 8191) == 0) {
             gint64 t = g_get_monotonic_time();

@@ -296,6 +296,8 @@ void msg_free_owned(const msg_t *m);
 /* sim.c */
 /* Processes the next event; false when none is left. */
 bool sim_step(sim_t *s);
+/* Processes the next event if it is at or before limit_ns. */
+bool sim_step_until(sim_t *s, uint64_t limit_ns);
 void sim_trace_bytes(sim_t *s, const uint8_t *rec, size_t n);
 void sim_fail(sim_t *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
