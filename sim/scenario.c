@@ -954,6 +954,8 @@ static void cross_check(ctx_t *c, scenario_t *sc)
                 "smaller than fee_min (%" G_GUINT64_FORMAT ")", sc->workload.fee_min);
     if (sc->workload.rate_per_s > 100000)
         err_key(c, "workload", "tx_rate", NULL, "at most 100000/s");
+    if (sc->consensus.kind != CONS_NONE && sc->consensus.interval_ns < 1000000)
+        err_key(c, "consensus", "block_interval", NULL, "at least 1ms (a block or slot every nanosecond is not a network)");
     if (sc->consensus.miners > sc->net.nodes)
         err_key(c, "consensus", "miners", num(buf, sizeof buf, sc->consensus.miners),
                 "more miners than nodes (%u)", sc->net.nodes);

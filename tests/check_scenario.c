@@ -204,6 +204,11 @@ START_TEST(test_cross_checks)
     EXPECT("[network]\nnodes = 9\ntopology = random-regular\ndegree = 3\n", NULL, "[network] degree", "even");
     EXPECT("[network]\nnodes = 10\ntopology = small-world\ndegree = 3\n", NULL, "[network] degree", "even");
     EXPECT("[network]\nnodes = 6000\ntopology = full-mesh\n", NULL, "[network] topology", "5000");
+    EXPECT("[consensus]\nkind = pos\nblock_interval = 1ns\n", NULL, "[consensus] block_interval", "1ms");
+    EXPECT("[consensus]\nkind = pow\nminers = 2000\n", NULL, "[consensus] miners", "more miners than nodes");
+    EXPECT("[consensus]\nkind = pos\nstake = 0.7,0.7\n", NULL, "[consensus] stake", "at most 1");
+    EXPECT("[workload]\namount_min = 10\namount_max = 5\n", NULL, "[workload] amount_max", "smaller than");
+    EXPECT("[mempool]\nblacklist = 5000, csnope\n", NULL, "[mempool] blacklist", "csnope");
 }
 END_TEST
 
