@@ -418,57 +418,6 @@ static void csv_text(FILE *out, const char *s, size_t n)
     fputc('"', out);
 }
 
-/* Writes the n bytes at s as a JSON string literal (quotes included). */
-static void json_text(FILE *out, const char *s, size_t n)
-{
-    const char *p = s, *end = s + n;
-    fputc('"', out);
-    while (p < end) {
-        unsigned char c = (unsigned char)*p;
-        if (c < 0x80) {
-            switch (c) {
-            case '"':
-                fputs("\\\"", out);
-                break;
-            case '\\':
-                fputs("\\\\", out);
-                break;
-            case '\n':
-                fputs("\\n", out);
-                break;
-            case '\r':
-                fputs("\\r", out);
-                break;
-            case '\t':
-                fputs("\\t", out);
-                break;
-            case '\b':
-                fputs("\\b", out);
-                break;
-            case '\f':
-                fputs("\\f", out);
-                break;
-            default:
-                if (c < 0x20)
-                    fprintf(out, "\\u%04x", c);
-                else
-                    fputc(c, out);
-            }
-            p++;
-            continue;
-        }
-        gunichar u = g_utf8_get_char_validated(p, end - p);
-        if (u == (gunichar)-1 || u == (gunichar)-2) {
-            fputs("\xef\xbf\xbd", out); /* U+FFFD for the invalid byte */
-            p++;
-            continue;
-        }
-        int len = g_unichar_to_utf8(u, NULL);
-        fwrite(p, 1, (size_t)len, out);
-        p += len;
-    }
-    fputc('"', out);
-}
 
 /* Writes column i of the current row of st in format f. */
 static void write_value(FILE *out, export_format_t f, sqlite3_stmt *st, int i)
@@ -506,7 +455,7 @@ static void write_value(FILE *out, export_format_t f, sqlite3_stmt *st, int i)
         const char *t = (const char *)sqlite3_column_text(st, i);
         size_t n = (size_t)sqlite3_column_bytes(st, i);
         if (f == EF_JSON)
-            json_text(out, t ? t : "", t ? n : 0);
+            resultsdb_json_text(out, t ? t : "", t ? n : 0);
         else
             csv_text(out, t ? t : "", t ? n : 0);
         break;
@@ -546,7 +495,7 @@ static int write_rows(FILE *out, const export_opts_t *o, sqlite3 *db, sqlite3_st
                 const char *name = sqlite3_column_name(st, i);
                 if (i)
                     fputs(", ", out);
-                json_text(out, name, strlen(name));
+                resultsdb_json_text(out, name, strlen(name));
                 fputs(": ", out);
                 write_value(out, o->format, st, i);
             }

@@ -353,44 +353,6 @@ static void format_json_real(char *buf, size_t len, double v)
     }
 }
 
-/* Writes s as a JSON string literal (quotes included). */
-static void json_string(FILE *out, const char *s)
-{
-    char *valid = g_utf8_make_valid(s, -1);
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)valid; *p; p++) {
-        switch (*p) {
-        case '"':
-            fputs("\\\"", out);
-            break;
-        case '\\':
-            fputs("\\\\", out);
-            break;
-        case '\n':
-            fputs("\\n", out);
-            break;
-        case '\r':
-            fputs("\\r", out);
-            break;
-        case '\t':
-            fputs("\\t", out);
-            break;
-        case '\b':
-            fputs("\\b", out);
-            break;
-        case '\f':
-            fputs("\\f", out);
-            break;
-        default:
-            if (*p < 0x20)
-                fprintf(out, "\\u%04x", *p);
-            else
-                fputc(*p, out);
-        }
-    }
-    fputc('"', out);
-    g_free(valid);
-}
 
 static void print_json(FILE *out, const report_value_t *vals)
 {
@@ -408,7 +370,7 @@ static void print_json(FILE *out, const report_value_t *vals)
             format_json_real(buf, sizeof buf, v->r);
             fputs(buf, out);
         } else {
-            json_string(out, v->text);
+            resultsdb_json_text(out, v->text, strlen(v->text));
         }
         fputs(i + 1 < REPORT_NFIELDS ? ",\n" : "\n", out);
     }

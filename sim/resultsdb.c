@@ -40,3 +40,55 @@ int resultsdb_open(const char *cmd, const char *path, sqlite3 **db)
     sqlite3_busy_timeout(*db, RESULTSDB_BUSY_MS);
     return 0;
 }
+
+/* Writes the n bytes at s as a JSON string literal (quotes included). */
+void resultsdb_json_text(FILE *out, const char *s, size_t n)
+{
+    const char *p = s, *end = s + n;
+    fputc('"', out);
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x80) {
+            switch (c) {
+            case '"':
+                fputs("\\\"", out);
+                break;
+            case '\\':
+                fputs("\\\\", out);
+                break;
+            case '\n':
+                fputs("\\n", out);
+                break;
+            case '\r':
+                fputs("\\r", out);
+                break;
+            case '\t':
+                fputs("\\t", out);
+                break;
+            case '\b':
+                fputs("\\b", out);
+                break;
+            case '\f':
+                fputs("\\f", out);
+                break;
+            default:
+                if (c < 0x20)
+                    fprintf(out, "\\u%04x", c);
+                else
+                    fputc(c, out);
+            }
+            p++;
+            continue;
+        }
+        gunichar u = g_utf8_get_char_validated(p, end - p);
+        if (u == (gunichar)-1 || u == (gunichar)-2) {
+            fputs("\xef\xbf\xbd", out); /* U+FFFD for the invalid byte */
+            p++;
+            continue;
+        }
+        int len = g_unichar_to_utf8(u, NULL);
+        fwrite(p, 1, (size_t)len, out);
+        p += len;
+    }
+    fputc('"', out);
+}
