@@ -68,10 +68,9 @@ void bcast_start(sim_t *s, uint32_t index)
     relay(s, b->origin, UINT32_MAX, b);
 }
 
-void bcast_receive(sim_t *s, uint32_t to, uint32_t link, const msg_t *m)
+void bcast_receive(sim_t *s, uint32_t to, uint32_t from, uint32_t link, const msg_t *m)
 {
     bcast_t *b = m->obj;
-    const uint32_t from = s->links[link].a == to ? s->links[link].b : s->links[link].a;
     switch (m->kind) {
     case MSG_BCAST_DATA:
         if (b->arrival_ns[to] != UINT64_MAX)

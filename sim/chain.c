@@ -82,11 +82,6 @@ static bool has_data(uint8_t st)
     return st == BS_ORPHAN || st == BS_CHECKING || st == BS_CONNECTED;
 }
 
-static uint32_t peer_of(const sim_t *s, uint32_t node, uint32_t link)
-{
-    return s->links[link].a == node ? s->links[link].b : s->links[link].a;
-}
-
 /* ---------- blocks ---------- */
 
 static sblock_t *sblock_new(sim_t *s, block_t *b)
@@ -667,10 +662,9 @@ static void send_owned(sim_t *s, uint32_t from, uint32_t to, uint32_t link, uint
     net_send(s, from, to, link, m);
 }
 
-void chain_receive(sim_t *s, uint32_t to, uint32_t link, const msg_t *m)
+void chain_receive(sim_t *s, uint32_t to, uint32_t from, uint32_t link, const msg_t *m)
 {
     sblock_t *sb = m->obj;
-    const uint32_t from = peer_of(s, to, link);
     const bool compact = s->sc->relay.block == BLOCKRELAY_COMPACT;
     switch (m->kind) {
     case MSG_BLOCK_INV:

@@ -24,6 +24,7 @@ typedef struct ev_data {
     uint32_t a;  /* usually a node id */
     uint32_t b;  /* usually a peer node id or small index */
     uint32_t c;  /* a small counter (epoch, generation, flags) */
+    uint32_t e;  /* another node id (fills what would be padding) */
     uint64_t u;  /* a counter, id or time */
     void *p;     /* a shared object (message, block, ...); not owned */
 } ev_data_t;

@@ -346,15 +346,14 @@ void net_send(sim_t *s, uint32_t from, uint32_t to, uint32_t link, const msg_t *
     uint64_t at_ns = start_ns + xfer_ns + net_latency_ns(s, from, to);
     st->in_flight++;
     evq_push(s->q, at_ns, EV_DELIVER,
-             (ev_data_t){ .a = to, .b = link, .c = f->epoch, .u = start_ns, .p = (void *)m });
+             (ev_data_t){ .a = to, .b = link, .c = f->epoch, .e = from, .u = start_ns, .p = (void *)m });
 }
 
 bool net_accept(sim_t *s, const ev_t *ev)
 {
     const msg_t *m = ev->d.p;
-    const link_t *l = &s->links[ev->d.b];
     node_t *t = &s->nodes[ev->d.a];
-    node_t *f = &s->nodes[l->a == ev->d.a ? l->b : l->a];
+    node_t *f = &s->nodes[ev->d.e];
     msg_stats_t *st = &s->stats[m->kind];
     st->in_flight--;
     if (!t->up || (f->epoch != ev->d.c && f->crashed_at_ns <= ev->d.u)) {

@@ -192,15 +192,15 @@ static void dispatch(sim_t *s, const ev_t *ev)
             case MSG_BCAST_DATA:
             case MSG_BCAST_INV:
             case MSG_BCAST_GETDATA:
-                bcast_receive(s, ev->d.a, ev->d.b, m);
+                bcast_receive(s, ev->d.a, ev->d.e, ev->d.b, m);
                 break;
             case MSG_TX_INV:
             case MSG_TX_GETDATA:
             case MSG_TX:
-                txrelay_receive(s, ev->d.a, ev->d.b, m);
+                txrelay_receive(s, ev->d.a, ev->d.e, ev->d.b, m);
                 break;
             default:
-                chain_receive(s, ev->d.a, ev->d.b, m);
+                chain_receive(s, ev->d.a, ev->d.e, ev->d.b, m);
                 break;
             }
         }

@@ -21,7 +21,7 @@
 
 /* Event kinds. Stable: they enter the digest. */
 enum ev_kind {
-    EV_DELIVER = 1,   /* a = to, b = from, c = sender epoch, u = transfer start ns, p = msg */
+    EV_DELIVER = 1,   /* a = to, b = link, c = sender epoch, e = from, u = transfer start ns, p = msg */
     EV_FAULT = 2,     /* a = index into scenario faults */
     EV_RESTART = 3,   /* a = index of the crash fault whose nodes restart */
     EV_BROADCAST = 4, /* u = broadcast index */
@@ -253,7 +253,7 @@ void fault_restart(sim_t *s, uint32_t index);
 /* broadcast.c */
 void bcast_schedule(sim_t *s);
 void bcast_start(sim_t *s, uint32_t index);
-void bcast_receive(sim_t *s, uint32_t to, uint32_t link, const msg_t *m);
+void bcast_receive(sim_t *s, uint32_t to, uint32_t from, uint32_t link, const msg_t *m);
 bool bcast_record(sim_t *s);
 void bcast_free(sim_t *s);
 /* Time until frac_ppm of all nodes had broadcast b; UINT64_MAX if never. */
@@ -263,7 +263,7 @@ uint64_t bcast_reach_ns(const sim_t *s, const bcast_t *b, uint32_t frac_ppm);
 sblock_t *chain_sblock(sim_t *s, uint32_t index);
 void chain_init(sim_t *s);
 void chain_free(sim_t *s);
-void chain_receive(sim_t *s, uint32_t to, uint32_t link, const msg_t *m);
+void chain_receive(sim_t *s, uint32_t to, uint32_t from, uint32_t link, const msg_t *m);
 void chain_mine(sim_t *s, uint32_t node, uint32_t gen);
 void chain_checked(sim_t *s, uint32_t node, uint32_t from, sblock_t *sb);
 void chain_node_up(sim_t *s, uint32_t node);
@@ -287,7 +287,7 @@ void reach_many_ns(const uint64_t *arrival_ns, uint32_t n, uint32_t reached, uin
 /* txrelay.c */
 void txrelay_submit(sim_t *s);
 void txrelay_flush(sim_t *s, uint32_t node);
-void txrelay_receive(sim_t *s, uint32_t to, uint32_t link, const msg_t *m);
+void txrelay_receive(sim_t *s, uint32_t to, uint32_t from, uint32_t link, const msg_t *m);
 /* Admits tx (index ti) at node, counting rejections; queues it for relay. */
 void txrelay_admit(sim_t *s, uint32_t node, uint32_t ti, uint32_t from);
 void txrelay_mark_known(sim_t *s, uint32_t node, const block_t *b);

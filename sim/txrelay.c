@@ -121,10 +121,9 @@ void txrelay_flush(sim_t *s, uint32_t node)
     g_array_set_size(cn->pending, 0);
 }
 
-void txrelay_receive(sim_t *s, uint32_t to, uint32_t link, const msg_t *m)
+void txrelay_receive(sim_t *s, uint32_t to, uint32_t from, uint32_t link, const msg_t *m)
 {
     const txlist_t *l = m->obj;
-    const uint32_t from = s->links[link].a == to ? s->links[link].b : s->links[link].a;
     switch (m->kind) {
     case MSG_TX_INV: {
         msg_t *req = list_msg(MSG_TX_GETDATA, l->n);

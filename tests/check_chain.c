@@ -93,7 +93,7 @@ static void give(sim_t *s, uint32_t to, uint32_t from, sblock_t *sb)
         else if (ev.kind == EV_CHECKED)
             ck_abort_msg("a check was pending");
     }
-    chain_receive(s, to, link_between(s, to, from), &sb->m_full);
+    chain_receive(s, to, from, link_between(s, to, from), &sb->m_full);
     while (sb->st[to] == BS_CHECKING || sb->st[to] == BS_ORPHAN) {
         ck_assert(evq_pop(s->q, &ev));
         s->now_ns = ev.time_ns;

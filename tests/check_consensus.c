@@ -216,7 +216,7 @@ START_TEST(test_pos_equivocation_slashed)
     ck_assert(ledger_apply_block(twin, s->sc->consensus.reward));
     sblock_t *tsb = chain_inject(s, twin);
     const node_t *nd = &s->nodes[watch];
-    chain_receive(s, watch, s->adj_link[nd->adj_off], &tsb->m_full);
+    chain_receive(s, watch, s->adj_peer[nd->adj_off], s->adj_link[nd->adj_off], &tsb->m_full);
     /* A validator votes twice for one target epoch. */
     pos_att_t other = *chain_attestation(s, s->atts->len - 1);
     const uint32_t voter = other.validator;
