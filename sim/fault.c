@@ -76,7 +76,6 @@ static uint32_t partition(sim_t *s, const fault_t *f, GString *detail)
             g_string_append_printf(detail, " %u", count[g]);
     g_string_append(detail, " nodes; messages between groups are dropped");
     g_free(count);
-    s->partitioned = true;
     return grouped;
 }
 
@@ -171,7 +170,6 @@ void fault_apply(sim_t *s, uint32_t index)
             affected += s->nodes[i].group != 0;
             s->nodes[i].group = 0;
         }
-        s->partitioned = false;
         g_string_append(d, "network whole again");
         break;
     case FAULT_LATENCY:

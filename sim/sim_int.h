@@ -189,7 +189,6 @@ struct sim {
     uint64_t lat_scale_ppm[PROFILE_MAX_REGIONS][PROFILE_MAX_REGIONS];
     uint64_t lat_add_ns[PROFILE_MAX_REGIONS][PROFILE_MAX_REGIONS];
     uint32_t loss_ppm[PROFILE_MAX_REGIONS][PROFILE_MAX_REGIONS];
-    bool partitioned;
 
     msg_stats_t stats[MSG_KIND_COUNT];
 
