@@ -12,16 +12,16 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "sim/compare.h"
-#include "sim/export.h"
-#include "sim/merge.h"
-#include "sim/plot.h"
-#include "sim/record.h"
-#include "sim/report.h"
-#include "sim/sweep.h"
-#include "sim/scenario.h"
+#include "analysis/compare.h"
+#include "analysis/export.h"
+#include "analysis/merge.h"
+#include "analysis/plot.h"
+#include "sim/record/record.h"
+#include "analysis/report.h"
+#include "analysis/sweep.h"
+#include "sim/scenario/scenario.h"
 #include "sim/sim.h"
-#include "sim/units.h"
+#include "sim/scenario/units.h"
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_BADINPUT = 2, EXIT_INTERRUPTED = 130 };
 

@@ -15,8 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sim/record.h"
-#include "sim/scenario.h"
+#include "sim/record/record.h"
+#include "sim/scenario/scenario.h"
 
 typedef struct sim sim_t;
 

@@ -15,8 +15,8 @@
 #include "core/hash.h"
 #include "core/ledger.h"
 #include "core/mempool.h"
-#include "sim/evq.h"
-#include "sim/rng.h"
+#include "sim/engine/evq.h"
+#include "sim/engine/rng.h"
 #include "sim/sim.h"
 
 /* Event kinds. Stable: they enter the digest. */

@@ -9,7 +9,7 @@
  * the minimum (time_ns, seq)) and checks every result. Its generator is a
  * local splitmix64 so this suite depends on nothing but the queue.
  */
-#include "sim/evq.h"
+#include "sim/engine/evq.h"
 
 #include <check.h>
 #include <signal.h>

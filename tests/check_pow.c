@@ -10,7 +10,7 @@
 
 #include "core/consensus/pow.h"
 #include "core/hash.h"
-#include "sim/rng.h"
+#include "sim/engine/rng.h"
 
 static addr_t zero_addr;
 

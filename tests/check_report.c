@@ -17,7 +17,7 @@
  *
  * The view tests read the database directly; the command tests run the real
  * binary (CHAINSIM_BINARY) through tu_chainsim(). JSON is checked by
- * substrings, relying on the documented layout of sim/report.c: one
+ * substrings, relying on the documented layout of analysis/report.c: one
  * `"key": value` pair per line, two spaces of indent, integers without a
  * decimal point, REAL values always with one (0.0, 4.0), NULL as null.
  */
@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/record.h"
+#include "sim/record/record.h"
 #include "tests/testutil.h"
 
 #define S(sec) ((int64_t)((sec) * 1e9)) /* seconds -> ns, for readable comments */

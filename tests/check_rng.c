@@ -1,5 +1,5 @@
 /*
- * check_rng.c - Check suite for sim/rng.c.
+ * check_rng.c - Check suite for sim/engine/rng.c.
  *
  * Known-answer tests pin splitmix64, xoshiro256** and the stream derivation
  * (stream values are part of every run digest and must never change).
@@ -10,7 +10,7 @@
  * (off-by-one in rng_below, rng_chance_ppm, rng_weighted) is checked exactly
  * by setting the generator to a state with a chosen next output.
  */
-#include "sim/rng.h"
+#include "sim/engine/rng.h"
 
 #include <check.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 /*
- * check_sweep.c - `chainsim sweep` (sim/sweep.c).
+ * check_sweep.c - `chainsim sweep` (analysis/sweep.c).
  *
  * A small quick-start network (30 nodes, 40 s, 2 tx/s) swept over
  * consensus.block_interval = 2s,4s and seeds 1..2, two runs at a time: four
@@ -24,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/sweep.h"
+#include "analysis/sweep.h"
 #include "tests/testutil.h"
 
 #define SMALL "network.nodes=30", "--set", "scenario.duration=40s", "--set", "workload.tx_rate=2/s"

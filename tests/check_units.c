@@ -1,5 +1,5 @@
 /*
- * check_units.c - Check suite for sim/units.c.
+ * check_units.c - Check suite for sim/scenario/units.c.
  *
  * For every parser: accepted spellings with their exact values, then inputs
  * that must be rejected (trailing junk, unknown or missing unit, sign,
@@ -7,7 +7,7 @@
  * untouched. units_format_duration is checked for its output and for
  * parsing back to the same value.
  */
-#include "sim/units.h"
+#include "sim/scenario/units.h"
 
 #include <check.h>
 #include <stdlib.h>

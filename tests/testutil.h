@@ -8,7 +8,7 @@
 #include <check.h>
 #include <stdint.h>
 
-#include "sim/scenario.h"
+#include "sim/scenario/scenario.h"
 
 /* A new temporary folder (removed at exit). Free with g_free. */
 char *tu_tmpdir(void);

@@ -14,7 +14,7 @@
  * table, so the timed loop measures the queue and not log(). The run is
  * deterministic apart from the timings.
  */
-#include "sim/evq.h"
+#include "sim/engine/evq.h"
 
 #include <math.h>
 #include <stdio.h>

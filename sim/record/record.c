@@ -7,7 +7,7 @@
  * on first use and kept for the life of the recorder. Rows go into an open
  * transaction that is committed every RECORD_BATCH_ROWS rows.
  */
-#include "sim/record.h"
+#include "sim/record/record.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>

@@ -35,13 +35,13 @@
  * command never writes, creates nothing, and can read a database another
  * process is writing (it waits up to RESULTSDB_BUSY_MS for a lock).
  */
-#include "sim/report.h"
+#include "analysis/report.h"
 
 #include <glib.h>
 #include <math.h>
 #include <sqlite3.h>
 
-#include "sim/resultsdb.h"
+#include "analysis/resultsdb.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>

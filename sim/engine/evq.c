@@ -38,7 +38,7 @@
  * Assertions stay on in every build (EVQ_ASSERT ignores NDEBUG): a bug in the
  * engine must stop the run, not make it silently nondeterministic.
  */
-#include "sim/evq.h"
+#include "sim/engine/evq.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -27,7 +27,7 @@
  * gnuplot is looked up in PATH; the environment variable CHAINSIM_GNUPLOT
  * overrides that: a program path, or an empty string for "not installed".
  *
- * The helpers below are shared with `chainsim compare` (sim/compare.c).
+ * The helpers below are shared with `chainsim compare` (analysis/compare.c).
  */
 #ifndef CHAINSIM_PLOT_H
 #define CHAINSIM_PLOT_H

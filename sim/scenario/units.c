@@ -27,7 +27,7 @@
  *
  * On failure a parser returns false and leaves *out untouched.
  */
-#include "sim/units.h"
+#include "sim/scenario/units.h"
 
 #include <assert.h>
 #include <inttypes.h>

@@ -23,7 +23,7 @@
 #define SCENARIO_MAX_CDF 64
 
 #include "core/keys.h"
-#include "sim/profile.h"
+#include "sim/net/profile.h"
 
 typedef enum { TOPO_RANDOM_OUTDEGREE, TOPO_RANDOM_REGULAR, TOPO_FULL_MESH, TOPO_SMALL_WORLD } topology_t;
 typedef enum { LAT_CONSTANT, LAT_UNIFORM, LAT_PARETO, LAT_LOGNORMAL } latency_dist_t;

@@ -34,7 +34,7 @@
  * Invalid arguments (n == 0, mean <= 0, weights summing to 0, ...) are bugs in
  * the caller and trip an assertion.
  */
-#include "sim/rng.h"
+#include "sim/engine/rng.h"
 
 #include <assert.h>
 #include <math.h>

@@ -16,9 +16,9 @@
  * without any sample in any run is skipped with a note. The databases are
  * only read.
  */
-#include "sim/compare.h"
+#include "analysis/compare.h"
 
-#include "sim/plot.h"
+#include "analysis/plot.h"
 
 #include <math.h>
 #include <stdio.h>

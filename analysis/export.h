@@ -8,7 +8,7 @@
  * The database is opened read-only. NAME must be a table or view of DB (as
  * listed in sqlite_master); it is quoted as an identifier, never spliced into
  * SQL as text. --run ID keeps the rows with run_id = ID when the table or
- * view has a run_id column. Formats are described in sim/export.c.
+ * view has a run_id column. Formats are described in analysis/export.c.
  */
 #ifndef CHAINSIM_EXPORT_H
 #define CHAINSIM_EXPORT_H

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sim/scenario.h"
+#include "sim/scenario/scenario.h"
 
 #define RECORD_BATCH_ROWS 20000
 

@@ -1,7 +1,7 @@
 /*
  * resultsdb.c - see resultsdb.h.
  */
-#include "sim/resultsdb.h"
+#include "analysis/resultsdb.h"
 
 #include <glib.h>
 #include <stdio.h>

@@ -26,7 +26,7 @@
  * Identifiers are always quoted ("...", inner quotes doubled); file names
  * are bound as parameters.
  */
-#include "sim/merge.h"
+#include "analysis/merge.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -37,7 +37,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "sim/record.h"
+#include "sim/record/record.h"
 
 enum { MERGE_OK = 0, MERGE_RUNTIME = 1, MERGE_BADINPUT = 2 };
 

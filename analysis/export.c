@@ -28,7 +28,7 @@
  * The output goes to stdout or to --out FILE, created only once the query is
  * known to be valid and removed again if the export fails half-way.
  */
-#include "sim/export.h"
+#include "analysis/export.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -36,7 +36,7 @@
 #include <math.h>
 #include <sqlite3.h>
 
-#include "sim/resultsdb.h"
+#include "analysis/resultsdb.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -29,9 +29,9 @@
  * PATH; without it the data and the scripts are still written and the
  * command exits 0 after saying how to render them.
  */
-#include "sim/plot.h"
+#include "analysis/plot.h"
 
-#include "sim/units.h"
+#include "sim/scenario/units.h"
 
 #include <errno.h>
 #include <math.h>

@@ -14,14 +14,14 @@
  * Invariant: scenario_load returns either a fully valid scenario or NULL with
  * at least one error line; nothing is partially applied.
  */
-#include "sim/scenario.h"
+#include "sim/scenario/scenario.h"
 
 #include <glib.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/units.h"
+#include "sim/scenario/units.h"
 
 typedef enum {
     T_STR,      /* char *                        */

@@ -30,7 +30,7 @@
  * Run order and names: combination c (0-based, the first --grid varies
  * slowest) and seed s give run-CCCC-seed-S.db in <DB without .db>.runs/.
  */
-#include "sim/sweep.h"
+#include "analysis/sweep.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,9 +46,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sim/record.h"
-#include "sim/scenario.h"
-#include "sim/units.h"
+#include "sim/record/record.h"
+#include "sim/scenario/scenario.h"
+#include "sim/scenario/units.h"
 
 enum { SW_OK = 0, SW_RUNTIME = 1, SW_BADINPUT = 2, SW_INTERRUPTED = 130 };
 

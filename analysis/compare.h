@@ -9,7 +9,7 @@
  * of the view v_run_summary (analysis/views.sql). With --out, also writes
  * into DIR the confirmation and finality latency CDFs of all runs overlaid
  * on one chart each: data files, gnuplot scripts and, when gnuplot is
- * installed, the images (same handling as `chainsim plot`, sim/plot.h).
+ * installed, the images (same handling as `chainsim plot`, analysis/plot.h).
  */
 #ifndef CHAINSIM_COMPARE_H
 #define CHAINSIM_COMPARE_H

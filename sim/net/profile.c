@@ -2,7 +2,7 @@
  * profile.c - the data behind profile.h. Figures from the six-region model of
  * the Bitcoin network (2019 and 2015 measurements).
  */
-#include "sim/profile.h"
+#include "sim/net/profile.h"
 
 #include <string.h>
 
