@@ -2,7 +2,7 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test bench clean
+.PHONY: all deps build demo test validate bench clean
 
 all: build
 
@@ -22,6 +22,10 @@ test: deps
 	@cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DCHAINSIM_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build-test -j $(JOBS)
 	cd build-test && ctest --output-on-failure -j $(JOBS)
+
+# Long checks kept out of make test: every preset's digest against the pinned ones.
+validate: build
+	./tests/digests.sh build/chainsim
 
 bench: build
 	./tests/bench/run.sh build

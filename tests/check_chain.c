@@ -48,32 +48,32 @@ static void destroy(world_t *w)
 static uint32_t add_tx(sim_t *s, uint32_t from, uint32_t to, uint64_t amount, uint64_t nonce)
 {
     stx_t *t = g_new0(stx_t, 1);
-    t->tx = tx_new_transfer(&s->accounts[from], &s->accounts[to].addr, amount, 10, nonce);
-    t->known = g_new0(uint8_t, (s->nnodes + 7) / 8);
+    t->tx = tx_new_transfer(&s->proto.accounts[from], &s->proto.accounts[to].addr, amount, 10, nonce);
+    t->known = g_new0(uint8_t, (s->net.nnodes + 7) / 8);
     t->account = from;
-    t->tx->sim_index = s->txs->len;
-    g_ptr_array_add(s->txs, t);
+    t->tx->sim_index = s->proto.txs->len;
+    g_ptr_array_add(s->proto.txs, t);
     return t->tx->sim_index;
 }
 
 static tx_t *txof(sim_t *s, uint32_t i)
 {
-    return ((stx_t *)g_ptr_array_index(s->txs, i))->tx;
+    return ((stx_t *)g_ptr_array_index(s->proto.txs, i))->tx;
 }
 
 /* The block a node produces now on its tip, from its mempool. */
 static sblock_t *mine(sim_t *s, uint32_t node)
 {
-    guint before = s->blocks->len;
-    chain_mine(s, node, s->cnodes[node].mine_gen);
-    ck_assert_uint_eq(s->blocks->len, before + 1);
-    return g_ptr_array_index(s->blocks, before);
+    guint before = s->proto.blocks->len;
+    chain_mine(&s->proto, node, s->proto.cnodes[node].mine_gen);
+    ck_assert_uint_eq(s->proto.blocks->len, before + 1);
+    return g_ptr_array_index(s->proto.blocks, before);
 }
 
 static uint32_t link_between(sim_t *s, uint32_t a, uint32_t b)
 {
-    for (uint32_t l = 0; l < s->nlinks; l++)
-        if ((s->links[l].a == a && s->links[l].b == b) || (s->links[l].a == b && s->links[l].b == a))
+    for (uint32_t l = 0; l < s->net.nlinks; l++)
+        if ((s->net.links[l].a == a && s->net.links[l].b == b) || (s->net.links[l].a == b && s->net.links[l].b == a))
             return l;
     ck_abort();
     return 0;
@@ -85,22 +85,21 @@ static uint32_t link_between(sim_t *s, uint32_t a, uint32_t b)
 static void give(sim_t *s, uint32_t to, uint32_t from, sblock_t *sb)
 {
     ev_t ev;
-    while (evq_len(s->q) && evq_peek_time(s->q) < s->sc->duration_ns) { /* discard pending relays */
-        ck_assert(evq_pop(s->q, &ev));
-        s->now_ns = ev.time_ns;
-        if (ev.kind == EV_DELIVER)
-            msg_free_owned(ev.d.p);
-        else if (ev.kind == EV_CHECKED)
-            ck_abort_msg("a check was pending");
-    }
-    chain_receive(s, to, from, link_between(s, to, from), &sb->m_full);
-    while (sb->st[to] == BS_CHECKING || sb->st[to] == BS_ORPHAN) {
-        ck_assert(evq_pop(s->q, &ev));
-        s->now_ns = ev.time_ns;
+    while (evq_len(s->eng.q) && evq_peek_time(s->eng.q) < s->sc->duration_ns) { /* discard pending relays */
+        ck_assert(evq_pop(s->eng.q, &ev));
+        s->eng.now_ns = ev.time_ns;
         if (ev.kind == EV_CHECKED)
-            chain_checked(s, ev.d.a, ev.d.b, ev.d.p);
-        else if (ev.kind == EV_DELIVER)
-            msg_free_owned(ev.d.p);
+            ck_abort_msg("a check was pending");
+        engine_discard(&s->eng, &ev);
+    }
+    chain_receive(&s->proto, to, from, link_between(s, to, from), &sb->m_full);
+    while (sb->st[to] == BS_CHECKING || sb->st[to] == BS_ORPHAN) {
+        ck_assert(evq_pop(s->eng.q, &ev));
+        s->eng.now_ns = ev.time_ns;
+        if (ev.kind == EV_CHECKED)
+            chain_checked(&s->proto, ev.d.a, ev.d.b, ev.d.p);
+        else
+            engine_discard(&s->eng, &ev);
     }
     ck_assert_uint_eq(sb->st[to], BS_CONNECTED);
 }
@@ -108,7 +107,7 @@ static void give(sim_t *s, uint32_t to, uint32_t from, sblock_t *sb)
 static char *pool_text(sim_t *s, uint32_t node)
 {
     size_t n;
-    tx_t **l = mempool_list(s->cnodes[node].mp, &n);
+    tx_t **l = mempool_list(s->proto.cnodes[node].mp, &n);
     GString *g = g_string_new(NULL);
     for (size_t i = 0; i < n; i++)
         g_string_append_printf(g, "%u ", l[i]->sim_index);
@@ -120,7 +119,7 @@ static char *balances(sim_t *s, const state_t *st)
 {
     GString *g = g_string_new(NULL);
     for (uint32_t a = 0; a < s->sc->ledger.accounts; a++) {
-        account_t acct = state_get(st, &s->accounts[a].addr);
+        account_t acct = state_get(st, &s->proto.accounts[a].addr);
         g_string_append_printf(g, "%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " ", acct.balance, acct.nonce);
     }
     return g_string_free(g, FALSE);
@@ -133,18 +132,18 @@ START_TEST(test_reorg_restores_state_and_mempool)
     uint32_t t1 = add_tx(s, 0, 1, 100, 0), t2 = add_tx(s, 1, 2, 200, 0), t3 = add_tx(s, 2, 3, 300, 0);
     uint32_t t4 = add_tx(s, 0, 4, 400, 0); /* spends account 0's nonce 0 again: conflicts with t1 */
     uint32_t t5 = add_tx(s, 3, 5, 500, 0);
-    txrelay_admit(s, 0, t1, UINT32_MAX);
-    txrelay_admit(s, 0, t2, UINT32_MAX);
-    txrelay_admit(s, 0, t3, UINT32_MAX);
-    txrelay_admit(s, 1, t4, UINT32_MAX);
-    txrelay_admit(s, 1, t2, UINT32_MAX);
-    ck_assert_uint_eq(mempool_count(s->cnodes[0].mp), 3);
+    txrelay_admit(&s->proto, 0, t1, UINT32_MAX);
+    txrelay_admit(&s->proto, 0, t2, UINT32_MAX);
+    txrelay_admit(&s->proto, 0, t3, UINT32_MAX);
+    txrelay_admit(&s->proto, 1, t4, UINT32_MAX);
+    txrelay_admit(&s->proto, 1, t2, UINT32_MAX);
+    ck_assert_uint_eq(mempool_count(s->proto.cnodes[0].mp), 3);
 
     sblock_t *a = mine(s, 0); /* t1 t2 t3 */
     ck_assert_uint_eq(a->b->ntx, 3);
-    txrelay_admit(s, 0, t5, UINT32_MAX);
+    txrelay_admit(&s->proto, 0, t5, UINT32_MAX);
     char *pool_at_a = pool_text(s, 0);
-    char *bal_at_a = balances(s, s->cnodes[0].tip->b->state);
+    char *bal_at_a = balances(s, s->proto.cnodes[0].tip->b->state);
     char *only_t5 = g_strdup_printf("%u ", t5);
     ck_assert_str_eq(pool_at_a, only_t5);
     g_free(only_t5);
@@ -156,35 +155,35 @@ START_TEST(test_reorg_restores_state_and_mempool)
 
     /* Node 0 learns of the heavier branch B-B2 and switches to it. */
     give(s, 0, 1, b);
-    ck_assert_ptr_eq(s->cnodes[0].tip, a); /* equal work: keeps A, seen first */
+    ck_assert_ptr_eq(s->proto.cnodes[0].tip, a); /* equal work: keeps A, seen first */
     give(s, 0, 1, b2);
-    ck_assert_ptr_eq(s->cnodes[0].tip, b2);
-    ck_assert_uint_eq(s->nreorgs, 1);
-    ck_assert_uint_eq(s->reorg_max_depth, 1);
+    ck_assert_ptr_eq(s->proto.cnodes[0].tip, b2);
+    ck_assert_uint_eq(s->proto.nreorgs, 1);
+    ck_assert_uint_eq(s->proto.reorg_max_depth, 1);
     /* t1 conflicts with t4 (now in the chain): gone; t3 is back; t5 stays. */
     char *pool_at_b2 = pool_text(s, 0);
     char *want = g_strdup_printf("%u %u ", t3, t5);
     char *want_alt = g_strdup_printf("%u %u ", t5, t3); /* pool order is by fee rate, then id */
     ck_assert_msg(!strcmp(pool_at_b2, want) || !strcmp(pool_at_b2, want_alt), "pool %s", pool_at_b2);
-    const state_t *st = s->cnodes[0].tip->b->state;
-    account_t a0 = state_get(st, &s->accounts[0].addr), a4 = state_get(st, &s->accounts[4].addr);
+    const state_t *st = s->proto.cnodes[0].tip->b->state;
+    account_t a0 = state_get(st, &s->proto.accounts[0].addr), a4 = state_get(st, &s->proto.accounts[4].addr);
     ck_assert_uint_eq(a0.nonce, 1);
     ck_assert_uint_eq(a0.balance, 1000000 - 400 - 10);
     ck_assert_uint_eq(a4.balance, 1000000 + 400);
-    ck_assert_uint_eq(state_get(st, &s->accounts[2].addr).nonce, 0); /* t3 undone */
+    ck_assert_uint_eq(state_get(st, &s->proto.accounts[2].addr).nonce, 0); /* t3 undone */
 
     /* Back to the A branch, now longer: everything as it was at A. */
     give(s, 2, 0, a);
     sblock_t *a2 = mine(s, 2), *a3 = mine(s, 2);
     give(s, 0, 2, a2);
-    ck_assert_ptr_eq(s->cnodes[0].tip, b2); /* equal work again */
+    ck_assert_ptr_eq(s->proto.cnodes[0].tip, b2); /* equal work again */
     give(s, 0, 2, a3);
-    ck_assert_ptr_eq(s->cnodes[0].tip, a3);
-    ck_assert_uint_eq(s->nreorgs, 2);
-    ck_assert_uint_eq(s->reorg_max_depth, 2);
+    ck_assert_ptr_eq(s->proto.cnodes[0].tip, a3);
+    ck_assert_uint_eq(s->proto.nreorgs, 2);
+    ck_assert_uint_eq(s->proto.reorg_max_depth, 2);
     char *pool_back = pool_text(s, 0);
     ck_assert_str_eq(pool_back, pool_at_a);
-    char *bal_back = balances(s, s->cnodes[0].tip->b->state);
+    char *bal_back = balances(s, s->proto.cnodes[0].tip->b->state);
     ck_assert_str_eq(bal_back, bal_at_a); /* accounts untouched by A2, A3 (rewards go to node addresses) */
     g_free(pool_at_a); g_free(bal_at_a); g_free(pool_at_b2); g_free(want); g_free(want_alt);
     g_free(pool_back); g_free(bal_back);
@@ -200,15 +199,15 @@ START_TEST(test_first_seen_tie_break)
     ck_assert_uint_eq(a->b->work, b->b->work);
     give(s, 2, 0, a);
     give(s, 2, 1, b);
-    ck_assert_ptr_eq(s->cnodes[2].tip, a);
-    ck_assert_uint_eq(s->nreorgs, 0);
+    ck_assert_ptr_eq(s->proto.cnodes[2].tip, a);
+    ck_assert_uint_eq(s->proto.nreorgs, 0);
     /* The other order at node 0: it holds A, its own; B does not replace it. */
     give(s, 0, 1, b);
-    ck_assert_ptr_eq(s->cnodes[0].tip, a);
+    ck_assert_ptr_eq(s->proto.cnodes[0].tip, a);
     /* Heavier wins whatever the order. */
     sblock_t *b2 = mine(s, 1);
     give(s, 2, 1, b2);
-    ck_assert_ptr_eq(s->cnodes[2].tip, b2);
+    ck_assert_ptr_eq(s->proto.cnodes[2].tip, b2);
     destroy(&w);
 }
 END_TEST
@@ -216,7 +215,7 @@ END_TEST
 /* Delivers everything in the queue (no mining happens). */
 static void drain(sim_t *s)
 {
-    while (evq_len(s->q) && evq_peek_time(s->q) < s->sc->duration_ns)
+    while (evq_len(s->eng.q) && evq_peek_time(s->eng.q) < s->sc->duration_ns)
         sim_step(s);
 }
 
@@ -228,27 +227,26 @@ START_TEST(test_compact_reconstruction)
     /* Node 1 has every transaction, node 2 lacks t3. */
     uint32_t all[] = { t1, t2, t3 };
     for (int i = 0; i < 3; i++) {
-        txrelay_admit(s, 0, all[i], UINT32_MAX);
-        txrelay_admit(s, 1, all[i], UINT32_MAX);
+        txrelay_admit(&s->proto, 0, all[i], UINT32_MAX);
+        txrelay_admit(&s->proto, 1, all[i], UINT32_MAX);
     }
-    txrelay_admit(s, 2, t1, UINT32_MAX);
-    txrelay_admit(s, 2, t2, UINT32_MAX);
+    txrelay_admit(&s->proto, 2, t1, UINT32_MAX);
+    txrelay_admit(&s->proto, 2, t2, UINT32_MAX);
     /* Forget the announcements so that only the block travels. */
     for (uint32_t i = 0; i < 3; i++)
-        g_array_set_size(s->cnodes[i].pending, 0);
+        g_array_set_size(s->proto.cnodes[i].pending, 0);
     ev_t ev;
-    while (evq_len(s->q) && evq_peek_time(s->q) < s->sc->duration_ns) {
-        evq_pop(s->q, &ev);
-        s->now_ns = ev.time_ns;
-        if (ev.kind == EV_DELIVER)
-            msg_free_owned(ev.d.p);
+    while (evq_len(s->eng.q) && evq_peek_time(s->eng.q) < s->sc->duration_ns) {
+        evq_pop(s->eng.q, &ev);
+        s->eng.now_ns = ev.time_ns;
+        engine_discard(&s->eng, &ev);
     }
     sblock_t *a = mine(s, 0);
     ck_assert_uint_eq(a->b->ntx, 3);
     drain(s);
     ck_assert_uint_eq(a->st[1], BS_CONNECTED);
     ck_assert_uint_eq(a->st[2], BS_CONNECTED);
-    const msg_stats_t *st = s->stats;
+    const msg_stats_t *st = s->net.stats;
     ck_assert_uint_eq(st[MSG_CMPCT].delivered, 2);
     ck_assert_uint_eq(st[MSG_BLOCK].sent, 0);
     /* Only node 2 asked for a missing transaction, and got exactly t3's bytes. */
@@ -257,7 +255,7 @@ START_TEST(test_compact_reconstruction)
     ck_assert_uint_eq(st[MSG_BLOCKTXN].bytes_sent, 40 + txof(s, t3)->size_bytes);
     /* The compact block is much smaller than the block. */
     ck_assert_uint_lt(a->m_cmpct.size_bytes, a->m_full.size_bytes);
-    ck_assert_ptr_eq(s->cnodes[2].tip, a);
+    ck_assert_ptr_eq(s->proto.cnodes[2].tip, a);
     destroy(&w);
 }
 END_TEST
@@ -332,7 +330,7 @@ START_TEST(test_block_rate)
     sim_t *s = sim_new(sc, NULL);
     sim_opts_t opts = { 0 };
     ck_assert_int_eq(sim_run(s, &opts), SIM_COMPLETE);
-    double produced = s->blocks->len - 1, want = 1800.0 / 3.0;
+    double produced = s->proto.blocks->len - 1, want = 1800.0 / 3.0;
     ck_assert_msg(produced > want * 0.85 && produced < want * 1.15, "%.0f blocks in 30 min, want about %.0f",
                   produced, want);
     sim_free(s);

@@ -26,24 +26,24 @@ static sim_t *make(const char *text, scenario_t **sc)
 /* Runs events up to time t_ns. */
 static void run_until(sim_t *s, uint64_t t_ns)
 {
-    while (evq_len(s->q) && evq_peek_time(s->q) <= t_ns)
+    while (evq_len(s->eng.q) && evq_peek_time(s->eng.q) <= t_ns)
         sim_step(s);
 }
 
 /* Height of the latest final block in node's chain. */
 static uint64_t final_height(sim_t *s, uint32_t node)
 {
-    return s->cons->ops->final(s->cons, s->cnodes[node].tip->b)->h.height;
+    return s->proto.cons->ops->final(s->proto.cons, s->proto.cnodes[node].tip->b)->h.height;
 }
 
 /* Every block a node ever saw final is on the chain of every node's tip:
  * nothing final was reverted. */
 static void assert_final_never_reverted(sim_t *s)
 {
-    for (uint32_t node = 0; node < s->nnodes; node++) {
-        const block_t *tip = s->cnodes[node].tip->b;
-        for (guint i = 0; i < s->blocks->len; i++) {
-            const sblock_t *sb = g_ptr_array_index(s->blocks, i);
+    for (uint32_t node = 0; node < s->net.nnodes; node++) {
+        const block_t *tip = s->proto.cnodes[node].tip->b;
+        for (guint i = 0; i < s->proto.blocks->len; i++) {
+            const sblock_t *sb = g_ptr_array_index(s->proto.blocks, i);
             if (sb->final_ns[node] == UINT64_MAX)
                 continue;
             const block_t *b = tip;
@@ -80,16 +80,16 @@ START_TEST(test_pos_finality_honest_and_stalled)
     ck_assert_msg(during == settled, "finality went on without 2/3 of the stake: %" G_GUINT64_FORMAT
                   " -> %" G_GUINT64_FORMAT, settled, during);
     /* Blocks are still produced while finality stalls. */
-    ck_assert_uint_gt(s->cnodes[watch].tip->b->h.height, during + 8);
+    ck_assert_uint_gt(s->proto.cnodes[watch].tip->b->h.height, during + 8);
     run_until(s, 40ull * 60 * 1000000000);
     uint64_t after = final_height(s, watch);
     ck_assert_msg(after > during + 8, "finality resumes: %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT, during,
                   after);
     assert_final_never_reverted(s);
     /* Offline proposers missed their slots. */
-    const block_t *tip = s->cnodes[watch].tip->b;
+    const block_t *tip = s->proto.cnodes[watch].tip->b;
     ck_assert_uint_gt(tip->h.slot - tip->h.height, 0);
-    ck_assert_uint_eq(pos_slashed_count(s->cons, tip), 0);
+    ck_assert_uint_eq(pos_slashed_count(s->proto.cons, tip), 0);
     sim_free(s);
     scenario_free(sc);
     g_free(text);
@@ -114,7 +114,7 @@ START_TEST(test_dpos_irreversibility_and_missed_slots)
     run_until(s, 6ull * 60 * 1000000000);
     uint64_t f2 = final_height(s, 29);
     ck_assert_uint_gt(f2, f1 + 100); /* 16 of 21 up is still more than 2/3 */
-    const block_t *tip = s->cnodes[29].tip->b;
+    const block_t *tip = s->proto.cnodes[29].tip->b;
     uint64_t missed = tip->h.slot - tip->h.height;
     ck_assert_msg(missed > 0, "down producers' slots stay empty");
     assert_final_never_reverted(s);
@@ -127,7 +127,7 @@ END_TEST
 static uint32_t distinct_producers(sim_t *s, uint32_t node, uint64_t from_height)
 {
     GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal);
-    for (const block_t *b = s->cnodes[node].tip->b; b && b->h.height > from_height; b = b->parent)
+    for (const block_t *b = s->proto.cnodes[node].tip->b; b && b->h.height > from_height; b = b->parent)
         g_hash_table_add(seen, GUINT_TO_POINTER(b->h.producer + 1));
     uint32_t n = g_hash_table_size(seen);
     g_hash_table_destroy(seen);
@@ -148,14 +148,14 @@ START_TEST(test_dpos_votes_elect_producers)
     scenario_t *sc;
     sim_t *s = make(text, &sc);
     uint32_t n = 0;
-    const uint32_t *genesis_top = dpos_schedule(s->cons, 0, &n);
+    const uint32_t *genesis_top = dpos_schedule(s->proto.cons, 0, &n);
     ck_assert_uint_eq(n, 21);
     bool in_genesis[40] = { false };
     for (uint32_t i = 0; i < n; i++)
         in_genesis[genesis_top[i]] = true;
     run_until(s, 4ull * 60 * 1000000000);
     uint32_t newcomers = 0;
-    const block_t *tip = s->cnodes[39].tip->b;
+    const block_t *tip = s->proto.cnodes[39].tip->b;
     for (const block_t *b = tip; b && b->h.height + 84 > tip->h.height; b = b->parent)
         newcomers += b->parent && !in_genesis[b->h.producer];
     ck_assert_msg(newcomers > 0, "votes elected producers outside the genesis top 21");
@@ -181,7 +181,7 @@ START_TEST(test_pos_stake_makes_proposers)
     run_until(s, 40ull * 1000000000);
     ck_assert_uint_le(distinct_producers(s, 29, 0), 2);
     run_until(s, 12ull * 60 * 1000000000);
-    const block_t *tip = s->cnodes[29].tip->b;
+    const block_t *tip = s->proto.cnodes[29].tip->b;
     ck_assert_msg(distinct_producers(s, 29, tip->h.height - 40) > 5, "stake made more proposers: %u",
                   distinct_producers(s, 29, tip->h.height - 40));
     assert_final_never_reverted(s);
@@ -205,30 +205,30 @@ START_TEST(test_pos_equivocation_slashed)
     sim_t *s = make(text, &sc);
     run_until(s, 2ull * 60 * 1000000000);
     const uint32_t watch = 29;
-    sblock_t *b = s->cnodes[watch].tip;
+    sblock_t *b = s->proto.cnodes[watch].tip;
     const uint32_t liar = b->b->h.producer;
     /* The same proposer signs another block for the same slot. */
-    block_t *twin = block_new(b->b->parent, b->b->h.time_ns, liar, &s->cnodes[liar].reward_addr, NULL, 0, 1);
-    s->cons->ops->prepare(s->cons, twin);
-    pos_block_attach(s->cons, twin, NULL, 0, NULL, 0);
-    s->cons->ops->sign(s->cons, twin, &s->node_keys[liar]);
+    block_t *twin = block_new(b->b->parent, b->b->h.time_ns, liar, &s->proto.cnodes[liar].reward_addr, NULL, 0, 1);
+    s->proto.cons->ops->prepare(s->proto.cons, twin);
+    pos_block_attach(s->proto.cons, twin, NULL, 0, NULL, 0);
+    s->proto.cons->ops->sign(s->proto.cons, twin, &s->proto.node_keys[liar]);
     block_seal(twin);
     ck_assert(ledger_apply_block(twin, s->sc->consensus.reward));
-    sblock_t *tsb = chain_inject(s, twin);
-    const node_t *nd = &s->nodes[watch];
-    chain_receive(s, watch, s->adj_peer[nd->adj_off], s->adj_link[nd->adj_off], &tsb->m_full);
+    sblock_t *tsb = chain_inject(&s->proto, twin);
+    const node_t *nd = &s->net.nodes[watch];
+    chain_receive(&s->proto, watch, s->net.adj_peer[nd->adj_off], s->net.adj_link[nd->adj_off], &tsb->m_full);
     /* A validator votes twice for one target epoch. */
-    pos_att_t other = *chain_attestation(s, s->atts->len - 1);
+    pos_att_t other = *chain_attestation(&s->proto, s->proto.atts->len - 1);
     const uint32_t voter = other.validator;
     other.target.id = b->b->parent->id;
     other.head = b->b->parent->id;
-    pos_att_sign(&other, &s->node_keys[voter]);
-    chain_inject_attestation(s, &other);
+    pos_att_sign(&other, &s->proto.node_keys[voter]);
+    chain_inject_attestation(&s->proto, &other);
     run_until(s, 8ull * 60 * 1000000000);
-    const block_t *tip = s->cnodes[watch].tip->b;
-    ck_assert_msg(pos_is_slashed(s->cons, tip, liar), "the double proposer %u is slashed", liar);
-    ck_assert_msg(pos_is_slashed(s->cons, tip, voter), "the double voter %u is slashed", voter);
-    ck_assert_uint_eq(pos_slashed_count(s->cons, tip), liar == voter ? 1 : 2);
+    const block_t *tip = s->proto.cnodes[watch].tip->b;
+    ck_assert_msg(pos_is_slashed(s->proto.cons, tip, liar), "the double proposer %u is slashed", liar);
+    ck_assert_msg(pos_is_slashed(s->proto.cons, tip, voter), "the double voter %u is slashed", voter);
+    ck_assert_uint_eq(pos_slashed_count(s->proto.cons, tip), liar == voter ? 1 : 2);
     sim_free(s);
     scenario_free(sc);
 }

@@ -25,24 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/sim_int.h"
-
-const char *const msg_kind_names[MSG_KIND_COUNT] = {
-    [MSG_BCAST_DATA] = "broadcast",
-    [MSG_BCAST_INV] = "announce",
-    [MSG_BCAST_GETDATA] = "request",
-    [MSG_TX_INV] = "tx-announce",
-    [MSG_TX_GETDATA] = "tx-request",
-    [MSG_TX] = "tx",
-    [MSG_BLOCK_INV] = "block-announce",
-    [MSG_BLOCK_GETDATA] = "block-request",
-    [MSG_CMPCT_GETDATA] = "compact-request",
-    [MSG_BLOCK] = "block",
-    [MSG_CMPCT] = "compact-block",
-    [MSG_GETBLOCKTXN] = "missing-request",
-    [MSG_BLOCKTXN] = "missing-txs",
-    [MSG_ATT] = "attestation",
-};
+#include "sim/net/net.h"
 
 uint64_t net_transfer_ns(uint64_t size_bytes, uint64_t bandwidth_bps)
 {
@@ -103,13 +86,13 @@ static void del_edge(builder_t *bl, uint32_t a, uint32_t b)
 
 /* Each node opens k outbound links, k drawn from the cumulative table;
  * inbound links are accepted without limit. */
-static void build_outdegree(sim_t *s, builder_t *bl, rng_t *r)
+static void build_outdegree(net_t *net, builder_t *bl, rng_t *r)
 {
-    const uint32_t n = s->nnodes;
+    const uint32_t n = net->nnodes;
     uint32_t cdf_ppm[SCENARIO_MAX_CDF];
-    uint32_t len = s->sc->net.outdegree_cdf_len;
+    uint32_t len = net->sc->net.outdegree_cdf_len;
     for (uint32_t i = 0; i < len; i++)
-        cdf_ppm[i] = (uint32_t)llround(s->sc->net.outdegree_cdf[i] * 1e6);
+        cdf_ppm[i] = (uint32_t)llround(net->sc->net.outdegree_cdf[i] * 1e6);
     cdf_ppm[len - 1] = 1000000;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t u = (uint32_t)rng_below(r, 1000000);
@@ -127,9 +110,9 @@ static void build_outdegree(sim_t *s, builder_t *bl, rng_t *r)
 }
 
 /* Degree-preserving random rewiring of a regular circulant graph. */
-static void build_regular(sim_t *s, builder_t *bl, rng_t *r)
+static void build_regular(net_t *net, builder_t *bl, rng_t *r)
 {
-    const uint32_t n = s->nnodes, k = s->sc->net.degree;
+    const uint32_t n = net->nnodes, k = net->sc->net.degree;
     for (uint32_t i = 0; i < n; i++)
         for (uint32_t j = 1; j <= k / 2; j++)
             add_edge(bl, i, (i + j) % n);
@@ -162,22 +145,22 @@ static void build_regular(sim_t *s, builder_t *bl, rng_t *r)
     }
 }
 
-static void build_mesh(sim_t *s, builder_t *bl)
+static void build_mesh(net_t *net, builder_t *bl)
 {
-    for (uint32_t i = 0; i < s->nnodes; i++)
-        for (uint32_t j = i + 1; j < s->nnodes; j++)
+    for (uint32_t i = 0; i < net->nnodes; i++)
+        for (uint32_t j = i + 1; j < net->nnodes; j++)
             add_edge(bl, i, j);
 }
 
 /* Watts-Strogatz: ring lattice, each link's far end rewired with probability p. */
-static void build_small_world(sim_t *s, builder_t *bl, rng_t *r)
+static void build_small_world(net_t *net, builder_t *bl, rng_t *r)
 {
-    const uint32_t n = s->nnodes, k = s->sc->net.degree;
+    const uint32_t n = net->nnodes, k = net->sc->net.degree;
     for (uint32_t j = 1; j <= k / 2; j++) {
         for (uint32_t i = 0; i < n; i++) {
             uint32_t far = (i + j) % n;
             /* rewire by chance, or when an earlier rewiring took this pair */
-            if (rng_chance_ppm(r, s->sc->net.rewire_ppm) || has_edge(bl, i, far)) {
+            if (rng_chance_ppm(r, net->sc->net.rewire_ppm) || has_edge(bl, i, far)) {
                 for (int tries = 0; tries < 64; tries++) {
                     uint32_t cand = (uint32_t)rng_below(r, n);
                     if (cand != i && !has_edge(bl, i, cand)) {
@@ -191,45 +174,45 @@ static void build_small_world(sim_t *s, builder_t *bl, rng_t *r)
     }
 }
 
-static void build_adjacency(sim_t *s)
+static void build_adjacency(net_t *net)
 {
-    const uint32_t n = s->nnodes;
+    const uint32_t n = net->nnodes;
     uint32_t *deg = g_new0(uint32_t, n);
-    for (uint32_t l = 0; l < s->nlinks; l++) {
-        deg[s->links[l].a]++;
-        deg[s->links[l].b]++;
+    for (uint32_t l = 0; l < net->nlinks; l++) {
+        deg[net->links[l].a]++;
+        deg[net->links[l].b]++;
     }
     uint32_t off = 0;
     for (uint32_t i = 0; i < n; i++) {
-        s->nodes[i].adj_off = off;
-        s->nodes[i].adj_len = 0;
+        net->nodes[i].adj_off = off;
+        net->nodes[i].adj_len = 0;
         off += deg[i];
     }
-    s->adj_peer = g_new(uint32_t, off ? off : 1);
-    s->adj_link = g_new(uint32_t, off ? off : 1);
-    for (uint32_t l = 0; l < s->nlinks; l++) {
-        uint32_t ends[2] = { s->links[l].a, s->links[l].b };
+    net->adj_peer = g_new(uint32_t, off ? off : 1);
+    net->adj_link = g_new(uint32_t, off ? off : 1);
+    for (uint32_t l = 0; l < net->nlinks; l++) {
+        uint32_t ends[2] = { net->links[l].a, net->links[l].b };
         for (int e = 0; e < 2; e++) {
-            node_t *nd = &s->nodes[ends[e]];
+            node_t *nd = &net->nodes[ends[e]];
             uint32_t at = nd->adj_off + nd->adj_len++;
-            s->adj_peer[at] = ends[1 - e];
-            s->adj_link[at] = l;
+            net->adj_peer[at] = ends[1 - e];
+            net->adj_link[at] = l;
         }
     }
     g_free(deg);
 }
 
-void net_build(sim_t *s)
+static void net_build(net_t *net)
 {
-    const scenario_t *sc = s->sc;
-    const profile_t *p = s->profile;
-    const uint32_t n = s->nnodes;
+    const scenario_t *sc = net->sc;
+    const profile_t *p = net->profile;
+    const uint32_t n = net->nnodes;
 
     uint64_t share[PROFILE_MAX_REGIONS];
     for (int r = 0; r < p->nregions; r++)
         share[r] = p->share_ppm[r];
     for (uint32_t i = 0; i < n; i++) {
-        node_t *nd = &s->nodes[i];
+        node_t *nd = &net->nodes[i];
         rng_t pr;
         rng_stream(&pr, sc->seed, RNG_PLACEMENT, i);
         nd->id = i;
@@ -242,11 +225,11 @@ void net_build(sim_t *s)
 
     for (int a = 0; a < p->nregions; a++) {
         for (int b = 0; b < p->nregions; b++) {
-            s->lat_mean_ns[a][b] = sc->net.profile == PROFILE_UNIFORM ? sc->net.latency_mean_ns
+            net->lat_mean_ns[a][b] = sc->net.profile == PROFILE_UNIFORM ? sc->net.latency_mean_ns
                                                                        : (uint64_t)p->latency_ms[a][b] * 1000000u;
-            s->lat_scale_ppm[a][b] = 1000000;
-            s->lat_add_ns[a][b] = 0;
-            s->loss_ppm[a][b] = sc->net.loss_ppm;
+            net->lat_scale_ppm[a][b] = 1000000;
+            net->lat_add_ns[a][b] = 0;
+            net->loss_ppm[a][b] = sc->net.loss_ppm;
         }
     }
 
@@ -257,49 +240,50 @@ void net_build(sim_t *s)
         .set = g_hash_table_new(edge_hash, g_direct_equal),
     };
     switch (sc->net.topology) {
-    case TOPO_RANDOM_OUTDEGREE: build_outdegree(s, &bl, &tr); break;
-    case TOPO_RANDOM_REGULAR: build_regular(s, &bl, &tr); break;
-    case TOPO_FULL_MESH: build_mesh(s, &bl); break;
-    case TOPO_SMALL_WORLD: build_small_world(s, &bl, &tr); break;
+    case TOPO_RANDOM_OUTDEGREE: build_outdegree(net, &bl, &tr); break;
+    case TOPO_RANDOM_REGULAR: build_regular(net, &bl, &tr); break;
+    case TOPO_FULL_MESH: build_mesh(net, &bl); break;
+    case TOPO_SMALL_WORLD: build_small_world(net, &bl, &tr); break;
     }
     g_hash_table_destroy(bl.set);
-    s->nlinks = bl.edges->len;
-    s->links = (link_t *)g_array_free(bl.edges, FALSE);
+    net->nlinks = bl.edges->len;
+    net->links = (link_t *)g_array_free(bl.edges, FALSE);
     if (sc->net.upload_queue == UPQ_PER_LINK)
-        s->link_busy_ns = g_new0(uint64_t, 2 * (size_t)s->nlinks + 1);
-    build_adjacency(s);
+        net->link_busy_ns = g_new0(uint64_t, 2 * (size_t)net->nlinks + 1);
+    build_adjacency(net);
 }
 
-void net_free(sim_t *s)
+void net_clear(net_t *net)
 {
-    g_free(s->links);
-    g_free(s->link_busy_ns);
-    g_free(s->adj_peer);
-    g_free(s->adj_link);
+    g_free(net->nodes);
+    g_free(net->links);
+    g_free(net->link_busy_ns);
+    g_free(net->adj_peer);
+    g_free(net->adj_link);
 }
 
 /* ---------- latency ---------- */
 
-uint64_t net_latency_ns(sim_t *s, uint32_t from, uint32_t to)
+uint64_t net_latency_ns(net_t *net, uint32_t from, uint32_t to)
 {
-    node_t *f = &s->nodes[from];
-    const int ra = f->region, rb = s->nodes[to].region;
-    const uint64_t mean_ns = s->lat_mean_ns[ra][rb];
+    node_t *f = &net->nodes[from];
+    const int ra = f->region, rb = net->nodes[to].region;
+    const uint64_t mean_ns = net->lat_mean_ns[ra][rb];
     const double m = (double)mean_ns;
     double v;
-    switch (s->sc->net.latency) {
+    switch (net->sc->net.latency) {
     case LAT_UNIFORM: {
-        double j = (double)s->sc->net.latency_jitter_ppm / 1e6;
+        double j = (double)net->sc->net.latency_jitter_ppm / 1e6;
         v = m * (1.0 - j) + rng_unit(&f->rng) * 2.0 * j * m;
         break;
     }
     case LAT_PARETO: {
-        double floor_ns = (double)s->sc->net.latency_floor_ns;
+        double floor_ns = (double)net->sc->net.latency_floor_ns;
         v = m > floor_ns ? rng_pareto(&f->rng, m - floor_ns, m / floor_ns) : m;
         break;
     }
     case LAT_LOGNORMAL: {
-        double sigma = (double)s->sc->net.latency_sigma_ppm / 1e6;
+        double sigma = (double)net->sc->net.latency_sigma_ppm / 1e6;
         v = rng_lognormal(&f->rng, log(m) - sigma * sigma / 2.0, sigma);
         break;
     }
@@ -310,51 +294,70 @@ uint64_t net_latency_ns(sim_t *s, uint32_t from, uint32_t to)
     }
     /* Cap pathological tail draws at an hour of simulated time. */
     uint64_t ns = v < 3.6e12 ? (uint64_t)llround(v) : 3600000000000ull;
-    const uint64_t scale_ppm = s->lat_scale_ppm[ra][rb];
+    const uint64_t scale_ppm = net->lat_scale_ppm[ra][rb];
     if (scale_ppm != 1000000)
         ns = (uint64_t)((unsigned __int128)ns * scale_ppm / 1000000u);
-    return ns + s->lat_add_ns[ra][rb];
+    return ns + net->lat_add_ns[ra][rb];
 }
 
 /* ---------- sending and receiving ---------- */
 
-void net_send(sim_t *s, uint32_t from, uint32_t to, uint32_t link, const msg_t *m)
+static void free_owned(const net_t *net, const msg_t *m)
 {
-    node_t *f = &s->nodes[from], *t = &s->nodes[to];
-    msg_stats_t *st = &s->stats[m->kind];
+    if (m->flags & MSG_F_OWNED)
+        net->kinds[m->kind].free(m);
+}
+
+void net_on_kind(net_t *net, uint16_t kind, const char *name, net_receive_fn receive, net_free_fn free, void *ctx)
+{
+    g_assert(kind < NET_MAX_KINDS && !net->kinds[kind].receive && receive);
+    net->kinds[kind] = (net_kind_t){ .name = name, .receive = receive, .free = free, .ctx = ctx };
+}
+
+void net_on_restart(net_t *net, net_node_fn fn, void *ctx)
+{
+    g_assert(!net->on_restart);
+    net->on_restart = fn;
+    net->on_restart_ctx = ctx;
+}
+
+void net_send(net_t *net, uint32_t from, uint32_t to, uint32_t link, const msg_t *m)
+{
+    node_t *f = &net->nodes[from], *t = &net->nodes[to];
+    msg_stats_t *st = &net->stats[m->kind];
     st->sent++;
     if (f->group != t->group) {
         st->dropped_partition++;
-        msg_free_owned(m);
+        free_owned(net, m);
         return;
     }
     st->bytes_sent += m->size_bytes;
     uint64_t bw = f->upload_bps < t->download_bps ? f->upload_bps : t->download_bps;
     uint64_t xfer_ns = net_transfer_ns(m->size_bytes, bw);
     uint64_t *busy = &f->up_busy_until_ns;
-    if (s->sc->net.upload_queue == UPQ_PER_LINK)
-        busy = &s->link_busy_ns[2 * (size_t)link + (s->links[link].a == from ? 0 : 1)];
-    uint64_t start_ns = *busy > s->now_ns ? *busy : s->now_ns;
+    if (net->sc->net.upload_queue == UPQ_PER_LINK)
+        busy = &net->link_busy_ns[2 * (size_t)link + (net->links[link].a == from ? 0 : 1)];
+    uint64_t start_ns = *busy > net->eng->now_ns ? *busy : net->eng->now_ns;
     *busy = start_ns + xfer_ns;
 
-    uint32_t loss = s->loss_ppm[f->region][t->region];
+    uint32_t loss = net->loss_ppm[f->region][t->region];
     if (loss && rng_chance_ppm(&f->rng, loss)) {
         st->lost++;
-        msg_free_owned(m);
+        free_owned(net, m);
         return;
     }
-    uint64_t at_ns = start_ns + xfer_ns + net_latency_ns(s, from, to);
+    uint64_t at_ns = start_ns + xfer_ns + net_latency_ns(net, from, to);
     st->in_flight++;
-    evq_push(s->q, at_ns, EV_DELIVER,
+    engine_at(net->eng, at_ns, EV_DELIVER,
              (ev_data_t){ .a = to, .b = link, .c = f->epoch, .e = from, .u = start_ns, .p = (void *)m });
 }
 
-bool net_accept(sim_t *s, const ev_t *ev)
+bool net_accept(net_t *net, const ev_t *ev)
 {
     const msg_t *m = ev->d.p;
-    node_t *t = &s->nodes[ev->d.a];
-    node_t *f = &s->nodes[ev->d.e];
-    msg_stats_t *st = &s->stats[m->kind];
+    node_t *t = &net->nodes[ev->d.a];
+    node_t *f = &net->nodes[ev->d.e];
+    msg_stats_t *st = &net->stats[m->kind];
     st->in_flight--;
     if (!t->up || (f->epoch != ev->d.c && f->crashed_at_ns <= ev->d.u)) {
         st->dropped_down++;
@@ -366,4 +369,97 @@ bool net_accept(sim_t *s, const ev_t *ev)
     }
     st->delivered++;
     return true;
+}
+
+/* EV_DELIVER: hands an accepted message to its kind's receiver, then frees
+ * it when the network owns it. */
+static void deliver(void *ctx, const ev_t *ev)
+{
+    net_t *net = ctx;
+    const msg_t *m = ev->d.p;
+    if (net_accept(net, ev)) {
+        const net_kind_t *k = &net->kinds[m->kind];
+        k->receive(k->ctx, ev->d.a, ev->d.e, ev->d.b, m);
+    }
+    free_owned(net, m);
+}
+
+static uint64_t trace_delivery(const ev_t *ev, uint64_t *sub)
+{
+    const msg_t *m = ev->d.p;
+    *sub = m->kind;
+    return m->id;
+}
+
+static void discard_delivery(void *ctx, const ev_t *ev)
+{
+    free_owned(ctx, ev->d.p);
+}
+
+/* ---------- recording and summary ---------- */
+
+static void record_topology(net_t *net)
+{
+    if (!net->rec)
+        return;
+    bool ok = true;
+    for (uint32_t i = 0; i < net->nnodes && ok; i++) {
+        const node_t *nd = &net->nodes[i];
+        ok = record_node(net->rec, i, net->profile->region[nd->region], nd->upload_bps, nd->download_bps,
+                         nd->adj_len);
+    }
+    for (uint32_t l = 0; l < net->nlinks && ok; l++) {
+        const link_t *k = &net->links[l];
+        ok = record_link(net->rec, l, k->a, k->b,
+                         net->lat_mean_ns[net->nodes[k->a].region][net->nodes[k->b].region]);
+    }
+    if (!ok || !record_flush(net->rec))
+        engine_fail(net->eng, "%s", record_error(net->rec));
+}
+
+void net_init(net_t *net, engine_t *eng, const scenario_t *sc, record_t *rec)
+{
+    memset(net, 0, sizeof *net);
+    net->eng = eng;
+    net->sc = sc;
+    net->rec = rec;
+    net->profile = profile_get(sc->net.profile);
+    net->nnodes = sc->net.nodes;
+    net->nodes = g_new0(node_t, net->nnodes);
+    rng_stream(&net->fault_rng, sc->seed, RNG_FAULTS, 0);
+    net_build(net);
+    record_topology(net);
+    engine_on(eng, EV_DELIVER, deliver, trace_delivery, discard_delivery, net);
+    fault_schedule(net);
+}
+
+bool net_record_stats(net_t *net)
+{
+    for (int k = 0; k < NET_MAX_KINDS && net->rec; k++) {
+        const msg_stats_t *m = &net->stats[k];
+        if (!m->sent)
+            continue;
+        record_msg_stats_t r = { net->kinds[k].name, m->sent, m->bytes_sent, m->delivered, m->lost,
+                                 m->dropped_partition, m->dropped_down, m->in_flight };
+        if (!record_msg_stats(net->rec, &r))
+            return false;
+    }
+    return true;
+}
+
+void net_print_summary(const net_t *net, FILE *out)
+{
+    fprintf(out, "%-10s %12s %12s %10s %10s %10s %14s\n", "messages", "sent", "delivered", "lost", "partition",
+            "down", "bytes");
+    for (int k = 0; k < NET_MAX_KINDS; k++) {
+        const msg_stats_t *m = &net->stats[k];
+        if (!m->sent)
+            continue;
+        fprintf(out, "%-10s %12" G_GUINT64_FORMAT " %12" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT
+                " %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %14" G_GUINT64_FORMAT "\n",
+                net->kinds[k].name, m->sent, m->delivered, m->lost, m->dropped_partition, m->dropped_down,
+                m->bytes_sent);
+    }
+    if (net->faults_applied)
+        fprintf(out, "timed events applied: %u\n", net->faults_applied);
 }

@@ -29,7 +29,9 @@
 #include "core/consensus/dpos.h"
 #include "core/consensus/pos.h"
 #include "core/consensus/pow.h"
-#include "sim/sim_int.h"
+#include "sim/node/chain.h"
+#include "sim/node/reach.h"
+#include "sim/node/txrelay.h"
 
 #define POW_TOTAL_HASHRATE 1000000000ull /* hashes per second, all miners */
 #define STAKE_TOTAL 1000000000000ull     /* pos stake or dpos votes, all nodes */
@@ -62,17 +64,12 @@ static gboolean hash32_equal_cb(gconstpointer a, gconstpointer b)
     return memcmp(a, b, sizeof(hash32_t)) == 0;
 }
 
-static bool is_pos(const sim_t *s)
+static bool is_pos(const proto_t *s)
 {
     return s->sc->consensus.kind == CONS_POS;
 }
 
-sblock_t *chain_sblock(sim_t *s, uint32_t index)
-{
-    return g_ptr_array_index(s->blocks, index);
-}
-
-static sblock_t *sb_of(sim_t *s, const block_t *b)
+static sblock_t *sb_of(proto_t *s, const block_t *b)
 {
     return g_ptr_array_index(s->blocks, b->index);
 }
@@ -84,9 +81,9 @@ static bool has_data(uint8_t st)
 
 /* ---------- blocks ---------- */
 
-static sblock_t *sblock_new(sim_t *s, block_t *b)
+static sblock_t *sblock_new(proto_t *s, block_t *b)
 {
-    const uint32_t n = s->nnodes;
+    const uint32_t n = s->net->nnodes;
     sblock_t *sb = g_new0(sblock_t, 1);
     sb->b = b;
     b->index = s->blocks->len;
@@ -125,12 +122,12 @@ static sblock_t *sblock_new(sim_t *s, block_t *b)
     return sb;
 }
 
-static sblock_t *sb_by_id(sim_t *s, const hash32_t *id)
+static sblock_t *sb_by_id(proto_t *s, const hash32_t *id)
 {
     return g_hash_table_lookup(s->block_by_id, id);
 }
 
-static void sblock_free(sim_t *s, sblock_t *sb)
+static void sblock_free(proto_t *s, sblock_t *sb)
 {
     if (s->cons)
         s->cons->ops->free_block(s->cons, sb->b);
@@ -142,14 +139,14 @@ static void sblock_free(sim_t *s, sblock_t *sb)
     g_free(sb);
 }
 
-static void count_block_reject(sim_t *s, const char *why)
+static void count_block_reject(proto_t *s, const char *why)
 {
     gpointer old = g_hash_table_lookup(s->block_rejects, why);
     g_hash_table_insert(s->block_rejects, (gpointer)why, GSIZE_TO_POINTER(GPOINTER_TO_SIZE(old) + 1));
 }
 
 /* Consensus and ledger validity, computed once per block. */
-static bool block_valid(sim_t *s, sblock_t *sb, const char **why)
+static bool block_valid(proto_t *s, sblock_t *sb, const char **why)
 {
     block_t *b = sb->b;
     if (sb->cons_ok < 0) {
@@ -177,7 +174,7 @@ static bool block_valid(sim_t *s, sblock_t *sb, const char **why)
 /* (Re)draws node's next production time on its tip. A pending one is kept
  * when the tip changed but the schedule did not (see schedule_key), unless
  * `redraw`. */
-static void schedule_mine(sim_t *s, uint32_t node, bool redraw)
+static void schedule_mine(proto_t *s, uint32_t node, bool redraw)
 {
     cnode_t *cn = &s->cnodes[node];
     if (!cn->hashrate)
@@ -185,28 +182,28 @@ static void schedule_mine(sim_t *s, uint32_t node, bool redraw)
     uint64_t key = s->cons->ops->schedule_key(s->cons, cn->tip->b);
     /* A pending draw, even one beyond the end of the run, stays valid while
      * the key is unchanged; drawing again would add chances. */
-    if (cn->mine_drawn && !redraw && key == cn->mine_key && s->nodes[node].up)
+    if (cn->mine_drawn && !redraw && key == cn->mine_key && s->net->nodes[node].up)
         return;
     if (cn->mine_ev)
-        evq_cancel(s->q, cn->mine_ev);
+        evq_cancel(s->eng->q, cn->mine_ev);
     cn->mine_ev = 0;
     cn->mine_drawn = false;
     cn->mine_gen++;
-    if (!s->nodes[node].up)
+    if (!s->net->nodes[node].up)
         return;
     if (s->sc->consensus.max_blocks && s->blocks->len > s->sc->consensus.max_blocks)
         return;
-    double u = rng_unit_open0(&s->nodes[node].rng);
-    uint64_t t = s->cons->ops->next_ns(s->cons, node, cn->tip->b, s->now_ns, u);
+    double u = rng_unit_open0(&s->net->nodes[node].rng);
+    uint64_t t = s->cons->ops->next_ns(s->cons, node, cn->tip->b, s->eng->now_ns, u);
     cn->mine_key = key;
     cn->mine_drawn = true;
     if (t != UINT64_MAX && t <= s->sc->duration_ns)
-        cn->mine_ev = evq_push(s->q, t, EV_MINE, (ev_data_t){ .a = node, .c = cn->mine_gen });
+        cn->mine_ev = engine_at(s->eng, t, EV_MINE, (ev_data_t){ .a = node, .c = cn->mine_gen });
 }
 
-static void relay_block(sim_t *s, uint32_t node, sblock_t *sb, uint32_t except)
+static void relay_block(proto_t *s, uint32_t node, sblock_t *sb, uint32_t except)
 {
-    const node_t *nd = &s->nodes[node];
+    const node_t *nd = &s->net->nodes[node];
     const msg_t *m = !s->sc->relay.push ? &sb->m_inv
                      : s->sc->relay.block == BLOCKRELAY_COMPACT ? &sb->m_cmpct : &sb->m_full;
     /* Shortcut that saves most events: an announcement that the peer would
@@ -216,22 +213,22 @@ static void relay_block(sim_t *s, uint32_t node, sblock_t *sb, uint32_t except)
     const bool inv = m == &sb->m_inv;
     const uint64_t half_timeout_ns = s->sc->relay.request_timeout_ns / 2;
     for (uint32_t j = 0; j < nd->adj_len; j++) {
-        uint32_t peer = s->adj_peer[nd->adj_off + j];
+        uint32_t peer = s->net->adj_peer[nd->adj_off + j];
         if (peer == except)
             continue;
         if (inv) {
             uint8_t st = sb->st[peer];
             if (has_data(st) || st == BS_INVALID ||
-                ((st == BS_REQUESTED || st == BS_WAITING) && s->now_ns - sb->arrival_ns[peer] < half_timeout_ns))
+                ((st == BS_REQUESTED || st == BS_WAITING) && s->eng->now_ns - sb->arrival_ns[peer] < half_timeout_ns))
                 continue;
         }
-        net_send(s, node, peer, s->adj_link[nd->adj_off + j], m);
+        net_send(s->net, node, peer, s->net->adj_link[nd->adj_off + j], m);
     }
 }
 
 /* Switches node's tip to nt: mempool follows (transactions of connected
  * blocks leave it, those of disconnected blocks come back if still valid). */
-static void switch_tip(sim_t *s, uint32_t node, sblock_t *nt)
+static void switch_tip(proto_t *s, uint32_t node, sblock_t *nt)
 {
     cnode_t *cn = &s->cnodes[node];
     const block_t *a = cn->tip->b, *b = nt->b;
@@ -269,9 +266,9 @@ static void switch_tip(sim_t *s, uint32_t node, sblock_t *nt)
         s->nreorgs++;
         if (gone->len > s->reorg_max_depth)
             s->reorg_max_depth = gone->len;
-        if (s->rec && !record_reorg(s->rec, s->nreorgs - 1, node, s->now_ns, gone->len, cn->tip->b->index,
+        if (s->rec && !record_reorg(s->rec, s->nreorgs - 1, node, s->eng->now_ns, gone->len, cn->tip->b->index,
                                     nt->b->index, a->h.height))
-            sim_fail(s, "%s", record_error(s->rec));
+            engine_fail(s->eng, "%s", record_error(s->rec));
     }
     cn->tip = nt;
     g_ptr_array_free(gone, TRUE);
@@ -279,13 +276,13 @@ static void switch_tip(sim_t *s, uint32_t node, sblock_t *nt)
     schedule_mine(s, node, false);
 }
 
-static void connect(sim_t *s, uint32_t node, uint32_t from, sblock_t *sb);
-static void pos_fork_choice(sim_t *s, uint32_t node);
-static void pos_drop_included(sim_t *s, uint32_t node, const block_t *b);
-static void pos_attach(sim_t *s, uint32_t node, block_t *b);
+static void connect(proto_t *s, uint32_t node, uint32_t from, sblock_t *sb);
+static void pos_fork_choice(proto_t *s, uint32_t node);
+static void pos_drop_included(proto_t *s, uint32_t node, const block_t *b);
+static void pos_attach(proto_t *s, uint32_t node, block_t *b);
 
 /* Marks the blocks that became final at node with the current time. */
-static void update_final(sim_t *s, uint32_t node)
+static void update_final(proto_t *s, uint32_t node)
 {
     cnode_t *cn = &s->cnodes[node];
     sblock_t *f = sb_of(s, s->cons->ops->final(s->cons, cn->tip->b));
@@ -296,14 +293,14 @@ static void update_final(sim_t *s, uint32_t node)
         sblock_t *x = sb_of(s, b);
         if (x->final_ns[node] != UINT64_MAX)
             break;
-        x->final_ns[node] = s->now_ns;
+        x->final_ns[node] = s->eng->now_ns;
     }
 }
 
-void chain_mine(sim_t *s, uint32_t node, uint32_t gen)
+void chain_mine(proto_t *s, uint32_t node, uint32_t gen)
 {
     cnode_t *cn = &s->cnodes[node];
-    if (gen != cn->mine_gen || !s->nodes[node].up)
+    if (gen != cn->mine_gen || !s->net->nodes[node].up)
         return;
     cn->mine_ev = 0;
     cn->mine_drawn = false;
@@ -325,7 +322,7 @@ void chain_mine(sim_t *s, uint32_t node, uint32_t gen)
         schedule_mine(s, node, true);
         return;
     }
-    block_t *b = block_new(parent, s->now_ns, node, &cn->reward_addr, txs, ntx, sc->consensus.padding_bytes);
+    block_t *b = block_new(parent, s->eng->now_ns, node, &cn->reward_addr, txs, ntx, sc->consensus.padding_bytes);
     for (uint32_t i = 0; i < ntx; i++)
         tx_unref(txs[i]);
     g_free(txs);
@@ -336,7 +333,7 @@ void chain_mine(sim_t *s, uint32_t node, uint32_t gen)
         s->cons->ops->sign(s->cons, b, &s->node_keys[node]);
     block_seal(b);
     sblock_t *sb = sblock_new(s, b);
-    sb->arrival_ns[node] = s->now_ns;
+    sb->arrival_ns[node] = s->eng->now_ns;
     sb->reached = 1;
     for (uint32_t i = 0; i < b->ntx; i++) {
         stx_t *t = b->txs[i]->sim_index ? g_ptr_array_index(s->txs, b->txs[i]->sim_index) : NULL;
@@ -349,10 +346,10 @@ void chain_mine(sim_t *s, uint32_t node, uint32_t gen)
     g_assert(ok); /* built on the node's own tip from its own checks */
     if (sc->consensus.max_blocks && s->blocks->len > sc->consensus.max_blocks) {
         /* the last block: nobody produces any more, so the run ends once it has spread */
-        for (uint32_t i = 0; i < s->nnodes; i++) {
+        for (uint32_t i = 0; i < s->net->nnodes; i++) {
             cnode_t *c = &s->cnodes[i];
             if (c->mine_ev)
-                evq_cancel(s->q, c->mine_ev);
+                evq_cancel(s->eng->q, c->mine_ev);
             c->mine_ev = 0;
             c->mine_gen++;
         }
@@ -362,24 +359,24 @@ void chain_mine(sim_t *s, uint32_t node, uint32_t gen)
 
 /* ---------- receiving blocks ---------- */
 
-static bool request_due(sim_t *s, sblock_t *sb, uint32_t node)
+static bool request_due(proto_t *s, sblock_t *sb, uint32_t node)
 {
     uint8_t st = sb->st[node];
     return st == BS_NONE ||
            ((st == BS_REQUESTED || st == BS_WAITING) &&
-            s->now_ns - sb->arrival_ns[node] >= s->sc->relay.request_timeout_ns);
+            s->eng->now_ns - sb->arrival_ns[node] >= s->sc->relay.request_timeout_ns);
 }
 
-static void request(sim_t *s, uint32_t node, uint32_t peer, uint32_t link, sblock_t *sb, bool compact)
+static void request(proto_t *s, uint32_t node, uint32_t peer, uint32_t link, sblock_t *sb, bool compact)
 {
     sb->st[node] = BS_REQUESTED;
-    sb->arrival_ns[node] = s->now_ns; /* the request time until the block arrives */
-    net_send(s, node, peer, link, compact ? &sb->m_getcmpct : &sb->m_getfull);
+    sb->arrival_ns[node] = s->eng->now_ns; /* the request time until the block arrives */
+    net_send(s->net, node, peer, link, compact ? &sb->m_getcmpct : &sb->m_getfull);
 }
 
-static void process(sim_t *s, uint32_t node, uint32_t from, uint32_t link, sblock_t *sb);
+static void process(proto_t *s, uint32_t node, uint32_t from, uint32_t link, sblock_t *sb);
 
-static void invalidate(sim_t *s, uint32_t node, sblock_t *sb, const char *why)
+static void invalidate(proto_t *s, uint32_t node, sblock_t *sb, const char *why)
 {
     sb->st[node] = BS_INVALID;
     count_block_reject(s, why);
@@ -391,11 +388,11 @@ static void invalidate(sim_t *s, uint32_t node, sblock_t *sb, const char *why)
 }
 
 /* Connects a checked, valid block at node: relay, fork choice, orphans. */
-static void connect(sim_t *s, uint32_t node, uint32_t from, sblock_t *sb)
+static void connect(proto_t *s, uint32_t node, uint32_t from, sblock_t *sb)
 {
     cnode_t *cn = &s->cnodes[node];
     sb->st[node] = BS_CONNECTED;
-    if (s->nodes[node].up)
+    if (s->net->nodes[node].up)
         relay_block(s, node, sb, from);
     if (is_pos(s)) {
         pos_ghost_on_block(cn->ghost, sb->b);
@@ -416,7 +413,7 @@ static void connect(sim_t *s, uint32_t node, uint32_t from, sblock_t *sb)
     }
 }
 
-sblock_t *chain_inject(sim_t *s, block_t *b)
+sblock_t *chain_inject(proto_t *s, block_t *b)
 {
     return sblock_new(s, b);
 }
@@ -425,7 +422,7 @@ sblock_t *chain_inject(sim_t *s, block_t *b)
 
 /* LMD-GHOST from the node's justified checkpoint; switches tips when the
  * head moved. */
-static void pos_fork_choice(sim_t *s, uint32_t node)
+static void pos_fork_choice(proto_t *s, uint32_t node)
 {
     cnode_t *cn = &s->cnodes[node];
     uint64_t epoch;
@@ -443,7 +440,7 @@ static void pos_fork_choice(sim_t *s, uint32_t node)
 }
 
 /* Attestations included in b leave the node's list of ones to include. */
-static void pos_drop_included(sim_t *s, uint32_t node, const block_t *b)
+static void pos_drop_included(proto_t *s, uint32_t node, const block_t *b)
 {
     GPtrArray *pend = s->cnodes[node].att_pending;
     const pos_att_t *in = NULL;
@@ -463,7 +460,7 @@ static void pos_drop_included(sim_t *s, uint32_t node, const block_t *b)
 
 /* Keeps evidence against a validator the node's chain has not slashed yet,
  * once per offender. */
-static void add_evidence(sim_t *s, uint32_t node, const pos_evidence_t *ev)
+static void add_evidence(proto_t *s, uint32_t node, const pos_evidence_t *ev)
 {
     cnode_t *cn = &s->cnodes[node];
     uint32_t who = pos_evidence_offender(ev);
@@ -476,7 +473,7 @@ static void add_evidence(sim_t *s, uint32_t node, const pos_evidence_t *ev)
 }
 
 /* A node holding two blocks for one slot by one proposer has evidence. */
-static void check_double_proposal(sim_t *s, uint32_t node, sblock_t *sb)
+static void check_double_proposal(proto_t *s, uint32_t node, sblock_t *sb)
 {
     sblock_t *t = sb->twin;
     if (!t || !(has_data(t->st[node]) || t->st[node] == BS_INVALID))
@@ -494,7 +491,7 @@ static bool att_seen(const satt_t *att, uint32_t node)
     return att->seen[node >> 3] >> (node & 7) & 1;
 }
 
-static void att_receive(sim_t *s, uint32_t node, uint32_t from, satt_t *att)
+static void att_receive(proto_t *s, uint32_t node, uint32_t from, satt_t *att)
 {
     if (att_seen(att, node))
         return;
@@ -509,21 +506,21 @@ static void att_receive(sim_t *s, uint32_t node, uint32_t from, satt_t *att)
     if (head && head->st[node] == BS_CONNECTED)
         pos_ghost_on_attestation(cn->ghost, &att->a, head->b);
     g_ptr_array_add(cn->att_pending, att);
-    const node_t *nd = &s->nodes[node];
+    const node_t *nd = &s->net->nodes[node];
     if (!nd->up)
         return;
     for (uint32_t j = 0; j < nd->adj_len; j++) {
-        uint32_t peer = s->adj_peer[nd->adj_off + j];
+        uint32_t peer = s->net->adj_peer[nd->adj_off + j];
         if (peer != from)
-            net_send(s, node, peer, s->adj_link[nd->adj_off + j], &att->m);
+            net_send(s->net, node, peer, s->net->adj_link[nd->adj_off + j], &att->m);
     }
 }
 
 /* Registers a new attestation (noting a conflicting one by the same
  * validator for the same target epoch) and sends it from its validator. */
-static void att_publish(sim_t *s, uint32_t v, satt_t *att)
+static void att_publish(proto_t *s, uint32_t v, satt_t *att)
 {
-    att->seen = g_new0(uint8_t, (s->nnodes + 7) / 8);
+    att->seen = g_new0(uint8_t, (s->net->nnodes + 7) / 8);
     att->m = (msg_t){ .kind = MSG_ATT, .size_bytes = POS_ATT_BYTES, .id = s->atts->len, .obj = att };
     att->key = (int64_t)(att->a.target.epoch << 32 | att->a.validator);
     satt_t *first = g_hash_table_lookup(s->att_by_target, &att->key);
@@ -538,12 +535,12 @@ static void att_publish(sim_t *s, uint32_t v, satt_t *att)
     att_receive(s, v, UINT32_MAX, att);
 }
 
-const pos_att_t *chain_attestation(sim_t *s, uint32_t i)
+const pos_att_t *chain_attestation(proto_t *s, uint32_t i)
 {
     return &((const satt_t *)g_ptr_array_index(s->atts, i))->a;
 }
 
-void chain_inject_attestation(sim_t *s, const pos_att_t *a)
+void chain_inject_attestation(proto_t *s, const pos_att_t *a)
 {
     satt_t *att = g_new0(satt_t, 1);
     att->a = *a;
@@ -552,12 +549,12 @@ void chain_inject_attestation(sim_t *s, const pos_att_t *a)
 
 /* A third into each slot, the validators due to attest vote for the head
  * their fork choice gives. */
-void chain_attest(sim_t *s, uint64_t slot)
+void chain_attest(proto_t *s, uint64_t slot)
 {
     const uint64_t slot_ns = s->sc->consensus.interval_ns;
-    for (uint32_t v = 0; v < s->nnodes; v++) {
+    for (uint32_t v = 0; v < s->net->nnodes; v++) {
         cnode_t *cn = &s->cnodes[v];
-        if (!s->nodes[v].up || !pos_is_attester(s->cons, cn->tip->b, v, slot))
+        if (!s->net->nodes[v].up || !pos_is_attester(s->cons, cn->tip->b, v, slot))
             continue;
         pos_fork_choice(s, v);
         satt_t *att = g_new0(satt_t, 1);
@@ -569,12 +566,12 @@ void chain_attest(sim_t *s, uint64_t slot)
     }
     uint64_t next = (slot + 1) * slot_ns + slot_ns / 3;
     if (next <= s->sc->duration_ns)
-        evq_push(s->q, next, EV_ATTEST, (ev_data_t){ .u = slot + 1 });
+        engine_at(s->eng, next, EV_ATTEST, (ev_data_t){ .u = slot + 1 });
 }
 
 /* The attestations a proposer includes: seen, not yet in its chain, from
  * the last epoch, older than the block's slot. */
-static void pos_attach(sim_t *s, uint32_t node, block_t *b)
+static void pos_attach(proto_t *s, uint32_t node, block_t *b)
 {
     GPtrArray *pend = s->cnodes[node].att_pending;
     const uint64_t spe = s->sc->consensus.slots_per_epoch;
@@ -602,7 +599,7 @@ static void pos_attach(sim_t *s, uint32_t node, block_t *b)
     g_free(atts);
 }
 
-void chain_checked(sim_t *s, uint32_t node, uint32_t from, sblock_t *sb)
+void chain_checked(proto_t *s, uint32_t node, uint32_t from, sblock_t *sb)
 {
     const char *why = NULL;
     if (!block_valid(s, sb, &why))
@@ -612,7 +609,7 @@ void chain_checked(sim_t *s, uint32_t node, uint32_t from, sblock_t *sb)
 }
 
 /* The node has the block's data: check it once its parent is connected. */
-static void process(sim_t *s, uint32_t node, uint32_t from, uint32_t link, sblock_t *sb)
+static void process(proto_t *s, uint32_t node, uint32_t from, uint32_t link, sblock_t *sb)
 {
     sblock_t *parent = sb_of(s, sb->b->parent);
     uint8_t pst = parent->st[node];
@@ -634,18 +631,18 @@ static void process(sim_t *s, uint32_t node, uint32_t from, uint32_t link, sbloc
         unverified += !mempool_contains(cn->mp, &b->txs[i]->id);
     uint64_t cost = sc->cpu.header_ns + b->ntx * sc->cpu.per_tx_ns + unverified * sc->cpu.verify_sig_ns +
                     b->size_bytes * sc->cpu.per_kb_ns / 1000;
-    uint64_t start = cn->cpu_busy_until_ns > s->now_ns ? cn->cpu_busy_until_ns : s->now_ns;
+    uint64_t start = cn->cpu_busy_until_ns > s->eng->now_ns ? cn->cpu_busy_until_ns : s->eng->now_ns;
     cn->cpu_busy_until_ns = start + cost;
     sb->st[node] = BS_CHECKING;
-    evq_push(s->q, start + cost, EV_CHECKED, (ev_data_t){ .a = node, .b = from, .p = sb });
+    engine_at(s->eng, start + cost, EV_CHECKED, (ev_data_t){ .a = node, .b = from, .p = sb });
 }
 
-static void got_block(sim_t *s, uint32_t node, uint32_t from, uint32_t link, sblock_t *sb)
+static void got_block(proto_t *s, uint32_t node, uint32_t from, uint32_t link, sblock_t *sb)
 {
     uint8_t st = sb->st[node];
     if (has_data(st) || st == BS_INVALID)
         return;
-    sb->arrival_ns[node] = s->now_ns;
+    sb->arrival_ns[node] = s->eng->now_ns;
     sb->reached++;
     txrelay_mark_known(s, node, sb->b);
     if (is_pos(s))
@@ -653,16 +650,16 @@ static void got_block(sim_t *s, uint32_t node, uint32_t from, uint32_t link, sbl
     process(s, node, from, link, sb);
 }
 
-static void send_owned(sim_t *s, uint32_t from, uint32_t to, uint32_t link, uint16_t kind, uint64_t size,
+static void send_owned(proto_t *s, uint32_t from, uint32_t to, uint32_t link, uint16_t kind, uint64_t size,
                        uint64_t id, sblock_t *sb)
 {
     msg_t *m = g_new0(msg_t, 1);
     *m = (msg_t){ .kind = kind, .flags = MSG_F_OWNED, .size_bytes = (uint32_t)MIN(size, UINT32_MAX), .id = id,
                   .obj = sb };
-    net_send(s, from, to, link, m);
+    net_send(s->net, from, to, link, m);
 }
 
-void chain_receive(sim_t *s, uint32_t to, uint32_t from, uint32_t link, const msg_t *m)
+void chain_receive(proto_t *s, uint32_t to, uint32_t from, uint32_t link, const msg_t *m)
 {
     sblock_t *sb = m->obj;
     const bool compact = s->sc->relay.block == BLOCKRELAY_COMPACT;
@@ -673,11 +670,11 @@ void chain_receive(sim_t *s, uint32_t to, uint32_t from, uint32_t link, const ms
         break;
     case MSG_BLOCK_GETDATA:
         if (has_data(sb->st[to]))
-            net_send(s, to, from, link, &sb->m_full);
+            net_send(s->net, to, from, link, &sb->m_full);
         break;
     case MSG_CMPCT_GETDATA:
         if (has_data(sb->st[to]))
-            net_send(s, to, from, link, &sb->m_cmpct);
+            net_send(s->net, to, from, link, &sb->m_cmpct);
         break;
     case MSG_BLOCK:
         got_block(s, to, from, link, sb);
@@ -695,7 +692,7 @@ void chain_receive(sim_t *s, uint32_t to, uint32_t from, uint32_t link, const ms
             }
         }
         if (b->h.padding_bytes && s->sc->relay.compact_fail_ppm &&
-            rng_chance_ppm(&s->nodes[to].rng, s->sc->relay.compact_fail_ppm)) {
+            rng_chance_ppm(&s->net->nodes[to].rng, s->sc->relay.compact_fail_ppm)) {
             missing += b->h.padding_bytes / COMPACT_TX_BYTES;
             missing_bytes += b->h.padding_bytes;
         }
@@ -703,7 +700,7 @@ void chain_receive(sim_t *s, uint32_t to, uint32_t from, uint32_t link, const ms
             got_block(s, to, from, link, sb);
         } else {
             sb->st[to] = BS_WAITING;
-            sb->arrival_ns[to] = s->now_ns;
+            sb->arrival_ns[to] = s->eng->now_ns;
             send_owned(s, to, from, link, MSG_GETBLOCKTXN, 40 + 2 * missing, missing_bytes, sb);
         }
         break;
@@ -724,7 +721,7 @@ void chain_receive(sim_t *s, uint32_t to, uint32_t from, uint32_t link, const ms
     }
 }
 
-void chain_node_up(sim_t *s, uint32_t node)
+void chain_node_up(proto_t *s, uint32_t node)
 {
     if (s->cons)
         schedule_mine(s, node, true);
@@ -736,10 +733,10 @@ void chain_node_up(sim_t *s, uint32_t node)
  * the scenario's distribution: equal, exponential, or listed shares for the
  * first ones with the rest split equally. out[] is per node, 0 for the
  * others. */
-static void assign_weights(sim_t *s, hashpower_t kind, const uint32_t *ppm, uint32_t nlist, uint32_t m,
+static void assign_weights(proto_t *s, hashpower_t kind, const uint32_t *ppm, uint32_t nlist, uint32_t m,
                            uint64_t total, uint64_t stream_key, uint64_t *out)
 {
-    const uint32_t n = s->nnodes;
+    const uint32_t n = s->net->nnodes;
     uint32_t *order = g_new(uint32_t, n);
     for (uint32_t i = 0; i < n; i++) {
         order[i] = i;
@@ -789,10 +786,70 @@ static void reward_addr(addr_t *out, uint32_t node)
     memcpy(out->b, h.b, ADDR_BYTES);
 }
 
-void chain_init(sim_t *s)
+/* ---------- registration with the engine and the network ---------- */
+
+static void run_mine(void *ctx, const ev_t *ev)
+{
+    chain_mine(ctx, ev->d.a, ev->d.c);
+}
+
+static void run_checked(void *ctx, const ev_t *ev)
+{
+    chain_checked(ctx, ev->d.a, ev->d.b, ev->d.p);
+}
+
+static uint64_t trace_checked(const ev_t *ev, uint64_t *sub)
+{
+    (void)sub;
+    return ((const sblock_t *)ev->d.p)->b->index;
+}
+
+static void run_sample(void *ctx, const ev_t *ev)
+{
+    chain_sample(ctx);
+}
+
+static void run_attest(void *ctx, const ev_t *ev)
+{
+    chain_attest(ctx, ev->d.u);
+}
+
+/* Frees a missing-transactions request or reply (one allocation). */
+static void free_owned_msg(const msg_t *m)
+{
+    g_free((void *)m);
+}
+
+static void receive(void *ctx, uint32_t to, uint32_t from, uint32_t link, const msg_t *m)
+{
+    chain_receive(ctx, to, from, link, m);
+}
+
+static void register_kinds(proto_t *s)
+{
+    engine_on(s->eng, EV_MINE, run_mine, NULL, NULL, s);
+    engine_on(s->eng, EV_CHECKED, run_checked, trace_checked, NULL, s);
+    engine_on(s->eng, EV_SAMPLE, run_sample, NULL, NULL, s);
+    engine_on(s->eng, EV_ATTEST, run_attest, NULL, NULL, s);
+    static const struct {
+        uint16_t kind;
+        const char *name;
+        bool owned;
+    } kinds[] = {
+        { MSG_BLOCK_INV, "block-announce", false },   { MSG_BLOCK_GETDATA, "block-request", false },
+        { MSG_CMPCT_GETDATA, "compact-request", false }, { MSG_BLOCK, "block", false },
+        { MSG_CMPCT, "compact-block", false },         { MSG_GETBLOCKTXN, "missing-request", true },
+        { MSG_BLOCKTXN, "missing-txs", true },         { MSG_ATT, "attestation", false },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++)
+        net_on_kind(s->net, kinds[i].kind, kinds[i].name, receive, kinds[i].owned ? free_owned_msg : NULL, s);
+}
+
+void chain_init(proto_t *s)
 {
     const scenario_t *sc = s->sc;
-    const uint32_t n = s->nnodes;
+    const uint32_t n = s->net->nnodes;
+    register_kinds(s);
     if (sc->consensus.kind == CONS_NONE)
         return;
     s->blocks = g_ptr_array_new();
@@ -933,21 +990,17 @@ void chain_init(sim_t *s)
         reward_addr(&cn->reward_addr, i);
         schedule_mine(s, i, true);
     }
-    if (sc->workload.rate_per_s > 0) {
-        uint64_t first = sc->workload.start_ns +
-                         (uint64_t)llround(rng_exponential(&s->workload_rng, 1e9 / sc->workload.rate_per_s));
-        evq_push(s->q, first, EV_TX_SUBMIT, (ev_data_t){ 0 });
-    }
-    evq_push(s->q, sc->record.sample_interval_ns, EV_SAMPLE, (ev_data_t){ 0 });
+    txrelay_start(s);
+    engine_at(s->eng, sc->record.sample_interval_ns, EV_SAMPLE, (ev_data_t){ 0 });
     if (is_pos(s))
-        evq_push(s->q, sc->consensus.interval_ns + sc->consensus.interval_ns / 3, EV_ATTEST, (ev_data_t){ .u = 1 });
+        engine_at(s->eng, sc->consensus.interval_ns + sc->consensus.interval_ns / 3, EV_ATTEST, (ev_data_t){ .u = 1 });
 }
 
-void chain_free(sim_t *s)
+void chain_free(proto_t *s)
 {
     if (!s->blocks)
         return;
-    for (uint32_t i = 0; i < s->nnodes; i++) {
+    for (uint32_t i = 0; i < s->net->nnodes; i++) {
         mempool_free(s->cnodes[i].mp);
         g_array_free(s->cnodes[i].pending, TRUE);
         if (s->cnodes[i].ghost)
@@ -993,13 +1046,13 @@ void chain_free(sim_t *s)
 /* ---------- samples and results ---------- */
 
 
-void chain_sample(sim_t *s)
+void chain_sample(proto_t *s)
 {
-    const uint32_t n = s->nnodes;
+    const uint32_t n = s->net->nnodes;
     uint32_t up = 0;
     uint64_t mp_sum = 0, mp_max = 0, hmin = UINT64_MAX, hmax = 0;
     for (uint32_t i = 0; i < n; i++) {
-        if (!s->nodes[i].up)
+        if (!s->net->nodes[i].up)
             continue;
         uint64_t c = s->txs->len > 1 ? mempool_count(s->cnodes[i].mp) : 0;
         mp_sum += c;
@@ -1016,7 +1069,7 @@ void chain_sample(sim_t *s)
         uint8_t *seen = g_new0(uint8_t, s->blocks->len);
         uint32_t distinct = 0;
         for (uint32_t i = 0; i < n; i++) {
-            if (!s->nodes[i].up)
+            if (!s->net->nodes[i].up)
                 continue;
             const block_t *tip = s->cnodes[i].tip->b;
             count[tip->h.height - hmin]++;
@@ -1033,79 +1086,20 @@ void chain_sample(sim_t *s)
         }
         g_free(count);
         g_free(seen);
-        if (!record_sample(s->rec, s->now_ns, (double)mp_sum / up, mp_max, hmin, hmax, median, distinct))
-            sim_fail(s, "%s", record_error(s->rec));
+        if (!record_sample(s->rec, s->eng->now_ns, (double)mp_sum / up, mp_max, hmin, hmax, median, distinct))
+            engine_fail(s->eng, "%s", record_error(s->rec));
     }
-    uint64_t next = s->now_ns + s->sc->record.sample_interval_ns;
-    if (next <= s->sc->duration_ns && evq_len(s->q) > 0) /* nothing else left: the run is over */
-        evq_push(s->q, next, EV_SAMPLE, (ev_data_t){ 0 });
-}
-
-/* The k-th smallest (0-based) of v[0..n), reordering v: quickselect with a
- * median-of-three pivot; linear on average, deterministic. */
-static uint64_t select_kth(uint64_t *v, size_t n, size_t k)
-{
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        uint64_t a = v[lo], b = v[mid], c = v[hi];
-        uint64_t pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] < pivot)
-                i++;
-            while (v[j] > pivot)
-                j--;
-            if (i <= j) {
-                uint64_t t = v[i];
-                v[i] = v[j];
-                v[j] = t;
-                i++;
-                if (j == 0)
-                    break;
-                j--;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            return v[k];
-    }
-    return v[k];
-}
-
-void reach_many_ns(const uint64_t *arrival_ns, uint32_t n, uint32_t reached, uint64_t created_ns,
-                   const uint32_t *frac_ppm, int nfrac, uint64_t *out)
-{
-    uint64_t *d = g_new(uint64_t, reached ? reached : 1);
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < n && k < reached; i++)
-        if (arrival_ns[i] != UINT64_MAX)
-            d[k++] = arrival_ns[i] - created_ns;
-    for (int f = 0; f < nfrac; f++) {
-        uint64_t need = ((uint64_t)frac_ppm[f] * n + 999999) / 1000000;
-        if (need == 0)
-            need = 1;
-        out[f] = need <= k ? select_kth(d, k, need - 1) : UINT64_MAX;
-    }
-    g_free(d);
-}
-
-uint64_t reach_ns(const uint64_t *arrival_ns, uint32_t n, uint32_t reached, uint64_t created_ns, uint32_t frac_ppm)
-{
-    uint64_t t;
-    reach_many_ns(arrival_ns, n, reached, created_ns, &frac_ppm, 1, &t);
-    return t;
+    uint64_t next = s->eng->now_ns + s->sc->record.sample_interval_ns;
+    if (next <= s->sc->duration_ns && evq_len(s->eng->q) > 0) /* nothing else left: the run is over */
+        engine_at(s->eng, next, EV_SAMPLE, (ev_data_t){ 0 });
 }
 
 /* The final main chain: the best tip any node holds (ties: the earliest
  * block). Marks its blocks main; returns the tip. */
-static sblock_t *final_chain(sim_t *s)
+static sblock_t *final_chain(proto_t *s)
 {
     sblock_t *best = g_ptr_array_index(s->blocks, 0);
-    for (uint32_t i = 0; i < s->nnodes; i++) {
+    for (uint32_t i = 0; i < s->net->nnodes; i++) {
         sblock_t *t = s->cnodes[i].tip;
         int c = s->cons->ops->compare(s->cons, t->b, best->b);
         if (c > 0 || (c == 0 && t->b->index < best->b->index))
@@ -1118,19 +1112,19 @@ static sblock_t *final_chain(sim_t *s)
     return best;
 }
 
-void chain_trace_final(sim_t *s)
+void chain_trace_final(proto_t *s)
 {
     if (!s->blocks)
         return;
     sblock_t *best = final_chain(s);
     uint8_t rec[8];
-    for (uint32_t i = 0; i <= s->nnodes; i++) {
-        uint32_t idx = i < s->nnodes ? s->cnodes[i].tip->b->index : best->b->index;
+    for (uint32_t i = 0; i <= s->net->nnodes; i++) {
+        uint32_t idx = i < s->net->nnodes ? s->cnodes[i].tip->b->index : best->b->index;
         for (int k = 0; k < 4; k++)
             rec[k] = (uint8_t)(i >> (8 * k));
         for (int k = 0; k < 4; k++)
             rec[4 + k] = (uint8_t)(idx >> (8 * k));
-        sim_trace_bytes(s, rec, sizeof rec);
+        engine_trace_bytes(s->eng, rec, sizeof rec);
     }
 }
 
@@ -1142,7 +1136,7 @@ typedef struct txfate {
     uint64_t final_ns;
 } txfate_t;
 
-static txfate_t *tx_fates(sim_t *s, sblock_t *best, uint64_t *nconfirmed)
+static txfate_t *tx_fates(proto_t *s, sblock_t *best, uint64_t *nconfirmed)
 {
     const uint32_t k = s->sc->consensus.confirmations;
     txfate_t *f = g_new(txfate_t, s->txs->len);
@@ -1186,7 +1180,7 @@ static gint cmp_str(gconstpointer a, gconstpointer b)
 
 /* Missed slots (slot-based engines), slashed validators (pos) and the
  * height of the latest final block, for the chain ending at best. */
-static void chain_figures(sim_t *s, sblock_t *best, int64_t *missed, int64_t *slashed, uint64_t *final_height)
+static void chain_figures(proto_t *s, sblock_t *best, int64_t *missed, int64_t *slashed, uint64_t *final_height)
 {
     const block_t *tip = best->b;
     *missed = -1;
@@ -1198,12 +1192,12 @@ static void chain_figures(sim_t *s, sblock_t *best, int64_t *missed, int64_t *sl
     *final_height = s->cons->ops->final(s->cons, tip)->h.height;
 }
 
-bool chain_record(sim_t *s)
+bool chain_record(proto_t *s)
 {
     if (!s->blocks || !s->rec)
         return true;
     record_t *r = s->rec;
-    const uint32_t n = s->nnodes;
+    const uint32_t n = s->net->nnodes;
     const detail_t detail = s->sc->record.detail;
     sblock_t *best = final_chain(s);
     for (guint i = 0; i < s->blocks->len; i++) {
@@ -1274,9 +1268,9 @@ bool chain_record(sim_t *s)
     return ok;
 }
 
-void chain_print_summary(const sim_t *cs, FILE *out)
+void chain_print_summary(const proto_t *cs, FILE *out)
 {
-    sim_t *s = (sim_t *)cs;
+    proto_t *s = (proto_t *)cs;
     if (!s->blocks)
         return;
     sblock_t *best = final_chain(s);
@@ -1290,7 +1284,7 @@ void chain_print_summary(const sim_t *cs, FILE *out)
     for (int i = 1; i < MP_RESULT_COUNT; i++)
         if (i != MP_DUPLICATE)
             rejected += s->tx_rejects[i];
-    double secs = (double)s->now_ns / 1e9;
+    double secs = (double)s->eng->now_ns / 1e9;
     fprintf(out, "blocks: %u produced, %u stale (%.2f%%), main chain height %" G_GUINT64_FORMAT "\n", total, stale,
             total ? 100.0 * stale / total : 0.0, best->b->h.height);
     fprintf(out, "reorgs: %u, deepest %" G_GUINT64_FORMAT "\n", s->nreorgs, s->reorg_max_depth);

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/sim_int.h"
+#include "sim/node/txrelay.h"
 
 #define TX_INV_ENTRY_BYTES 36u
 #define MSG_HEADER_BYTES 24u
@@ -33,15 +33,49 @@ static void set_known(stx_t *t, uint32_t node)
     t->known[node >> 3] |= (uint8_t)(1u << (node & 7));
 }
 
-static stx_t *stx(sim_t *s, uint32_t i)
+static stx_t *stx(proto_t *s, uint32_t i)
 {
-    return g_ptr_array_index(s->txs, i);
+    return proto_tx(s, i);
 }
 
-void msg_free_owned(const msg_t *m)
+/* Frees a transaction list message (one allocation). */
+static void free_list_msg(const msg_t *m)
 {
-    if (m->flags & MSG_F_OWNED)
-        g_free((void *)m);
+    g_free((void *)m);
+}
+
+static void run_submit(void *ctx, const ev_t *ev)
+{
+    txrelay_submit(ctx);
+}
+
+static void run_flush(void *ctx, const ev_t *ev)
+{
+    txrelay_flush(ctx, ev->d.a);
+}
+
+static void receive(void *ctx, uint32_t to, uint32_t from, uint32_t link, const msg_t *m)
+{
+    txrelay_receive(ctx, to, from, link, m);
+}
+
+void txrelay_init(proto_t *s)
+{
+    engine_on(s->eng, EV_TX_SUBMIT, run_submit, NULL, NULL, s);
+    engine_on(s->eng, EV_TX_FLUSH, run_flush, NULL, NULL, s);
+    net_on_kind(s->net, MSG_TX_INV, "tx-announce", receive, free_list_msg, s);
+    net_on_kind(s->net, MSG_TX_GETDATA, "tx-request", receive, free_list_msg, s);
+    net_on_kind(s->net, MSG_TX, "tx", receive, free_list_msg, s);
+}
+
+void txrelay_start(proto_t *s)
+{
+    const scenario_t *sc = s->sc;
+    if (sc->workload.rate_per_s <= 0)
+        return;
+    uint64_t first = sc->workload.start_ns +
+                     (uint64_t)llround(rng_exponential(&s->workload_rng, 1e9 / sc->workload.rate_per_s));
+    engine_at(s->eng, first, EV_TX_SUBMIT, (ev_data_t){ 0 });
 }
 
 /* A message owning a list of k transaction numbers. */
@@ -54,7 +88,7 @@ static msg_t *list_msg(uint16_t kind, uint32_t k)
     return m;
 }
 
-void txrelay_mark_known(sim_t *s, uint32_t node, const block_t *b)
+void txrelay_mark_known(proto_t *s, uint32_t node, const block_t *b)
 {
     for (uint32_t i = 0; i < b->ntx; i++)
         if (b->txs[i]->sim_index)
@@ -63,23 +97,23 @@ void txrelay_mark_known(sim_t *s, uint32_t node, const block_t *b)
 
 /* True when a block the node has connected includes t: the transaction is
  * already confirmed there, which a client treats as known, not as invalid. */
-static bool in_chain(sim_t *s, uint32_t node, const stx_t *t)
+static bool in_chain(proto_t *s, uint32_t node, const stx_t *t)
 {
     for (uint32_t i = 0; i < t->nincluded; i++)
-        if (chain_sblock(s, t->included[i])->st[node] == BS_CONNECTED)
+        if (proto_block(s, t->included[i])->st[node] == BS_CONNECTED)
             return true;
     return false;
 }
 
-void txrelay_admit(sim_t *s, uint32_t node, uint32_t ti, uint32_t from)
+void txrelay_admit(proto_t *s, uint32_t node, uint32_t ti, uint32_t from)
 {
     stx_t *t = stx(s, ti);
     cnode_t *cn = &s->cnodes[node];
     set_known(t, node);
-    uint64_t start = cn->cpu_busy_until_ns > s->now_ns ? cn->cpu_busy_until_ns : s->now_ns;
+    uint64_t start = cn->cpu_busy_until_ns > s->eng->now_ns ? cn->cpu_busy_until_ns : s->eng->now_ns;
     cn->cpu_busy_until_ns = start + s->sc->cpu.verify_sig_ns;
     tx_t *evicted = NULL;
-    mp_result_t r = mempool_add(cn->mp, t->tx, cn->tip->b->state, s->now_ns, &evicted);
+    mp_result_t r = mempool_add(cn->mp, t->tx, cn->tip->b->state, s->eng->now_ns, &evicted);
     if (evicted)
         tx_unref(evicted);
     if (r != MP_ADDED) {
@@ -91,20 +125,20 @@ void txrelay_admit(sim_t *s, uint32_t node, uint32_t ti, uint32_t from)
     g_array_append_vals(cn->pending, pair, 2);
     if (!cn->flush_scheduled) {
         cn->flush_scheduled = true;
-        evq_push(s->q, s->now_ns + s->sc->relay.tx_interval_ns, EV_TX_FLUSH, (ev_data_t){ .a = node });
+        engine_at(s->eng, s->eng->now_ns + s->sc->relay.tx_interval_ns, EV_TX_FLUSH, (ev_data_t){ .a = node });
     }
 }
 
-void txrelay_flush(sim_t *s, uint32_t node)
+void txrelay_flush(proto_t *s, uint32_t node)
 {
     cnode_t *cn = &s->cnodes[node];
-    const node_t *nd = &s->nodes[node];
+    const node_t *nd = &s->net->nodes[node];
     cn->flush_scheduled = false;
     const uint32_t *p = (const uint32_t *)cn->pending->data;
     const uint32_t npending = cn->pending->len / 2;
     if (nd->up) {
         for (uint32_t j = 0; j < nd->adj_len; j++) {
-            uint32_t peer = s->adj_peer[nd->adj_off + j];
+            uint32_t peer = s->net->adj_peer[nd->adj_off + j];
             msg_t *m = list_msg(MSG_TX_INV, npending);
             txlist_t *l = m->obj;
             for (uint32_t i = 0; i < npending; i++)
@@ -115,13 +149,13 @@ void txrelay_flush(sim_t *s, uint32_t node)
                 continue;
             }
             m->size_bytes = MSG_HEADER_BYTES + TX_INV_ENTRY_BYTES * l->n;
-            net_send(s, node, peer, s->adj_link[nd->adj_off + j], m);
+            net_send(s->net, node, peer, s->net->adj_link[nd->adj_off + j], m);
         }
     }
     g_array_set_size(cn->pending, 0);
 }
 
-void txrelay_receive(sim_t *s, uint32_t to, uint32_t from, uint32_t link, const msg_t *m)
+void txrelay_receive(proto_t *s, uint32_t to, uint32_t from, uint32_t link, const msg_t *m)
 {
     const txlist_t *l = m->obj;
     switch (m->kind) {
@@ -140,7 +174,7 @@ void txrelay_receive(sim_t *s, uint32_t to, uint32_t from, uint32_t link, const 
             break;
         }
         req->size_bytes = MSG_HEADER_BYTES + TX_INV_ENTRY_BYTES * rl->n;
-        net_send(s, to, from, link, req);
+        net_send(s->net, to, from, link, req);
         break;
     }
     case MSG_TX_GETDATA: {
@@ -152,7 +186,7 @@ void txrelay_receive(sim_t *s, uint32_t to, uint32_t from, uint32_t link, const 
             bytes += stx(s, l->idx[i])->tx->size_bytes;
         }
         data->size_bytes = (uint32_t)MIN(bytes, UINT32_MAX);
-        net_send(s, to, from, link, data);
+        net_send(s->net, to, from, link, data);
         break;
     }
     case MSG_TX:
@@ -164,10 +198,10 @@ void txrelay_receive(sim_t *s, uint32_t to, uint32_t from, uint32_t link, const 
     }
 }
 
-void txrelay_submit(sim_t *s)
+void txrelay_submit(proto_t *s)
 {
     const scenario_t *sc = s->sc;
-    if (sc->workload.stop_ns && s->now_ns > sc->workload.stop_ns)
+    if (sc->workload.stop_ns && s->eng->now_ns > sc->workload.stop_ns)
         return;
     rng_t *r = &s->workload_rng;
     const uint32_t na = sc->ledger.accounts;
@@ -188,7 +222,7 @@ void txrelay_submit(sim_t *s)
     tx_t *tx;
     switch (intent) {
     case INTENT_STAKE: {
-        uint32_t v = (uint32_t)rng_below(r, s->nnodes);
+        uint32_t v = (uint32_t)rng_below(r, s->net->nnodes);
         uint64_t amt = sc->ledger.balance / 100 + 1;
         tx = tx_new_call(kp, TX_STAKE, v, amt, fee, s->client_nonce[a]++);
         s->client_bond[a] = amt;
@@ -202,7 +236,7 @@ void txrelay_submit(sim_t *s)
         break;
     }
     case INTENT_VOTE:
-        tx = tx_new_call(kp, TX_VOTE, (uint32_t)rng_below(r, s->nnodes), 0, fee, s->client_nonce[a]++);
+        tx = tx_new_call(kp, TX_VOTE, (uint32_t)rng_below(r, s->net->nnodes), 0, fee, s->client_nonce[a]++);
         break;
     case INTENT_BAD_SIG: {
         tx_t *good = tx_new_transfer(kp, &s->accounts[to].addr, amount, fee, s->client_nonce[a]);
@@ -226,18 +260,18 @@ void txrelay_submit(sim_t *s)
     }
     stx_t *t = g_new0(stx_t, 1);
     t->tx = tx;
-    t->known = g_new0(uint8_t, (s->nnodes + 7) / 8);
-    t->origin = (uint32_t)rng_below(r, s->nnodes);
+    t->known = g_new0(uint8_t, (s->net->nnodes + 7) / 8);
+    t->origin = (uint32_t)rng_below(r, s->net->nnodes);
     t->account = a;
     t->intent = intent;
-    t->submitted_ns = s->now_ns;
+    t->submitted_ns = s->eng->now_ns;
     tx->sim_index = s->txs->len;
     g_ptr_array_add(s->txs, t);
-    if (s->nodes[t->origin].up)
+    if (s->net->nodes[t->origin].up)
         txrelay_admit(s, t->origin, tx->sim_index, UINT32_MAX);
 
     double gap_ns = rng_exponential(r, 1e9 / sc->workload.rate_per_s);
-    uint64_t next = s->now_ns + (uint64_t)llround(gap_ns);
+    uint64_t next = s->eng->now_ns + (uint64_t)llround(gap_ns);
     if (next <= sc->duration_ns && (!sc->workload.stop_ns || next <= sc->workload.stop_ns))
-        evq_push(s->q, next, EV_TX_SUBMIT, (ev_data_t){ 0 });
+        engine_at(s->eng, next, EV_TX_SUBMIT, (ev_data_t){ 0 });
 }

@@ -442,3 +442,14 @@ char *units_format_duration(uint64_t ns, char *buf, size_t n)
     snprintf(buf, n, "%" PRIu64 ".%.*s%s", whole, frac_len, frac_text, scales[i].suffix);
     return buf;
 }
+
+char *units_human_ns(uint64_t ns, char *buf, size_t n)
+{
+    if (ns >= 1000000000ull)
+        snprintf(buf, n, "%.3f s", (double)ns / 1e9);
+    else if (ns >= 1000000ull)
+        snprintf(buf, n, "%.1f ms", (double)ns / 1e6);
+    else
+        snprintf(buf, n, "%.1f us", (double)ns / 1e3);
+    return buf;
+}

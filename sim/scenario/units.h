@@ -34,5 +34,8 @@ bool units_parse_uint(const char *s, uint64_t *out);
 /* Formats a duration for humans ("1.25s", "340ms", "12us", "5ns") into buf
  * of size n; returns buf. */
 char *units_format_duration(uint64_t ns, char *buf, size_t n);
+/* Formats a duration rounded for reading in summaries ("3.050 s",
+ * "824.3 ms", "12.0 us") into buf of size n; returns buf. */
+char *units_human_ns(uint64_t ns, char *buf, size_t n);
 
 #endif

@@ -1,0 +1,214 @@
+/*
+ * proto.h - the protocol layer of a run: what every simulated node does.
+ *
+ * A proto_t holds each node's chain view, mempool and relay queues
+ * (cnode_t), and the objects the nodes exchange, created once and shared by
+ * pointer: blocks (sblock_t, with per-node arrival and status arrays),
+ * transactions (stx_t) and the broadcasts of the network study (bcast_t).
+ * The protocols are separate files that share this state:
+ *   chain.c      block production, relay, validation, fork choice, finality;
+ *   txrelay.c    the transaction workload and batched transaction gossip;
+ *   broadcast.c  the network study (one message flooded to every node);
+ *   proto.c      the layer's life cycle and its one node-level interface
+ *                (a node restarting), registered with the network.
+ * Calls point one way: chain -> txrelay -> (this state); broadcast and chain
+ * use reach.c. The layer sends through the network (sim/net) and schedules
+ * through the engine (sim/engine); neither calls back except through the
+ * handlers registered here.
+ *
+ * Ownership: the layer owns blocks, transactions, attestations, broadcasts
+ * and per-node state; engine, network, scenario and recorder are borrowed.
+ */
+#ifndef CHAINSIM_PROTO_H
+#define CHAINSIM_PROTO_H
+
+#include <glib.h>
+#include <stdio.h>
+
+#include "core/block.h"
+#include "core/consensus.h"
+#include "core/hash.h"
+#include "core/ledger.h"
+#include "core/mempool.h"
+#include "sim/engine/engine.h"
+#include "sim/engine/rng.h"
+#include "sim/net/net.h"
+#include "sim/record/record.h"
+#include "sim/scenario/scenario.h"
+
+/* Event kinds of the protocol layer (stable: they enter the digest). */
+enum {
+    EV_BROADCAST = 4, /* u = broadcast index */
+    EV_MINE = 5,      /* a = node, c = mining generation (stale ones are ignored) */
+    EV_CHECKED = 6,   /* a = node, b = peer it came from, p = sblock: validation done */
+    EV_TX_SUBMIT = 7, /* the workload's next transaction */
+    EV_TX_FLUSH = 8,  /* a = node: send batched transaction announcements */
+    EV_SAMPLE = 9,    /* time series sample */
+    EV_ATTEST = 10,   /* pos: u = slot whose attesters vote now */
+};
+
+/* Message kinds, registered with the network (stable: they enter the
+ * digest and index the statistics). */
+enum msg_kind {
+    MSG_BCAST_DATA,
+    MSG_BCAST_INV,
+    MSG_BCAST_GETDATA,
+    MSG_TX_INV,        /* owned; obj = txlist_t */
+    MSG_TX_GETDATA,    /* owned; obj = txlist_t */
+    MSG_TX,            /* owned; obj = txlist_t */
+    MSG_BLOCK_INV,     /* shared; obj = sblock_t */
+    MSG_BLOCK_GETDATA, /* shared; obj = sblock_t; asks for the full block */
+    MSG_CMPCT_GETDATA, /* shared; obj = sblock_t; asks for the compact block */
+    MSG_BLOCK,         /* shared; obj = sblock_t */
+    MSG_CMPCT,         /* shared; obj = sblock_t */
+    MSG_GETBLOCKTXN,   /* owned; obj = sblock_t; id = bytes asked for */
+    MSG_BLOCKTXN,      /* owned; obj = sblock_t */
+    MSG_ATT,           /* shared; obj = satt_t: a pos attestation, pushed to peers */
+    MSG_KIND_COUNT
+};
+G_STATIC_ASSERT(MSG_KIND_COUNT <= NET_MAX_KINDS);
+
+/* A batch of transaction numbers (indexes into sim.txs). */
+typedef struct txlist {
+    uint32_t n;
+    uint32_t idx[];
+} txlist_t;
+
+/* Per-node block status (sblock.st). */
+enum {
+    BS_NONE = 0,
+    BS_REQUESTED, /* asked a peer; arrival_ns holds the request time */
+    BS_WAITING,   /* compact block received, missing transactions asked for */
+    BS_ORPHAN,    /* received, parent not connected yet */
+    BS_CHECKING,  /* being validated (CPU) */
+    BS_CONNECTED, /* valid and in the node's tree */
+    BS_INVALID,
+};
+
+/* The simulator's record of a block: which nodes have it and when. */
+typedef struct sblock {
+    block_t *b;
+    uint64_t *arrival_ns; /* per node; UINT64_MAX = not received */
+    uint64_t *final_ns;   /* per node: when the node first saw it final; UINT64_MAX = never */
+    uint8_t *st;          /* per node: BS_* */
+    GPtrArray *children;  /* sblock_t *, in creation order; not owned */
+    msg_t m_inv, m_getfull, m_getcmpct, m_full, m_cmpct;
+    uint32_t reached;
+    int8_t cons_ok;       /* memo of the consensus check: -1 not yet, 0 bad, 1 good */
+    int64_t sp_key;       /* pos: slot << 32 | producer */
+    struct sblock *twin;  /* pos: another block for the same slot by the same producer */
+    const char *cons_why;
+    bool main;
+} sblock_t;
+
+/* The simulator's record of a submitted transaction. */
+typedef struct stx {
+    tx_t *tx;
+    uint8_t *known;       /* per node bit set: has it, or asked for it */
+    uint32_t origin;
+    uint32_t account;
+    uint8_t intent;       /* enum tx_intent */
+    uint8_t nincluded;
+    uint32_t included[2]; /* the first blocks (indexes) that included it */
+    uint64_t submitted_ns;
+} stx_t;
+
+enum tx_intent {
+    INTENT_VALID, INTENT_BAD_SIG, INTENT_DOUBLE_SPEND, INTENT_OVERSPEND,
+    INTENT_STAKE, INTENT_UNSTAKE, INTENT_VOTE, INTENT_COUNT
+};
+
+/* A pos attestation: created once by its validator, shared by all. */
+typedef struct satt satt_t;
+
+/* Per-node chain state (consensus.kind != none). */
+typedef struct cnode {
+    sblock_t *tip;
+    sblock_t *final;      /* the latest final block of the node's chain */
+    mempool_t *mp;
+    uint64_t cpu_busy_until_ns;
+    ev_handle_t mine_ev;
+    uint32_t mine_gen;
+    uint64_t mine_key;    /* consensus schedule_key the pending production was drawn for */
+    bool mine_drawn;      /* a production time is drawn (possibly beyond the run, or never) */
+    uint64_t hashrate;
+    addr_t reward_addr;
+    GArray *pending;      /* uint32_t pairs (tx index, peer it came from) to announce */
+    bool flush_scheduled;
+    struct pos_ghost *ghost;  /* pos: the node's LMD-GHOST view */
+    GPtrArray *att_pending;   /* pos: satt_t * seen and not yet in the node's chain */
+    GArray *evidence;         /* pos: pos_evidence_t the node detected, not yet in its chain */
+} cnode_t;
+
+/* One broadcast of the network study workload. */
+typedef struct bcast {
+    msg_t data, inv, req;
+    uint32_t origin;
+    uint64_t created_ns;
+    uint64_t *arrival_ns;  /* per node; UINT64_MAX = not yet */
+    uint64_t *requested_ns; /* per node: when it last asked for the message; UINT64_MAX = never */
+    uint32_t reached;
+} bcast_t;
+
+typedef struct proto {
+    engine_t *eng;
+    net_t *net;
+    const scenario_t *sc;
+    record_t *rec;
+
+    rng_t workload_rng;
+    bcast_t *bcasts;
+    uint32_t nbcasts; /* created so far */
+
+    /* ledger and consensus (consensus.kind != none) */
+    consensus_t *cons;
+    cnode_t *cnodes;
+    GPtrArray *blocks;   /* sblock_t *, by block index; owned */
+    GPtrArray *txs;      /* stx_t *, by tx index (0 unused); owned */
+    keypair_t *accounts; /* ledger.accounts key pairs */
+    keypair_t *node_keys; /* pos, dpos: each node's validator / producer key */
+    uint64_t *client_nonce;
+    uint64_t *client_bond;      /* pos: what each account has staked (client's view) */
+    uint32_t *client_validator; /* pos: to which validator */
+    addr_t *blacklist;   /* sorted */
+    size_t nblacklist;
+    rng_t chain_rng;     /* compact block failures */
+    uint64_t tx_rejects[MP_RESULT_COUNT];
+    uint64_t build_drops[TXERR_COUNT];
+    GHashTable *block_rejects; /* reason (static string) -> count */
+    GHashTable *block_by_id;   /* hash32_t * -> sblock_t *, lookups only */
+    GPtrArray *atts;           /* pos: satt_t *, owned */
+    GHashTable *by_slot_producer; /* pos: (slot << 32 | producer) -> first sblock_t *, lookups only */
+    GHashTable *att_by_target;    /* pos: (epoch << 32 | validator) -> first satt_t *, lookups only */
+    uint32_t nreorgs;
+    uint64_t reorg_max_depth;
+} proto_t;
+
+/* Block number `index` of the run. */
+static inline sblock_t *proto_block(const proto_t *s, uint32_t index)
+{
+    return g_ptr_array_index(s->blocks, index);
+}
+
+/* Transaction number `index` of the run. */
+static inline stx_t *proto_tx(const proto_t *s, uint32_t index)
+{
+    return g_ptr_array_index(s->txs, index);
+}
+
+/* Sets up every protocol of the scenario over eng and net: registers the
+ * layer's event and message kinds and its node interface, schedules the
+ * workloads. Release with proto_clear() after the engine is cleared. */
+void proto_init(proto_t *s, engine_t *eng, net_t *net, const scenario_t *sc, record_t *rec);
+void proto_clear(proto_t *s);
+
+/* The node-level interface: node `node` came back up after a crash. */
+void proto_node_restarted(void *ctx, uint32_t node);
+
+/* End of run: appends the final state to the trace; writes the layer's
+ * tables (false on a write error); prints its summary. */
+void proto_trace_final(proto_t *s);
+bool proto_record(proto_t *s);
+void proto_print_summary(const proto_t *s, FILE *out);
+
+#endif
