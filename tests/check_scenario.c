@@ -101,6 +101,33 @@ START_TEST(test_overrides)
 }
 END_TEST
 
+/* A --set group or key name the key file cannot hold is refused, naming the
+ * argument; it used to be dropped with a GLib-CRITICAL line while the run
+ * went on and recorded it in runs.overrides as applied. */
+START_TEST(test_set_bad_names)
+{
+    EXPECT("[network]\n", "net]work.nodes=5", "--set net]work.nodes=5", "group name", "net]work");
+    EXPECT("[network]\n", "net[work.nodes=5", "--set net[work.nodes=5", "group name");
+    /* control characters and bad bytes are shown escaped, so a message stays one line */
+    EXPECT("[network]\n", "net\nwork.nodes=5", "--set net\\nwork.nodes=5", "group name");
+    EXPECT("[network]\n", "network.no[des=5", "--set network.no[des=5", "key name", "no[des");
+    EXPECT("[network]\n", "network.no]des=5", "--set network.no]des=5", "key name");
+    EXPECT("[network]\n", "network.no\ndes=5", "--set network.no\\ndes=5", "key name");
+    EXPECT("[network]\n", "network.nodes=5\n6", "--set network.nodes=5\\n6", "control character");
+    EXPECT("[network]\n", "network.nodes=\xff", "--set network.nodes=\\xff", "UTF-8");
+
+    char *tmp = tu_tmpdir();
+    char *ini = tu_write(tmp, "ok.ini", "[network]\nnodes = 10\n");
+    char *err = NULL;
+    ck_assert_int_eq(tu_chainsim(NULL, &err, "check", ini, "--set", "net]work.nodes=5", NULL), 2);
+    ck_assert_ptr_nonnull(strstr(err, "--set net]work.nodes=5"));
+    ck_assert_ptr_null(strstr(err, "CRITICAL"));
+    g_free(err);
+    g_free(ini);
+    g_free(tmp);
+}
+END_TEST
+
 START_TEST(test_bad_values_name_line_key_value)
 {
     EXPECT("[scenario]\nname = x\n\n[network]\nnodes = abc\n", NULL, "test.ini:5:", "[network] nodes", "\"abc\"",
@@ -318,6 +345,7 @@ int main(void)
     tcase_add_test(tc, test_defaults);
     tcase_add_test(tc, test_units_and_values);
     tcase_add_test(tc, test_overrides);
+    tcase_add_test(tc, test_set_bad_names);
     tcase_add_test(tc, test_bad_values_name_line_key_value);
     tcase_add_test(tc, test_structure_errors);
     tcase_add_test(tc, test_events);

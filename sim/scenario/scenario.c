@@ -279,13 +279,50 @@ static char *gk(const char *group, const char *key)
     return g_strdup_printf("%s\x1f%s", group, key ? key : "");
 }
 
+/* s with control characters shown as \n, \r, \t or \xHH and invalid UTF-8
+ * bytes as \xHH, so that an error message stays one line and prints what was
+ * given. Free with g_free. */
+static char *printable(const char *s)
+{
+    GString *o = g_string_new(NULL);
+    for (const char *p = s; *p;) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch >= 0x80) {
+            gunichar u = g_utf8_get_char_validated(p, -1);
+            if (u == (gunichar)-1 || u == (gunichar)-2) {
+                g_string_append_printf(o, "\\x%02x", ch);
+                p++;
+            } else {
+                const char *next = g_utf8_next_char(p);
+                g_string_append_len(o, p, next - p);
+                p = next;
+            }
+            continue;
+        }
+        if (ch == '\n')
+            g_string_append(o, "\\n");
+        else if (ch == '\r')
+            g_string_append(o, "\\r");
+        else if (ch == '\t')
+            g_string_append(o, "\\t");
+        else if (ch < 0x20 || ch == 0x7f)
+            g_string_append_printf(o, "\\x%02x", ch);
+        else
+            g_string_append_c(o, (char)ch);
+        p++;
+    }
+    return g_string_free(o, FALSE);
+}
+
 static GString *where(ctx_t *c, const char *group, const char *key)
 {
     GString *w = g_string_new(NULL);
     char *k = gk(group, key);
     const char *arg = g_hash_table_lookup(c->setargs, k);
     if (arg) {
-        g_string_printf(w, "--set %s", arg);
+        char *a = printable(arg);
+        g_string_printf(w, "--set %s", a);
+        g_free(a);
     } else {
         int line = GPOINTER_TO_INT(g_hash_table_lookup(c->lines, k));
         if (!line && key) {
@@ -310,12 +347,16 @@ err_key(ctx_t *c, const char *group, const char *key, const char *value, const c
     va_start(ap, fmt);
     char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
+    char *g = printable(group), *k = key ? printable(key) : NULL, *v = value ? printable(value) : NULL;
     if (key && value)
-        g_string_append_printf(c->errors, "%s: [%s] %s = \"%s\": %s\n", w->str, group, key, value, msg);
+        g_string_append_printf(c->errors, "%s: [%s] %s = \"%s\": %s\n", w->str, g, k, v, msg);
     else if (key)
-        g_string_append_printf(c->errors, "%s: [%s] %s: %s\n", w->str, group, key, msg);
+        g_string_append_printf(c->errors, "%s: [%s] %s: %s\n", w->str, g, k, msg);
     else
-        g_string_append_printf(c->errors, "%s: [%s]: %s\n", w->str, group, msg);
+        g_string_append_printf(c->errors, "%s: [%s]: %s\n", w->str, g, msg);
+    g_free(g);
+    g_free(k);
+    g_free(v);
     g_free(msg);
     g_string_free(w, TRUE);
 }
@@ -350,6 +391,30 @@ static bool valid_group_name(const char *g)
         return false;
     for (const char *p = g; *p; p++)
         if (*p == '[' || *p == ']' || *p == '.' || *p == '=' || (unsigned char)*p < 0x20)
+            return false;
+    return true;
+}
+
+/* Key names: what GKeyFile stores as a plain key (no locale suffix such as
+ * name[fr], which it would silently treat as a translation) and what a file
+ * line can hold. */
+static bool valid_key_name(const char *k)
+{
+    if (!*k || *k == '#')
+        return false;
+    for (const char *p = k; *p; p++)
+        if (*p == '[' || *p == ']' || *p == '=' || (unsigned char)*p < 0x20 || *p == 0x7f)
+            return false;
+    return true;
+}
+
+/* Values: anything but control characters other than tab (a file line cannot
+ * hold a newline, and a carriage return or escape code in a name or a
+ * results row is never meant). */
+static bool valid_value(const char *v)
+{
+    for (const char *p = v; *p; p++)
+        if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
             return false;
     return true;
 }
@@ -1026,14 +1091,42 @@ static bool apply_overrides(ctx_t *c, char *const *ov, int n, GString *ovtext)
                 if (*p == '.')
                     dot = p;
         if (!eq || !dot || dot == arg || dot + 1 == eq) {
-            g_string_append_printf(c->errors, "--set %s: expected group.key=value (e.g. network.nodes=500)\n",
-                                   arg);
+            char *a = printable(arg);
+            g_string_append_printf(c->errors, "--set %s: expected group.key=value (e.g. network.nodes=500)\n", a);
+            g_free(a);
+            ok = false;
+            continue;
+        }
+        if (!g_utf8_validate(arg, -1, NULL)) {
+            char *a = printable(arg);
+            g_string_append_printf(c->errors, "--set %s: not UTF-8 text\n", a);
+            g_free(a);
             ok = false;
             continue;
         }
         char *group = g_strstrip(g_strndup(arg, (size_t)(dot - arg)));
         char *key = g_strstrip(g_strndup(dot + 1, (size_t)(eq - dot - 1)));
         char *value = g_strstrip(g_strdup(eq + 1));
+        char *bad = NULL;
+        if (!valid_group_name(group))
+            bad = g_strdup_printf("group name \"%s\" is not valid: it may not be empty or contain '.', '[', "
+                                  "']', '=' or control characters", group);
+        else if (!valid_key_name(key))
+            bad = g_strdup_printf("key name \"%s\" is not valid: it may not start with '#' or contain '[', "
+                                  "']', '=' or control characters", key);
+        else if (!valid_value(value))
+            bad = g_strdup("the value contains a control character (newline, carriage return, ...)");
+        if (bad) {
+            char *a = printable(arg);
+            g_string_append_printf(c->errors, "--set %s: %s\n", a, bad);
+            g_free(a);
+            ok = false;
+            g_free(bad);
+            g_free(group);
+            g_free(key);
+            g_free(value);
+            continue;
+        }
         g_key_file_set_value(c->kf, group, key, value);
         g_hash_table_insert(c->setargs, gk(group, key), (gpointer)arg);
         char *gonly = gk(group, NULL);
