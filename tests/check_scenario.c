@@ -128,6 +128,50 @@ START_TEST(test_set_bad_names)
 }
 END_TEST
 
+/* name and description are taken literally: a backslash is a backslash (it
+ * used to start a key-file escape: "my\\run" became "my" CR "un" and
+ * "C:\\data\\x" became empty). A name that would make a bad results file
+ * name is refused. */
+START_TEST(test_name_literal_and_valid)
+{
+    char *errors = NULL;
+    scenario_t *sc = tu_load("[scenario]\nname = my\\run\ndescription = C:\\data\\x\n", &errors, NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    ck_assert_str_eq(sc->name, "my\\run");
+    ck_assert_str_eq(sc->description, "C:\\data\\x");
+    ck_assert_ptr_nonnull(strstr(sc->params, "scenario.name = my\\run\n"));
+    scenario_free(sc);
+    sc = tu_load("[scenario]\nname = a\\\n", &errors, "scenario.description=tab\\t and \\s", NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    ck_assert_str_eq(sc->name, "a\\");
+    ck_assert_str_eq(sc->description, "tab\\t and \\s");
+    scenario_free(sc);
+
+    EXPECT("[scenario]\nname = runs/a\n", NULL, "test.ini:2:", "[scenario] name", "'/'");
+    EXPECT("[scenario]\nname = a\tb\n", NULL, "test.ini:2:", "[scenario] name", "control character");
+    EXPECT("[scenario]\nname =\n", NULL, "test.ini:2:", "[scenario] name", "empty");
+    EXPECT("[scenario]\n", "scenario.name=", "--set scenario.name=", "empty");
+    EXPECT("[scenario]\n", "scenario.name=a/b", "--set scenario.name=a/b", "'/'");
+    char long_name[300];
+    memset(long_name, 'x', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    char *text = g_strdup_printf("[scenario]\nname = %s\n", long_name);
+    EXPECT(text, NULL, "test.ini:2:", "too long");
+    g_free(text);
+
+    /* the default name comes from the file name and is checked the same way */
+    char *e = NULL;
+    sc = scenario_load_text("dir/.ini", "[network]\n", NULL, 0, &e);
+    ck_assert_ptr_null(sc);
+    ck_assert_msg(strstr(e, "[scenario] name") && strstr(e, "empty"), "%s", e);
+    g_free(e);
+    sc = scenario_load_text("dir/a\rb.ini", "[network]\n", NULL, 0, &e);
+    ck_assert_ptr_null(sc);
+    ck_assert_msg(strstr(e, "control character"), "%s", e);
+    g_free(e);
+}
+END_TEST
+
 START_TEST(test_bad_values_name_line_key_value)
 {
     EXPECT("[scenario]\nname = x\n\n[network]\nnodes = abc\n", NULL, "test.ini:5:", "[network] nodes", "\"abc\"",
@@ -346,6 +390,7 @@ int main(void)
     tcase_add_test(tc, test_units_and_values);
     tcase_add_test(tc, test_overrides);
     tcase_add_test(tc, test_set_bad_names);
+    tcase_add_test(tc, test_name_literal_and_valid);
     tcase_add_test(tc, test_bad_values_name_line_key_value);
     tcase_add_test(tc, test_structure_errors);
     tcase_add_test(tc, test_events);

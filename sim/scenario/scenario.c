@@ -1038,6 +1038,24 @@ static void cross_check(ctx_t *c, scenario_t *sc)
         err_key(c, "broadcast", "interval", "0", "must be greater than zero when count > 1");
 }
 
+/* Why name cannot name a run (it becomes the results file
+ * results/NAME.db), or NULL when it can. */
+static const char *name_problem(const char *name)
+{
+    if (!*name)
+        return "empty; the name becomes the results file name results/NAME.db";
+    if (strchr(name, '/'))
+        return "contains '/'; the name becomes the results file name results/NAME.db (use --out for "
+               "another folder)";
+    for (const char *p = name; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return "contains a control character; the name becomes the results file name results/NAME.db";
+    if (strlen(name) > SCENARIO_MAX_NAME_BYTES)
+        return "too long: at most " G_STRINGIFY(SCENARIO_MAX_NAME_BYTES) " bytes (it becomes the results "
+               "file name results/NAME.db)";
+    return NULL;
+}
+
 /* ---------- the resolved parameter list ---------- */
 
 static gint cmp_strp(gconstpointer a, gconstpointer b)
@@ -1223,8 +1241,9 @@ scenario_t *scenario_load_text(const char *path, const char *text, char *const *
     /* Fixed groups: file value or default. */
     for (size_t i = 0; i < G_N_ELEMENTS(specs); i++) {
         const keyspec_t *s = &specs[i];
-        char *raw = s->type == T_STR ? g_key_file_get_string(c.kf, s->group, s->key, NULL)
-                                     : g_key_file_get_value(c.kf, s->group, s->key, NULL);
+        /* Raw values throughout: a backslash is a backslash (no key-file
+         * escapes), so "C:\data" and "my\run" mean what they say. */
+        char *raw = g_key_file_get_value(c.kf, s->group, s->key, NULL);
         if (raw)
             g_strstrip(raw);
         set_value(&c, sc, s, raw ? raw : s->def);
@@ -1233,12 +1252,20 @@ scenario_t *scenario_load_text(const char *path, const char *text, char *const *
     if (c.errors->len)
         goto done;
     c.profile = profile_get(sc->net.profile);
-    if (!*sc->name) {
+    if (g_key_file_has_key(c.kf, "scenario", "name", NULL)) {
+        const char *why = name_problem(sc->name);
+        if (why)
+            err_key(&c, "scenario", "name", sc->name, "%s", why);
+    } else {
         g_free(sc->name);
         char *b = g_path_get_basename(path);
         if (g_str_has_suffix(b, ".ini"))
             b[strlen(b) - 4] = '\0';
         sc->name = b;
+        const char *why = name_problem(sc->name);
+        if (why)
+            err_key(&c, "scenario", "name", sc->name, "the name taken from the file name %s: %s; set "
+                    "[scenario] name", path, why);
     }
     cross_check(&c, sc);
 

@@ -21,6 +21,10 @@
 #define SCENARIO_MAX_NODES 1000000u
 #define SCENARIO_MAX_REGIONS 8
 #define SCENARIO_MAX_CDF 64
+/* A scenario name becomes the results file name results/NAME.db (with
+ * SQLite's -journal and -wal files beside it): at most this long, no '/',
+ * no control characters, not empty. */
+#define SCENARIO_MAX_NAME_BYTES 200
 
 #include "core/keys.h"
 #include "sim/net/profile.h"
