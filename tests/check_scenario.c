@@ -172,6 +172,57 @@ START_TEST(test_name_literal_and_valid)
 }
 END_TEST
 
+/* Errors about a group that only --set created name the --set argument, not
+ * the scenario file. */
+START_TEST(test_set_group_errors_name_argument)
+{
+    EXPECT("[network]\n", "event x.at=1s", "--set event x.at=1s: [event x] type", "missing");
+    EXPECT("[network]\n", "event x.type=crash", "--set event x.type=crash: [event x] at", "missing");
+    /* a file group keeps its line */
+    EXPECT("[network]\n[event x]\nat = 1s\n", "event x.at=2s", "test.ini:2: [event x] type", "missing");
+}
+END_TEST
+
+/* Syntax GKeyFile refuses (or silently takes as a translation) is reported
+ * with its line; a UTF-8 byte-order mark is skipped; a UTF-16 one is named. */
+START_TEST(test_syntax_errors_have_lines)
+{
+    EXPECT("[network]\nnodes = 5\nno[des = 5\n", NULL, "test.ini:3:", "no[des", "key name");
+    EXPECT("[network]\nno]des = 5\n", NULL, "test.ini:2:", "no]des", "key name");
+    /* "nodes[x]" used to be taken as a translation of nodes and ignored */
+    EXPECT("[network]\nnodes[x] = 5\n", NULL, "test.ini:2:", "nodes[x]", "key name");
+    EXPECT("[network]\n\x01x = 5\n", NULL, "test.ini:2:", "\\x01x", "key name");
+
+    char *errors = NULL;
+    scenario_t *sc = tu_load("\xef\xbb\xbf[network]\nnodes = 5\n", &errors, NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    ck_assert_uint_eq(sc->net.nodes, 5);
+    scenario_free(sc);
+    sc = tu_load("\xef\xbb\xbf# comment\n[network]\nnodes = x\n", &errors, NULL);
+    ck_assert_ptr_null(sc);
+    ck_assert_msg(strstr(errors, "test.ini:3:"), "%s", errors);
+    g_free(errors);
+    EXPECT("\xff\xfe[\0", NULL, "UTF-16", "UTF-8");
+    EXPECT("[network]\n\xef\xbb\xbfnodes = 5\n", NULL, "test.ini:2:", "byte-order mark");
+}
+END_TEST
+
+/* A value too large, or finer than its smallest unit, is named as such. */
+START_TEST(test_value_reasons)
+{
+    EXPECT("[scenario]\nduration = 1.5ns\n", NULL, "test.ini:2:", "[scenario] duration", "finer than 1 ns");
+    EXPECT("[scenario]\nduration = 99999999999999999999s\n", NULL, "test.ini:2:", "too large");
+    EXPECT("[network]\nnodes = 99999999999999999999\n", NULL, "test.ini:2:", "too large", "2 to 1000000");
+    EXPECT("[broadcast]\nsize = 0.5B\n", NULL, "test.ini:2:", "whole number of bytes");
+    EXPECT("[broadcast]\nsize = 99999999999GB\n", NULL, "test.ini:2:", "too large");
+    EXPECT("[network]\nupload = 0.5bit/s\n", NULL, "test.ini:2:", "whole number of bit/s");
+    EXPECT("[network]\nloss = 0.0000001\n", NULL, "test.ini:2:", "finer than 1 ppm");
+    EXPECT("[network]\nloss = 2\n", NULL, "test.ini:2:", "more than 1");
+    EXPECT("[event x]\nat = 0.1ns\ntype = heal\n", NULL, "test.ini:2:", "finer than 1 ns");
+    EXPECT("[scenario]\nduration = 600\n", NULL, "test.ini:2:", "duration with a unit");
+}
+END_TEST
+
 START_TEST(test_bad_values_name_line_key_value)
 {
     EXPECT("[scenario]\nname = x\n\n[network]\nnodes = abc\n", NULL, "test.ini:5:", "[network] nodes", "\"abc\"",
@@ -391,6 +442,9 @@ int main(void)
     tcase_add_test(tc, test_overrides);
     tcase_add_test(tc, test_set_bad_names);
     tcase_add_test(tc, test_name_literal_and_valid);
+    tcase_add_test(tc, test_set_group_errors_name_argument);
+    tcase_add_test(tc, test_syntax_errors_have_lines);
+    tcase_add_test(tc, test_value_reasons);
     tcase_add_test(tc, test_bad_values_name_line_key_value);
     tcase_add_test(tc, test_structure_errors);
     tcase_add_test(tc, test_events);

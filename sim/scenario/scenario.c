@@ -1,9 +1,11 @@
 /*
  * scenario.c - loading and validating scenario files.
  *
- * The file is read as text, checked line by line (so every problem can be
- * given a line number, which GKeyFile does not report), then parsed with
- * GKeyFile. --set overrides are applied to the key file, each remembering its
+ * The file is read as UTF-8 text (a byte-order mark at the start is
+ * skipped), checked line by line (so every problem can be given a line
+ * number, which GKeyFile does not report; the check refuses every group and
+ * key name GKeyFile would refuse or read as a translation), then parsed with
+ * GKeyFile. Values are read raw: no key-file escapes. --set overrides are applied to the key file, each remembering its
  * argument so errors about it name the argument instead of a line. Fixed
  * groups are driven by the schema table `specs`: each entry says where the
  * value lands in scenario_t, how it is parsed, its default and its meaning,
@@ -55,6 +57,8 @@ typedef struct keyspec {
 } keyspec_t;
 
 #define OFF(f) offsetof(scenario_t, f)
+
+#define UTF8_BOM "\xef\xbb\xbf"
 
 static const char *const known_groups[] = { "scenario", "network", "broadcast", "record", "consensus",
                                             "ledger", "workload", "mempool", "relay", "cpu" };
@@ -319,6 +323,13 @@ static GString *where(ctx_t *c, const char *group, const char *key)
     GString *w = g_string_new(NULL);
     char *k = gk(group, key);
     const char *arg = g_hash_table_lookup(c->setargs, k);
+    if (!arg) {
+        /* a group only --set created: name the argument that created it */
+        char *gonly = gk(group, NULL);
+        if (!g_hash_table_lookup(c->lines, k) && !g_hash_table_lookup(c->lines, gonly))
+            arg = g_hash_table_lookup(c->setargs, gonly);
+        g_free(gonly);
+    }
     if (arg) {
         char *a = printable(arg);
         g_string_printf(w, "--set %s", a);
@@ -383,6 +394,67 @@ static const char *expected(vtype_t t)
     return "?";
 }
 
+static units_kind_t units_kind_of(vtype_t t)
+{
+    switch (t) {
+    case T_DURATION: return UNITS_DURATION;
+    case T_SIZE: return UNITS_SIZE;
+    case T_BANDWIDTH: return UNITS_BANDWIDTH;
+    case T_PPM: return UNITS_PPM;
+    case T_SCALE: return UNITS_SCALE;
+    case T_RATE: return UNITS_RATE;
+    default: return UNITS_UINT;
+    }
+}
+
+/* Reports that raw is not a valid value of type t, saying why when the
+ * number itself is the problem (too large, finer than the smallest unit).
+ * [min, max]: the bounds of T_U32/T_U64 keys, for the message. */
+static void err_value(ctx_t *c, const char *group, const char *key, const char *raw, vtype_t t, uint64_t min,
+                      uint64_t max)
+{
+    bool unit_type = t == T_DURATION || t == T_SIZE || t == T_BANDWIDTH || t == T_PPM || t == T_SCALE ||
+                     t == T_RATE || t == T_U32 || t == T_U64;
+    units_err_t why = unit_type ? units_why(units_kind_of(t), raw) : UNITS_ERR_SYNTAX;
+    if (why == UNITS_ERR_TOO_LARGE) {
+        switch (t) {
+        case T_U32: case T_U64:
+            err_key(c, group, key, raw, "too large; expected a whole number from %" G_GUINT64_FORMAT " to %"
+                    G_GUINT64_FORMAT, min, max);
+            return;
+        case T_DURATION:
+            err_key(c, group, key, raw, "too large: simulated time is at most %s", SCENARIO_MAX_TIME_TEXT);
+            return;
+        case T_PPM:
+            err_key(c, group, key, raw, "more than 1 (100%%); expected %s", expected(t));
+            return;
+        default:
+            err_key(c, group, key, raw, "too large (it does not fit in 64 bits); expected %s", expected(t));
+            return;
+        }
+    }
+    if (why == UNITS_ERR_TOO_FINE) {
+        switch (t) {
+        case T_DURATION:
+            err_key(c, group, key, raw, "finer than 1 ns, the resolution of simulated time");
+            return;
+        case T_SIZE:
+            err_key(c, group, key, raw, "not a whole number of bytes");
+            return;
+        case T_BANDWIDTH:
+            err_key(c, group, key, raw, "not a whole number of bit/s");
+            return;
+        case T_PPM: case T_SCALE:
+            err_key(c, group, key, raw, "finer than 1 ppm (0.000001), the resolution of fractions");
+            return;
+        default:
+            err_key(c, group, key, raw, "more than 30 decimal places; expected %s", expected(t));
+            return;
+        }
+    }
+    err_key(c, group, key, raw, "expected %s", expected(t));
+}
+
 /* ---------- the line scan ---------- */
 
 static bool valid_group_name(const char *g)
@@ -433,13 +505,24 @@ static bool scan_lines(ctx_t *c, const char *text)
             g_free(l);
             continue;
         }
+        if (strstr(l, UTF8_BOM)) {
+            char *shown = printable(l);
+            g_string_append_printf(c->errors,
+                "%s:%d: \"%s\": contains a byte-order mark (U+FEFF, an invisible character some editors "
+                "add); remove it\n", c->path, lineno, shown);
+            g_free(shown);
+            ok = false;
+            g_free(l);
+            continue;
+        }
+        char *shown = printable(l); /* the line as messages show it */
         if (*l == '[') {
             size_t n = strlen(l);
             char *name = n >= 2 && l[n - 1] == ']' ? g_strndup(l + 1, n - 2) : NULL;
             if (!name || !valid_group_name(name)) {
                 g_string_append_printf(c->errors,
                     "%s:%d: \"%s\": not a valid group header; expected [name] "
-                    "(names may not contain '.', '[', ']' or '=')\n", c->path, lineno, l);
+                    "(names may not contain '.', '[', ']', '=' or control characters)\n", c->path, lineno, shown);
                 ok = false;
                 g_free(name);
                 g_free(group);
@@ -462,19 +545,26 @@ static bool scan_lines(ctx_t *c, const char *text)
             if (!eq) {
                 g_string_append_printf(c->errors,
                     "%s:%d: \"%s\": not a group header, a key = value line or a comment (#)\n",
-                    c->path, lineno, l);
+                    c->path, lineno, shown);
                 ok = false;
             } else if (!group) {
                 g_string_append_printf(c->errors,
                     "%s:%d: \"%s\": key outside any group; put it under a [group] header\n",
-                    c->path, lineno, l);
+                    c->path, lineno, shown);
                 ok = false;
             } else {
                 char *key = g_strstrip(g_strndup(l, (size_t)(eq - l)));
                 char *k = gk(group, key);
                 if (!*key) {
                     g_string_append_printf(c->errors, "%s:%d: \"%s\": missing key before '='\n",
-                        c->path, lineno, l);
+                        c->path, lineno, shown);
+                    ok = false;
+                    g_free(k);
+                } else if (!valid_key_name(key)) {
+                    char *kshown = printable(key);
+                    g_string_append_printf(c->errors, "%s:%d: [%s] %s: not a valid key name; key names may not "
+                        "contain '[', ']', '=' or control characters\n", c->path, lineno, group, kshown);
+                    g_free(kshown);
                     ok = false;
                     g_free(k);
                 } else if (g_hash_table_contains(c->lines, k)) {
@@ -488,6 +578,7 @@ static bool scan_lines(ctx_t *c, const char *text)
                 g_free(key);
             }
         }
+        g_free(shown);
         g_free(l);
     }
     g_free(group);
@@ -680,7 +771,7 @@ static bool set_value(ctx_t *c, scenario_t *sc, const keyspec_t *s, const char *
         break;
     }
     if (!ok) {
-        err_key(c, s->group, s->key, raw, "expected %s", expected(s->type));
+        err_value(c, s->group, s->key, raw, s->type, s->min, s->max);
         return false;
     }
     if ((s->type == T_DURATION || s->type == T_SIZE || s->type == T_BANDWIDTH || s->type == T_SCALE) &&
@@ -876,7 +967,7 @@ static bool parse_event(ctx_t *c, scenario_t *sc, const char *group, fault_t *f)
     char *v;
     if ((v = ev_value(c, group, "at"))) {
         if (!units_parse_duration(v, &f->at_ns)) {
-            err_key(c, group, "at", v, "expected %s", expected(T_DURATION));
+            err_value(c, group, "at", v, T_DURATION, 0, 0);
             ok = false;
         } else if (f->at_ns > sc->duration_ns) {
             err_key(c, group, "at", v, "after the end of the run ([scenario] duration)");
@@ -902,15 +993,18 @@ static bool parse_event(ctx_t *c, scenario_t *sc, const char *group, fault_t *f)
         g_free(v);
     }
     if ((v = ev_value(c, group, "scale"))) {
-        if (!units_parse_scale(v, &f->scale_ppm) || f->scale_ppm > 1000000000ull) {
-            err_key(c, group, "scale", v, "expected %s, at most 1000", expected(T_SCALE));
+        if (!units_parse_scale(v, &f->scale_ppm)) {
+            err_value(c, group, "scale", v, T_SCALE, 0, 0);
+            ok = false;
+        } else if (f->scale_ppm > 1000000000ull) {
+            err_key(c, group, "scale", v, "too large; expected %s, at most 1000", expected(T_SCALE));
             ok = false;
         }
         g_free(v);
     }
     if ((v = ev_value(c, group, "add"))) {
         if (!units_parse_duration(v, &f->add_ns)) {
-            err_key(c, group, "add", v, "expected %s", expected(T_DURATION));
+            err_value(c, group, "add", v, T_DURATION, 0, 0);
             ok = false;
         }
         g_free(v);
@@ -922,7 +1016,7 @@ static bool parse_event(ctx_t *c, scenario_t *sc, const char *group, fault_t *f)
     }
     if ((v = ev_value(c, group, "loss"))) {
         if (!units_parse_ppm(v, &f->loss_ppm)) {
-            err_key(c, group, "loss", v, "expected %s", expected(T_PPM));
+            err_value(c, group, "loss", v, T_PPM, 0, 0);
             ok = false;
         }
         g_free(v);
@@ -936,8 +1030,11 @@ static bool parse_event(ctx_t *c, scenario_t *sc, const char *group, fault_t *f)
         g_free(v);
     }
     if ((v = ev_value(c, group, "duration"))) {
-        if (!units_parse_duration(v, &f->down_ns) || f->down_ns == 0) {
-            err_key(c, group, "duration", v, "expected %s, greater than zero", expected(T_DURATION));
+        if (!units_parse_duration(v, &f->down_ns)) {
+            err_value(c, group, "duration", v, T_DURATION, 0, 0);
+            ok = false;
+        } else if (f->down_ns == 0) {
+            err_key(c, group, "duration", v, "must be greater than zero");
             ok = false;
         }
         g_free(v);
@@ -1207,6 +1304,51 @@ static void check_names(ctx_t *c)
     g_strfreev(groups);
 }
 
+/* Reports text that is not UTF-8, the first bad byte at offset `at`: a
+ * UTF-16 byte-order mark is named, otherwise the line and the byte. */
+static void report_encoding(ctx_t *c, const char *text, size_t at)
+{
+    const unsigned char *u = (const unsigned char *)text;
+    if ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff)) {
+        g_string_append_printf(c->errors, "%s: UTF-16 text (it starts with a UTF-16 byte-order mark); scenario "
+                               "files are UTF-8: save the file as UTF-8\n", c->path);
+        return;
+    }
+    int line = 1;
+    for (size_t i = 0; i < at; i++)
+        line += text[i] == '\n';
+    g_string_append_printf(c->errors, "%s:%d: not UTF-8 text (byte 0x%02x); scenario files are UTF-8\n", c->path,
+                           line, u[at]);
+}
+
+/* The line on which GKeyFile first refuses text: the smallest k such that
+ * the first k lines do not load (binary search; loading is monotone, as a
+ * prefix that fails keeps failing). 0 when the whole text loads. */
+static int keyfile_error_line(const char *text)
+{
+    char **lines = g_strsplit(text, "\n", -1);
+    int n = (int)g_strv_length(lines), lo = 1, hi = n, found = 0;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        char *saved = lines[mid];
+        lines[mid] = NULL;
+        char *prefix = g_strjoinv("\n", lines);
+        lines[mid] = saved;
+        GKeyFile *kf = g_key_file_new();
+        bool loads = g_key_file_load_from_data(kf, prefix, (gsize)-1, G_KEY_FILE_NONE, NULL);
+        g_key_file_free(kf);
+        g_free(prefix);
+        if (loads) {
+            lo = mid + 1;
+        } else {
+            found = mid;
+            hi = mid - 1;
+        }
+    }
+    g_strfreev(lines);
+    return found;
+}
+
 scenario_t *scenario_load_text(const char *path, const char *text, char *const *overrides,
                                int noverrides, char **errors)
 {
@@ -1221,14 +1363,20 @@ scenario_t *scenario_load_text(const char *path, const char *text, char *const *
     GString *ovtext = g_string_new(NULL);
     GError *gerr = NULL;
 
-    if (!g_utf8_validate(text, -1, NULL)) {
-        g_string_append_printf(c.errors, "%s: not UTF-8 text\n", path);
+    /* A UTF-8 byte-order mark at the very start is accepted and skipped
+     * (some editors write one); the text is still kept verbatim. */
+    const char *body = g_str_has_prefix(text, UTF8_BOM) ? text + strlen(UTF8_BOM) : text;
+    const char *bad_utf8 = NULL;
+    if (!g_utf8_validate(body, -1, &bad_utf8)) {
+        report_encoding(&c, text, (size_t)(bad_utf8 - text));
         goto done;
     }
-    if (!scan_lines(&c, text))
+    if (!scan_lines(&c, body))
         goto done;
-    if (!g_key_file_load_from_data(c.kf, text, (gsize)-1, G_KEY_FILE_NONE, &gerr)) {
-        g_string_append_printf(c.errors, "%s: %s\n", path, gerr->message);
+    if (!g_key_file_load_from_data(c.kf, body, (gsize)-1, G_KEY_FILE_NONE, &gerr)) {
+        /* scan_lines accepts only what GKeyFile accepts, so this is not
+         * expected; still give the line. */
+        g_string_append_printf(c.errors, "%s:%d: %s\n", path, keyfile_error_line(body), gerr->message);
         g_error_free(gerr);
         goto done;
     }
@@ -1308,6 +1456,29 @@ done:
     return sc;
 }
 
+scenario_t *scenario_load_data(const char *path, const char *data, size_t len, char *const *overrides,
+                               int noverrides, char **errors)
+{
+    const unsigned char *u = (const unsigned char *)data;
+    if (len >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff))) {
+        *errors = g_strdup_printf("%s: UTF-16 text (it starts with a UTF-16 byte-order mark); scenario files "
+                                  "are UTF-8: save the file as UTF-8\n", path);
+        return NULL;
+    }
+    const char *nul = memchr(data, '\0', len);
+    if (nul) {
+        int line = 1;
+        for (const char *p = data; p < nul; p++)
+            line += *p == '\n';
+        *errors = g_strdup_printf("%s:%d: contains a NUL byte; not a scenario file\n", path, line);
+        return NULL;
+    }
+    char *text = g_strndup(data, len);
+    scenario_t *sc = scenario_load_text(path, text, overrides, noverrides, errors);
+    g_free(text);
+    return sc;
+}
+
 scenario_t *scenario_load(const char *path, char *const *overrides, int noverrides, char **errors)
 {
     char *text = NULL;
@@ -1318,12 +1489,7 @@ scenario_t *scenario_load(const char *path, char *const *overrides, int noverrid
         g_error_free(gerr);
         return NULL;
     }
-    if (strlen(text) != len) {
-        *errors = g_strdup_printf("%s: contains a NUL byte; not a scenario file\n", path);
-        g_free(text);
-        return NULL;
-    }
-    scenario_t *sc = scenario_load_text(path, text, overrides, noverrides, errors);
+    scenario_t *sc = scenario_load_data(path, text, len, overrides, noverrides, errors);
     g_free(text);
     return sc;
 }
