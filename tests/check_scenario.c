@@ -223,6 +223,62 @@ START_TEST(test_value_reasons)
 }
 END_TEST
 
+/* Simulated time has a limit (100 years) and no time the scenario implies
+ * may pass it: an event near 2^64 ns used to abort the run (the restart
+ * wrapped around), a duration above 2^63 ns ended 'complete' with a wrong
+ * end time. */
+START_TEST(test_time_limits)
+{
+    EXPECT("[scenario]\nduration = 10000000000s\n", NULL, "test.ini:2:", "[scenario] duration", "too large",
+           "876000h (100 years)");
+    EXPECT("[scenario]\nduration = 876001h\n", NULL, "test.ini:2:", "too large");
+    EXPECT("[scenario]\nduration = 18446744073709551615ns\n", NULL, "[scenario] duration", "too large");
+    EXPECT("[event c]\nat = 18446744073709551000ns\ntype = crash\nnodes = 1\nduration = 1s\n", NULL,
+           "test.ini:2: [event c] at", "too large", "876000h");
+    EXPECT("[scenario]\nduration = 876000h\n[network]\nnodes = 10\n"
+           "[event c]\nat = 875000h\ntype = crash\nnodes = 1\nduration = 2000h\n",
+           NULL, "test.ini:9: [event c] duration = \"2000h\"", "restart", "876000h (100 years)",
+           "3153600000000000000 ns");
+    EXPECT("[event c]\nat = 1s\ntype = latency\nadd = 900000h\n", NULL, "[event c] add", "too large");
+    EXPECT("[relay]\nrequest_timeout = 900000h\n", NULL, "[relay] request_timeout", "too large");
+    EXPECT("[broadcast]\ncount = 10000000\ninterval = 1000h\n", NULL, "[broadcast] count", "last message",
+           "876000h");
+    EXPECT("[consensus]\nkind = pos\nslots_per_epoch = 100000\nblock_interval = 10h\n", NULL,
+           "[consensus] slots_per_epoch", "epoch", "876000h");
+    EXPECT("[consensus]\nkind = dpos\nproducers = 100000\nblocks_per_turn = 100000\nblock_interval = 1s\n", NULL,
+           "[consensus] producers", "round", "876000h");
+    EXPECT("[workload]\ntx_rate = 0.0001/h\n", NULL, "[workload] tx_rate", "0.001/h");
+    EXPECT("[consensus]\nkind = pow\n[cpu]\nper_kb = 800000h\n", NULL, "[cpu] per_kb", "largest block");
+    EXPECT("[consensus]\nkind = pow\n[cpu]\nper_tx = 200h\n", NULL, "[cpu] per_tx", "largest block");
+    EXPECT("[workload]\ntx_rate = 100/s\n[cpu]\nverify_sig = 10000h\n", NULL, "[cpu] verify_sig",
+           "CPU time", "876000h");
+    EXPECT("[network]\nupload = 1bit/s\n[broadcast]\ncount = 1\nsize = 4GiB\n", NULL, "[network] upload",
+           "largest message", "1 bit/s");
+    EXPECT("[mempool]\nrate_limit = 0.0001/s\n", NULL, "[mempool] rate_limit", "0.001/s");
+
+    /* right at the limit is fine */
+    char *errors = NULL;
+    scenario_t *sc = tu_load("[scenario]\nduration = 876000h\n[network]\nnodes = 10\n"
+                             "[event c]\nat = 875000h\ntype = crash\nnodes = 1\nduration = 1000h\n",
+                             &errors, NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    ck_assert_uint_eq(sc->duration_ns, SCENARIO_MAX_TIME_NS);
+    scenario_free(sc);
+
+    /* the runs that aborted or ended with a wrong time now stop at check */
+    char *tmp = tu_tmpdir();
+    char *ini = tu_write(tmp, "t.ini", "[scenario]\nduration = 18446744073709551615ns\n[network]\nnodes = 10\n"
+                         "profile = uniform\n[event c]\nat = 18446744073709551000ns\ntype = crash\nnodes = 1\n"
+                         "duration = 1s\n");
+    char *err = NULL;
+    ck_assert_int_eq(tu_chainsim(NULL, &err, "check", ini, NULL), 2);
+    ck_assert_ptr_nonnull(strstr(err, "t.ini:2: [scenario] duration"));
+    g_free(err);
+    g_free(ini);
+    g_free(tmp);
+}
+END_TEST
+
 START_TEST(test_bad_values_name_line_key_value)
 {
     EXPECT("[scenario]\nname = x\n\n[network]\nnodes = abc\n", NULL, "test.ini:5:", "[network] nodes", "\"abc\"",
@@ -445,6 +501,7 @@ int main(void)
     tcase_add_test(tc, test_set_group_errors_name_argument);
     tcase_add_test(tc, test_syntax_errors_have_lines);
     tcase_add_test(tc, test_value_reasons);
+    tcase_add_test(tc, test_time_limits);
     tcase_add_test(tc, test_bad_values_name_line_key_value);
     tcase_add_test(tc, test_structure_errors);
     tcase_add_test(tc, test_events);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/tx.h"
 #include "sim/scenario/units.h"
 
 typedef enum {
@@ -394,6 +395,12 @@ static const char *expected(vtype_t t)
     return "?";
 }
 
+static const char *num(char *buf, size_t n, uint64_t v)
+{
+    g_snprintf(buf, n, "%" G_GUINT64_FORMAT, v);
+    return buf;
+}
+
 static units_kind_t units_kind_of(vtype_t t)
 {
     switch (t) {
@@ -698,7 +705,15 @@ static bool set_value(ctx_t *c, scenario_t *sc, const keyspec_t *s, const char *
         else if (ok)
             *(uint64_t *)base = u;
         break;
-    case T_DURATION: ok = units_parse_duration(raw, &u); if (ok) *(uint64_t *)base = u; break;
+    case T_DURATION:
+        ok = units_parse_duration(raw, &u);
+        if (ok && u > SCENARIO_MAX_TIME_NS) {
+            err_key(c, s->group, s->key, raw, "too large: simulated time is at most %s", SCENARIO_MAX_TIME_TEXT);
+            return false;
+        }
+        if (ok)
+            *(uint64_t *)base = u;
+        break;
     case T_SIZE: ok = units_parse_size(raw, &u); if (ok) *(uint64_t *)base = u; break;
     case T_BANDWIDTH:
         ok = strcmp(raw, "0") == 0 || units_parse_bandwidth(raw, &u);
@@ -969,6 +984,9 @@ static bool parse_event(ctx_t *c, scenario_t *sc, const char *group, fault_t *f)
         if (!units_parse_duration(v, &f->at_ns)) {
             err_value(c, group, "at", v, T_DURATION, 0, 0);
             ok = false;
+        } else if (f->at_ns > SCENARIO_MAX_TIME_NS) {
+            err_key(c, group, "at", v, "too large: simulated time is at most %s", SCENARIO_MAX_TIME_TEXT);
+            ok = false;
         } else if (f->at_ns > sc->duration_ns) {
             err_key(c, group, "at", v, "after the end of the run ([scenario] duration)");
             ok = false;
@@ -1006,6 +1024,9 @@ static bool parse_event(ctx_t *c, scenario_t *sc, const char *group, fault_t *f)
         if (!units_parse_duration(v, &f->add_ns)) {
             err_value(c, group, "add", v, T_DURATION, 0, 0);
             ok = false;
+        } else if (f->add_ns > SCENARIO_MAX_TIME_NS) {
+            err_key(c, group, "add", v, "too large: simulated time is at most %s", SCENARIO_MAX_TIME_TEXT);
+            ok = false;
         }
         g_free(v);
     }
@@ -1035,6 +1056,12 @@ static bool parse_event(ctx_t *c, scenario_t *sc, const char *group, fault_t *f)
             ok = false;
         } else if (f->down_ns == 0) {
             err_key(c, group, "duration", v, "must be greater than zero");
+            ok = false;
+        } else if (f->down_ns > SCENARIO_MAX_TIME_NS - f->at_ns) {
+            char a[40], lim[40];
+            err_key(c, group, "duration", v, "the restart at %s + this duration is beyond the limit of simulated "
+                    "time, %s (%s ns)", units_format_duration(f->at_ns, a, sizeof a), SCENARIO_MAX_TIME_TEXT,
+                    num(lim, sizeof lim, SCENARIO_MAX_TIME_NS));
             ok = false;
         }
         g_free(v);
@@ -1076,10 +1103,137 @@ static void parse_blacklist(ctx_t *c, scenario_t *sc)
     g_strfreev(parts);
 }
 
-static const char *num(char *buf, size_t n, uint64_t v)
+__extension__ typedef unsigned __int128 u128_t;
+
+/* Reports a time the scenario implies (a sum or product of its values) that
+ * is beyond SCENARIO_MAX_TIME_NS; what says how it is made. */
+static void err_time(ctx_t *c, const char *group, const char *key, u128_t t_ns, const char *what)
 {
-    g_snprintf(buf, n, "%" G_GUINT64_FORMAT, v);
-    return buf;
+    char lim[32];
+    if (t_ns > UINT64_MAX)
+        err_key(c, group, key, NULL, "%s is more than 2^64 ns, beyond the limit of simulated time, %s (%s ns)",
+                what, SCENARIO_MAX_TIME_TEXT, num(lim, sizeof lim, SCENARIO_MAX_TIME_NS));
+    else {
+        char t[40];
+        err_key(c, group, key, NULL, "%s is %s, beyond the limit of simulated time, %s (%s ns)", what,
+                units_format_duration((uint64_t)t_ns, t, sizeof t), SCENARIO_MAX_TIME_TEXT,
+                num(lim, sizeof lim, SCENARIO_MAX_TIME_NS));
+    }
+}
+
+/* The slowest transfer rate any message can get: min(sender upload,
+ * receiver download) over the regions nodes can be in. */
+static uint64_t slowest_bps(const scenario_t *sc, const profile_t *p)
+{
+    uint64_t up = UINT64_MAX, down = UINT64_MAX;
+    for (int r = 0; r < p->nregions; r++) {
+        if (!p->share_ppm[r] && p->nregions > 1)
+            continue;
+        if (p->upload_bps[r] < up)
+            up = p->upload_bps[r];
+        if (p->download_bps[r] < down)
+            down = p->download_bps[r];
+    }
+    if (sc->net.upload_bps)
+        up = sc->net.upload_bps;
+    if (sc->net.download_bps)
+        down = sc->net.download_bps;
+    return up < down ? up : down;
+}
+
+/* Every time the simulator computes from the scenario's values stays within
+ * SCENARIO_MAX_TIME_NS (each value was checked against it on parsing; event
+ * restarts are checked with their event). The simulator then adds at most
+ * one such delay to a time within the limit, which stays far below 2^63. */
+static void time_check(ctx_t *c, scenario_t *sc)
+{
+    const u128_t max = SCENARIO_MAX_TIME_NS;
+    if (sc->broadcast.count > 0) {
+        u128_t last = (u128_t)sc->broadcast.start_ns + (u128_t)(sc->broadcast.count - 1) * sc->broadcast.interval_ns;
+        if (last > max)
+            err_time(c, "broadcast", "count", last, "the last message, at start + (count - 1) x interval,");
+    }
+    if (sc->consensus.kind == CONS_POS) {
+        u128_t epoch = (u128_t)sc->consensus.slots_per_epoch * sc->consensus.interval_ns;
+        if (epoch > max)
+            err_time(c, "consensus", "slots_per_epoch", epoch, "an epoch, slots_per_epoch x block_interval,");
+    }
+    if (sc->consensus.kind == CONS_DPOS) {
+        u128_t round = (u128_t)sc->consensus.producers * sc->consensus.blocks_per_turn * sc->consensus.interval_ns;
+        if (round > max)
+            err_time(c, "consensus", "producers", round,
+                     "a round of producers, producers x blocks_per_turn x block_interval,");
+    }
+    if (sc->workload.rate_per_s > 0 && sc->workload.rate_per_s < SCENARIO_MIN_TX_RATE_PER_S)
+        err_key(c, "workload", "tx_rate", NULL, "a nonzero rate must be at least 0.001/h (one per 1000 hours): the "
+                "gaps between submissions are drawn around 1/rate and must stay within the limit of simulated "
+                "time");
+
+    /* A node's CPU: checking the largest block, and all the work it can be
+     * charged over the run (every transaction's signature, every block). */
+    u128_t block_cost = 0;
+    if (sc->consensus.kind != CONS_NONE) {
+        u128_t size = (u128_t)sc->consensus.max_block_bytes + sc->consensus.padding_bytes;
+        u128_t ntx = sc->consensus.max_block_bytes / TX_FIXED_BYTES;
+        /* chain.c multiplies size by per_kb before dividing by 1000 */
+        u128_t kb_product = size * sc->cpu.per_kb_ns;
+        block_cost = sc->cpu.header_ns + ntx * ((u128_t)sc->cpu.per_tx_ns + sc->cpu.verify_sig_ns) + kb_product / 1000;
+        if (kb_product > UINT64_MAX)
+            err_time(c, "cpu", "per_kb", kb_product / 1000, "checking the bytes of the largest block "
+                     "(max_block_size + block_padding) x per_kb");
+        else if (block_cost > max)
+            err_time(c, "cpu", "per_tx", block_cost, "checking the largest block (header + transactions x "
+                     "(per_tx + verify_sig) + bytes x per_kb)");
+    }
+    if (block_cost <= max) {
+        double secs = (double)sc->duration_ns / 1e9;
+        double txs = sc->workload.rate_per_s * secs;
+        double blocks = 0;
+        if (sc->consensus.kind != CONS_NONE) {
+            blocks = (double)sc->duration_ns / (double)sc->consensus.interval_ns;
+            if (sc->consensus.max_blocks && blocks > sc->consensus.max_blocks)
+                blocks = sc->consensus.max_blocks;
+        }
+        /* twice the expected counts, plus room for small runs and forks */
+        double work = (2 * txs + 100) * (double)sc->cpu.verify_sig_ns + (2 * blocks + 100) * (double)block_cost;
+        if (work > (double)max) {
+            char t[40];
+            err_key(c, "cpu", "verify_sig", NULL, "the CPU time a node may be charged over the run (verify_sig "
+                    "per transaction and the cost of checking each block, for twice the expected transactions and "
+                    "blocks) is %s, beyond the limit of simulated time, %s",
+                    work >= 1.8e19 ? "more than 2^64 ns" : units_format_duration((uint64_t)work, t, sizeof t),
+                    SCENARIO_MAX_TIME_TEXT);
+        }
+    }
+
+    /* One transfer of the largest message at the slowest bandwidth. */
+    uint64_t largest = 0;
+    const char *which = NULL;
+    if (sc->broadcast.count > 0) {
+        largest = sc->broadcast.size_bytes;
+        which = "[broadcast] size";
+    }
+    if (sc->consensus.kind != CONS_NONE &&
+        sc->consensus.max_block_bytes + sc->consensus.padding_bytes > largest) {
+        largest = sc->consensus.max_block_bytes + sc->consensus.padding_bytes;
+        which = "[consensus] max_block_size + block_padding";
+    }
+    if (sc->workload.rate_per_s > 0 && sc->mempool.max_tx_bytes > largest) {
+        largest = sc->mempool.max_tx_bytes;
+        which = "[mempool] max_tx_size";
+    }
+    uint64_t bps = slowest_bps(sc, c->profile);
+    if (largest && bps) {
+        u128_t xfer = ((u128_t)largest * 8u * 1000000000u + bps - 1) / bps;
+        if (xfer > max) {
+            char what[160];
+            g_snprintf(what, sizeof what, "sending the largest message (%s) at the slowest bandwidth (%"
+                       G_GUINT64_FORMAT " bit/s)", which, bps);
+            const char *key = sc->net.upload_bps == bps ? "upload" : sc->net.download_bps == bps ? "download"
+                                                                                              : "profile";
+            err_time(c, "network", key, xfer, what);
+        }
+    }
 }
 
 static void cross_check(ctx_t *c, scenario_t *sc)
@@ -1133,6 +1287,11 @@ static void cross_check(ctx_t *c, scenario_t *sc)
     parse_blacklist(c, sc);
     if (sc->broadcast.count > 1 && sc->broadcast.interval_ns == 0)
         err_key(c, "broadcast", "interval", "0", "must be greater than zero when count > 1");
+    if (sc->mempool.rate_limit_per_s > 0 &&
+        (sc->mempool.rate_limit_per_s < 0.001 || sc->mempool.rate_limit_per_s > 1000000))
+        err_key(c, "mempool", "rate_limit", NULL, "expected 0 (no limit) or from 0.001/s to 1000000/s; the limit "
+                "is kept in thousandths of a transaction per second");
+    time_check(c, sc);
 }
 
 /* Why name cannot name a run (it becomes the results file

@@ -33,6 +33,10 @@
  * 64 bits or goes negative as an SQLite integer (2^63 ns is about 292 years). */
 #define SCENARIO_MAX_TIME_NS UINT64_C(3153600000000000000)
 #define SCENARIO_MAX_TIME_TEXT "876000h (100 years)"
+/* The smallest nonzero workload rate: one transaction per 1000 hours, so the
+ * gaps drawn around 1/rate (at most about 37 times the mean) stay within the
+ * limit. */
+#define SCENARIO_MIN_TX_RATE_PER_S (0.001 / 3600.0)
 
 #include "core/keys.h"
 #include "sim/net/profile.h"
