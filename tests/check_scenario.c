@@ -187,14 +187,22 @@ END_TEST
  * with its line; a UTF-8 byte-order mark is skipped; a UTF-16 one is named. */
 START_TEST(test_syntax_errors_have_lines)
 {
+    char *errors = NULL;
+    scenario_t *sc = NULL;
     EXPECT("[network]\nnodes = 5\nno[des = 5\n", NULL, "test.ini:3:", "no[des", "key name");
     EXPECT("[network]\nno]des = 5\n", NULL, "test.ini:2:", "no]des", "key name");
     /* "nodes[x]" used to be taken as a translation of nodes and ignored */
     EXPECT("[network]\nnodes[x] = 5\n", NULL, "test.ini:2:", "nodes[x]", "key name");
     EXPECT("[network]\n\x01x = 5\n", NULL, "test.ini:2:", "\\x01x", "key name");
+    /* values: control characters are refused as they are in --set values (a
+     * tab is fine, and so is the carriage return of a CRLF line end) */
+    EXPECT("[scenario]\ndescription = a\rb\n", NULL, "test.ini:2:", "a\\rb", "control character");
+    sc = tu_load("[scenario]\r\ndescription = a\tb\r\n", &errors, NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    ck_assert_str_eq(sc->description, "a\tb");
+    scenario_free(sc);
 
-    char *errors = NULL;
-    scenario_t *sc = tu_load("\xef\xbb\xbf[network]\nnodes = 5\n", &errors, NULL);
+    sc = tu_load("\xef\xbb\xbf[network]\nnodes = 5\n", &errors, NULL);
     ck_assert_msg(sc != NULL, "%s", errors);
     ck_assert_uint_eq(sc->net.nodes, 5);
     scenario_free(sc);

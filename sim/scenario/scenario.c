@@ -574,6 +574,11 @@ static bool scan_lines(ctx_t *c, const char *text)
                     g_free(kshown);
                     ok = false;
                     g_free(k);
+                } else if (!valid_value(eq + 1)) {
+                    g_string_append_printf(c->errors, "%s:%d: \"%s\": the value contains a control character "
+                        "(only tab is allowed)\n", c->path, lineno, shown);
+                    ok = false;
+                    g_free(k);
                 } else if (g_hash_table_contains(c->lines, k)) {
                     g_string_append_printf(c->errors, "%s:%d: [%s] %s: key appears twice (first on line %d)\n",
                         c->path, lineno, group, key, GPOINTER_TO_INT(g_hash_table_lookup(c->lines, k)));
