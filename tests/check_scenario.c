@@ -109,7 +109,20 @@ START_TEST(test_set_bad_names)
     EXPECT("[network]\n", "net]work.nodes=5", "--set net]work.nodes=5", "group name", "net]work");
     EXPECT("[network]\n", "net[work.nodes=5", "--set net[work.nodes=5", "group name");
     /* control characters and bad bytes are shown escaped, so a message stays one line */
-    EXPECT("[network]\n", "net\nwork.nodes=5", "--set net\\nwork.nodes=5", "group name");
+    EXPECT("[network]\n", "net\nwork.nodes=5", "--set net\\nwork.nodes=5", "group name \"net\\nwork\"");
+    /* one line per error: the group name itself was printed with its
+     * newline (found by fuzz_scenario) */
+    char *errors = NULL;
+    ck_assert_ptr_null(tu_load("[network]\n", &errors, "a\nb.c\nd.key=5", "x.k\ney=1", NULL));
+    int nl = 0;
+    for (const char *p = errors; *p; p++)
+        nl += *p == '\n';
+    ck_assert_msg(nl == 2, "two errors on more than two lines:\n%s", errors);
+    g_free(errors);
+    /* a file name with a newline does not break the lines either */
+    ck_assert_ptr_null(scenario_load_text("a\nb.ini", "[network]\nnodes = x\n", NULL, 0, &errors));
+    ck_assert_msg(g_str_has_prefix(errors, "a\\nb.ini:2:") && strchr(errors, '\n')[1] == '\0', "%s", errors);
+    g_free(errors);
     EXPECT("[network]\n", "network.no[des=5", "--set network.no[des=5", "key name", "no[des");
     EXPECT("[network]\n", "network.no]des=5", "--set network.no]des=5", "key name");
     EXPECT("[network]\n", "network.no\ndes=5", "--set network.no\\ndes=5", "key name");
@@ -315,6 +328,12 @@ START_TEST(test_structure_errors)
     EXPECT("[network]\n[network]\n", NULL, "test.ini:2:", "group appears twice");
     EXPECT("[network\nnodes = 10\n", NULL, "test.ini:1:", "group header");
     EXPECT("[net.work]\n", NULL, "test.ini:1:", "group header");
+    /* DEL is a control character to GKeyFile too (found by fuzz_scenario:
+     * the error came as GKeyFile's "Invalid group name") */
+    EXPECT("[network]\n[netw\x7frk]\n", NULL, "test.ini:2:", "\\x7f", "not a valid group header");
+    /* GKeyFile's reserved Encoding key (found by fuzz_scenario) */
+    EXPECT("[scenario]\nEncoding = 10m\n", NULL, "test.ini:2: [scenario] Encoding", "unknown key");
+    EXPECT("[scenario]\n[network]\nEncoding = UTF-8\n", NULL, "test.ini:3: [network] Encoding", "unknown key");
 }
 END_TEST
 

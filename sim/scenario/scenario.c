@@ -469,7 +469,7 @@ static bool valid_group_name(const char *g)
     if (!*g)
         return false;
     for (const char *p = g; *p; p++)
-        if (*p == '[' || *p == ']' || *p == '.' || *p == '=' || (unsigned char)*p < 0x20)
+        if (*p == '[' || *p == ']' || *p == '.' || *p == '=' || (unsigned char)*p < 0x20 || *p == 0x7f)
             return false;
     return true;
 }
@@ -505,6 +505,8 @@ static bool scan_lines(ctx_t *c, const char *text)
     bool ok = true;
     char **lines = g_strsplit(text, "\n", -1);
     char *group = NULL;
+    bool first_group = false;
+    int ngroups = 0;
     for (int i = 0; lines[i]; i++) {
         int lineno = i + 1;
         char *l = g_strstrip(g_strdup(lines[i]));
@@ -546,6 +548,7 @@ static bool scan_lines(ctx_t *c, const char *text)
                 }
                 g_free(group);
                 group = name;
+                first_group = ngroups++ == 0;
             }
         } else {
             char *eq = strchr(l, '=');
@@ -572,6 +575,13 @@ static bool scan_lines(ctx_t *c, const char *text)
                     g_string_append_printf(c->errors, "%s:%d: [%s] %s: not a valid key name; key names may not "
                         "contain '[', ']', '=' or control characters\n", c->path, lineno, group, kshown);
                     g_free(kshown);
+                    ok = false;
+                    g_free(k);
+                } else if (strcmp(key, "Encoding") == 0 && first_group) {
+                    /* GKeyFile reads it as the file's encoding and refuses
+                     * any value but UTF-8; no group of ours has the key */
+                    g_string_append_printf(c->errors, "%s:%d: [%s] Encoding: unknown key (in the first group a key "
+                        "file reads it as the character encoding)\n", c->path, lineno, group);
                     ok = false;
                     g_free(k);
                 } else if (!valid_value(eq + 1)) {
@@ -1387,14 +1397,17 @@ static bool apply_overrides(ctx_t *c, char *const *ov, int n, GString *ovtext)
         char *key = g_strstrip(g_strndup(dot + 1, (size_t)(eq - dot - 1)));
         char *value = g_strstrip(g_strdup(eq + 1));
         char *bad = NULL;
+        char *gshown = printable(group), *kshown = printable(key);
         if (!valid_group_name(group))
             bad = g_strdup_printf("group name \"%s\" is not valid: it may not be empty or contain '.', '[', "
-                                  "']', '=' or control characters", group);
+                                  "']', '=' or control characters", gshown);
         else if (!valid_key_name(key))
             bad = g_strdup_printf("key name \"%s\" is not valid: it may not start with '#' or contain '[', "
-                                  "']', '=' or control characters", key);
+                                  "']', '=' or control characters", kshown);
         else if (!valid_value(value))
             bad = g_strdup("the value contains a control character (newline, carriage return, ...)");
+        g_free(gshown);
+        g_free(kshown);
         if (bad) {
             char *a = printable(arg);
             g_string_append_printf(c->errors, "--set %s: %s\n", a, bad);
@@ -1516,8 +1529,9 @@ static int keyfile_error_line(const char *text)
 scenario_t *scenario_load_text(const char *path, const char *text, char *const *overrides,
                                int noverrides, char **errors)
 {
+    char *path_shown = printable(path); /* messages stay one line whatever the file name */
     ctx_t c = {
-        .path = path,
+        .path = path_shown,
         .errors = g_string_new(NULL),
         .lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
         .setargs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
@@ -1540,7 +1554,9 @@ scenario_t *scenario_load_text(const char *path, const char *text, char *const *
     if (!g_key_file_load_from_data(c.kf, body, (gsize)-1, G_KEY_FILE_NONE, &gerr)) {
         /* scan_lines accepts only what GKeyFile accepts, so this is not
          * expected; still give the line. */
-        g_string_append_printf(c.errors, "%s:%d: %s\n", path, keyfile_error_line(body), gerr->message);
+        char *msg = printable(gerr->message);
+        g_string_append_printf(c.errors, "%s:%d: %s\n", c.path, keyfile_error_line(body), msg);
+        g_free(msg);
         g_error_free(gerr);
         goto done;
     }
@@ -1577,7 +1593,7 @@ scenario_t *scenario_load_text(const char *path, const char *text, char *const *
         const char *why = name_problem(sc->name);
         if (why)
             err_key(&c, "scenario", "name", sc->name, "the name taken from the file name %s: %s; set "
-                    "[scenario] name", path, why);
+                    "[scenario] name", c.path, why);
     }
     cross_check(&c, sc);
 
@@ -1606,6 +1622,7 @@ scenario_t *scenario_load_text(const char *path, const char *text, char *const *
     sc->overrides = g_strdup(ovtext->str);
 
 done:
+    g_free(path_shown);
     g_string_free(ovtext, TRUE);
     g_hash_table_destroy(c.lines);
     g_hash_table_destroy(c.setargs);
@@ -1624,9 +1641,11 @@ scenario_t *scenario_load_data(const char *path, const char *data, size_t len, c
                                int noverrides, char **errors)
 {
     const unsigned char *u = (const unsigned char *)data;
+    char *shown = printable(path);
     if (len >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff))) {
         *errors = g_strdup_printf("%s: UTF-16 text (it starts with a UTF-16 byte-order mark); scenario files "
-                                  "are UTF-8: save the file as UTF-8\n", path);
+                                  "are UTF-8: save the file as UTF-8\n", shown);
+        g_free(shown);
         return NULL;
     }
     const char *nul = memchr(data, '\0', len);
@@ -1634,9 +1653,11 @@ scenario_t *scenario_load_data(const char *path, const char *data, size_t len, c
         int line = 1;
         for (const char *p = data; p < nul; p++)
             line += *p == '\n';
-        *errors = g_strdup_printf("%s:%d: contains a NUL byte; not a scenario file\n", path, line);
+        *errors = g_strdup_printf("%s:%d: contains a NUL byte; not a scenario file\n", shown, line);
+        g_free(shown);
         return NULL;
     }
+    g_free(shown);
     char *text = g_strndup(data, len);
     scenario_t *sc = scenario_load_text(path, text, overrides, noverrides, errors);
     g_free(text);
@@ -1649,7 +1670,9 @@ scenario_t *scenario_load(const char *path, char *const *overrides, int noverrid
     gsize len = 0;
     GError *gerr = NULL;
     if (!g_file_get_contents(path, &text, &len, &gerr)) {
-        *errors = g_strdup_printf("%s: cannot read the scenario file: %s\n", path, gerr->message);
+        char *shown = printable(path);
+        *errors = g_strdup_printf("%s: cannot read the scenario file: %s\n", shown, gerr->message);
+        g_free(shown);
         g_error_free(gerr);
         return NULL;
     }
