@@ -300,6 +300,24 @@ START_TEST(test_time_limits)
 }
 END_TEST
 
+/* Trailing spaces (which GKeyFile keeps in values) are ignored everywhere:
+ * in event values, which refused "heal ", and in the resolved parameters,
+ * which kept "6 " (found by fuzz_scenario). */
+START_TEST(test_trailing_spaces)
+{
+    char *errors = NULL;
+    scenario_t *sc = tu_load("[network]\nnodes = 20 \t\n[event x]\nat = 1s \ntype = partition \nby = ids  \n"
+                             "groups = 0-4 \n", &errors, NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    ck_assert_uint_eq(sc->net.nodes, 20);
+    ck_assert_int_eq(sc->faults[0].kind, FAULT_PARTITION);
+    ck_assert_ptr_nonnull(strstr(sc->params, "network.nodes = 20\n"));
+    ck_assert_ptr_nonnull(strstr(sc->params, "event x.type = partition\n"));
+    ck_assert_ptr_nonnull(strstr(sc->params, "event x.groups = 0-4\n"));
+    scenario_free(sc);
+}
+END_TEST
+
 START_TEST(test_bad_values_name_line_key_value)
 {
     EXPECT("[scenario]\nname = x\n\n[network]\nnodes = abc\n", NULL, "test.ini:5:", "[network] nodes", "\"abc\"",
@@ -529,6 +547,7 @@ int main(void)
     tcase_add_test(tc, test_syntax_errors_have_lines);
     tcase_add_test(tc, test_value_reasons);
     tcase_add_test(tc, test_time_limits);
+    tcase_add_test(tc, test_trailing_spaces);
     tcase_add_test(tc, test_bad_values_name_line_key_value);
     tcase_add_test(tc, test_structure_errors);
     tcase_add_test(tc, test_events);

@@ -838,9 +838,12 @@ static bool key_applies(const evspec_t *e, fault_kind_t k)
     return yes;
 }
 
+/* The raw value of an event key, without surrounding white space (GKeyFile
+ * keeps trailing spaces), or NULL. */
 static char *ev_value(ctx_t *c, const char *group, const char *key)
 {
-    return g_key_file_get_value(c->kf, group, key, NULL);
+    char *v = g_key_file_get_value(c->kf, group, key, NULL);
+    return v ? g_strstrip(v) : NULL;
 }
 
 static bool parse_region_pair(ctx_t *c, const char *group, const char *raw, int *a, int *b)
@@ -1339,8 +1342,9 @@ static char *resolved_params(ctx_t *c)
     GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
     for (size_t i = 0; i < G_N_ELEMENTS(specs); i++) {
         const keyspec_t *s = &specs[i];
+        /* stripped, as parsing strips them (GKeyFile keeps trailing spaces) */
         char *v = g_key_file_get_value(c->kf, s->group, s->key, NULL);
-        g_ptr_array_add(lines, g_strdup_printf("%s.%s = %s", s->group, s->key, v ? v : s->def));
+        g_ptr_array_add(lines, g_strdup_printf("%s.%s = %s", s->group, s->key, v ? g_strstrip(v) : s->def));
         g_free(v);
     }
     gsize ng = 0;
@@ -1352,7 +1356,7 @@ static char *resolved_params(ctx_t *c)
         char **keys = g_key_file_get_keys(c->kf, groups[i], &nk, NULL);
         for (gsize j = 0; j < nk; j++) {
             char *v = g_key_file_get_value(c->kf, groups[i], keys[j], NULL);
-            g_ptr_array_add(lines, g_strdup_printf("%s.%s = %s", groups[i], keys[j], v));
+            g_ptr_array_add(lines, g_strdup_printf("%s.%s = %s", groups[i], keys[j], g_strstrip(v)));
             g_free(v);
         }
         g_strfreev(keys);

@@ -97,11 +97,13 @@ for d in "${drivers[@]}"; do
     mkdir -p "$corpus" "$crashes"
     before=$(ls "$crashes" | grep -c "^$d-" || true)
     echo "fuzz_$d: ${seconds} s (log: $log)"
+    start=$(date +%s)
     set +e
     "$bin" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
       -artifact_prefix="$crashes/$d-" $(dict_of "$d") "$corpus" $(seeds_of "$d") >"$log" 2>&1
     rc=$?
     set -e
+    took=$(( $(date +%s) - start ))
     after=$(ls "$crashes" | grep -c "^$d-" || true)
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo "?")
@@ -109,11 +111,11 @@ for d in "${drivers[@]}"; do
     new=$((after - before))
     if [ $rc -ne 0 ] || [ $new -gt 0 ]; then
       status=1
-      summary+=("$(printf '%-9s %8s s %12s runs  cov %6s  corpus %6s  CRASH (%d new in tests/fuzz/crashes/)' \
-        "$d" "$seconds" "$execs" "$cov" "$units" "$new")")
+      summary+=("$(printf '%-9s %6s s %10s runs  cov %5s  corpus %5s  CRASH (%d new in tests/fuzz/crashes/)' \
+        "$d" "$took" "$execs" "$cov" "$units" "$new")")
       grep -m1 -A12 'ERROR\|property broken\|runtime error' "$log" >&2 || tail -20 "$log" >&2
     else
-      summary+=("$(printf '%-9s %8s s %12s runs  cov %6s  corpus %6s  no crash' "$d" "$seconds" "$execs" "$cov" "$units")")
+      summary+=("$(printf '%-9s %6s s %10s runs  cov %5s  corpus %5s  no crash' "$d" "$took" "$execs" "$cov" "$units")")
     fi
   fi
 done
