@@ -338,6 +338,8 @@ END_TEST
 
 START_TEST(test_structure_errors)
 {
+    char *errors = NULL;
+    scenario_t *sc = NULL;
     EXPECT("[network]\nnodes = 10\nfoo = 3\n", NULL, "test.ini:3:", "[network] foo", "unknown key");
     EXPECT("[scenario]\n\n[netwrk]\nnodes = 10\n", NULL, "test.ini:3:", "[netwrk]", "unknown group");
     EXPECT("[network]\nnodes 10\n", NULL, "test.ini:2:", "nodes 10", "key = value");
@@ -349,6 +351,21 @@ START_TEST(test_structure_errors)
     /* DEL is a control character to GKeyFile too (found by fuzz_scenario:
      * the error came as GKeyFile's "Invalid group name") */
     EXPECT("[network]\n[netw\x7frk]\n", NULL, "test.ini:2:", "\\x7f", "not a valid group header");
+    /* Lines are read as GKeyFile reads them (found by fuzz_scenario): a CRLF
+     * file without a final newline loads; other white space after a group
+     * header or in a value is refused with its line (GKeyFile refused the
+     * header with its own message, and took "5\v" as "5"). */
+    sc = tu_load("[scenario]\r\nseed = 3\r\n[network]\r", &errors, NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    ck_assert_uint_eq(sc->seed, 3);
+    scenario_free(sc);
+    EXPECT("[network]\v\nnodes = 5\n", NULL, "test.ini:1:", "not a valid group header");
+    EXPECT("[network]\r\r\nnodes = 5\n", NULL, "test.ini:1:", "not a valid group header");
+    EXPECT("[network]\nnodes = 5\v\n", NULL, "test.ini:2:", "control character");
+    sc = tu_load("  \t[network] \t\n\tnodes\t=\t5 \t\n", &errors, NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    ck_assert_uint_eq(sc->net.nodes, 5);
+    scenario_free(sc);
     /* GKeyFile's reserved Encoding key (found by fuzz_scenario) */
     EXPECT("[scenario]\nEncoding = 10m\n", NULL, "test.ini:2: [scenario] Encoding", "unknown key");
     EXPECT("[scenario]\n[network]\nEncoding = UTF-8\n", NULL, "test.ini:3: [network] Encoding", "unknown key");

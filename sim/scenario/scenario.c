@@ -509,7 +509,13 @@ static bool scan_lines(ctx_t *c, const char *text)
     int ngroups = 0;
     for (int i = 0; lines[i]; i++) {
         int lineno = i + 1;
-        char *l = g_strstrip(g_strdup(lines[i]));
+        /* As GKeyFile reads a line: one '\r' before the newline dropped,
+         * leading white space skipped (trailing white space is handled per
+         * kind of line below). */
+        char *l = g_strchug(g_strdup(lines[i]));
+        size_t llen = strlen(l);
+        if (llen > 0 && l[llen - 1] == '\r')
+            l[--llen] = '\0';
         if (*l == '\0' || *l == '#') {
             g_free(l);
             continue;
@@ -526,7 +532,10 @@ static bool scan_lines(ctx_t *c, const char *text)
         }
         char *shown = printable(l); /* the line as messages show it */
         if (*l == '[') {
+            /* only spaces and tabs may follow the ']' */
             size_t n = strlen(l);
+            while (n > 0 && (l[n - 1] == ' ' || l[n - 1] == '\t'))
+                n--;
             char *name = n >= 2 && l[n - 1] == ']' ? g_strndup(l + 1, n - 2) : NULL;
             if (!name || !valid_group_name(name)) {
                 g_string_append_printf(c->errors,
@@ -563,7 +572,7 @@ static bool scan_lines(ctx_t *c, const char *text)
                     c->path, lineno, shown);
                 ok = false;
             } else {
-                char *key = g_strstrip(g_strndup(l, (size_t)(eq - l)));
+                char *key = g_strchomp(g_strndup(l, (size_t)(eq - l)));
                 char *k = gk(group, key);
                 if (!*key) {
                     g_string_append_printf(c->errors, "%s:%d: \"%s\": missing key before '='\n",
@@ -1513,7 +1522,9 @@ static int keyfile_error_line(const char *text)
         int mid = lo + (hi - lo) / 2;
         char *saved = lines[mid];
         lines[mid] = NULL;
-        char *prefix = g_strjoinv("\n", lines);
+        char *joined = g_strjoinv("\n", lines);
+        char *prefix = g_strconcat(joined, "\n", NULL);
+        g_free(joined);
         lines[mid] = saved;
         GKeyFile *kf = g_key_file_new();
         bool loads = g_key_file_load_from_data(kf, prefix, (gsize)-1, G_KEY_FILE_NONE, NULL);
@@ -1555,7 +1566,12 @@ scenario_t *scenario_load_text(const char *path, const char *text, char *const *
     }
     if (!scan_lines(&c, body))
         goto done;
-    if (!g_key_file_load_from_data(c.kf, body, (gsize)-1, G_KEY_FILE_NONE, &gerr)) {
+    /* GKeyFile drops the '\r' of a CRLF line end only before a newline:
+     * give it one at the end. */
+    char *kf_text = g_str_has_suffix(body, "\n") ? g_strdup(body) : g_strconcat(body, "\n", NULL);
+    bool loaded = g_key_file_load_from_data(c.kf, kf_text, (gsize)-1, G_KEY_FILE_NONE, &gerr);
+    g_free(kf_text);
+    if (!loaded) {
         /* scan_lines accepts only what GKeyFile accepts, so this is not
          * expected; still give the line. */
         char *msg = printable(gerr->message);
