@@ -1,8 +1,9 @@
 # Thin wrapper over CMake. See README.md.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 300
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test validate bench clean
+.PHONY: all deps build demo test validate bench fuzz clean
 
 all: build
 
@@ -30,5 +31,10 @@ validate: build
 bench: build
 	./tests/bench/run.sh build
 
+# libFuzzer campaign: every driver for FUZZ_SECONDS seconds, one after the
+# other (clang needed; see tests/fuzz/run.sh). Crashes: tests/fuzz/crashes/.
+fuzz:
+	./tests/fuzz/run.sh --build build-fuzz --seconds $(FUZZ_SECONDS)
+
 clean:
-	rm -rf build build-test
+	rm -rf build build-test build-fuzz

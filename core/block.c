@@ -20,6 +20,15 @@
  * when a transaction is repeated, which no valid block does (same id means
  * same sender and nonce).
  *
+ * Wire encoding (block_encode / block_decode): the header, u32 transaction
+ * count, the transactions' canonical encodings back to back. The decoder
+ * checks, before every read, that the bytes are there; it bounds extra_len
+ * and the count before using them in arithmetic and before allocating (the
+ * count must also fit in the bytes left, at TX_FIXED_BYTES each), and takes
+ * each transaction's length from its payload length field (bounded by
+ * TX_MAX_PAYLOAD) before handing exactly those bytes to tx_decode. So a
+ * decoded block re-encodes to exactly its input.
+ *
  * Lifecycle: block_new fills the header from its arguments (difficulty,
  * nonce, slot and extra are zero) and seals once, so a block is usable at
  * once; a consensus engine that sets more header fields calls block_seal
@@ -201,6 +210,161 @@ block_t *block_new(block_t *parent, uint64_t time_ns, uint32_t producer, const a
     b->cons = NULL;
     block_seal(b);
     return b;
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+size_t block_encoded_bytes(const block_t *b)
+{
+    size_t n = (size_t)BLOCK_HEADER_FIXED_BYTES + b->h.extra_len + 4;
+    for (uint32_t i = 0; i < b->ntx; i++)
+        n += b->txs[i]->size_bytes;
+    return n;
+}
+
+size_t block_encode(const block_t *b, uint8_t *buf, size_t cap)
+{
+    size_t total = block_encoded_bytes(b);
+    if (cap < total)
+        return 0;
+    size_t n = block_header_encode(&b->h, buf, cap);
+    BLOCK_ASSERT(n == (size_t)BLOCK_HEADER_FIXED_BYTES + b->h.extra_len);
+    put_u32(buf + n, b->ntx);
+    n += 4;
+    for (uint32_t i = 0; i < b->ntx; i++) {
+        size_t w = tx_encode(b->txs[i], buf + n, cap - n);
+        BLOCK_ASSERT(w == b->txs[i]->size_bytes);
+        n += w;
+    }
+    BLOCK_ASSERT(n == total);
+    return total;
+}
+
+/* Offset of the payload length field in a transaction encoding (tx.h). */
+#define TX_PLEN_OFFSET (1 + 1 + PK_BYTES + ADDR_BYTES + 8 + 8 + 8)
+
+block_t *block_decode(const uint8_t *buf, size_t len, const char **why)
+{
+    const char *dummy;
+    if (why == NULL)
+        why = &dummy;
+    /* fixed part before the extra bytes, then extra, then padding */
+    const size_t before_extra = BLOCK_HEADER_FIXED_BYTES - 8;
+    if (len < 1) {
+        *why = "truncated";
+        return NULL;
+    }
+    if (buf[0] != BLOCK_VERSION) {
+        *why = "bad version";
+        return NULL;
+    }
+    if (len < before_extra) {
+        *why = "truncated";
+        return NULL;
+    }
+    uint32_t extra_len = get_u32(buf + before_extra - 4);
+    if (extra_len > BLOCK_MAX_EXTRA_BYTES) {
+        *why = "extra too long";
+        return NULL;
+    }
+    size_t header_len = (size_t)BLOCK_HEADER_FIXED_BYTES + extra_len;
+    if (len < header_len + 4) {
+        *why = "truncated";
+        return NULL;
+    }
+    uint32_t ntx = get_u32(buf + header_len);
+    size_t left = len - header_len - 4;
+    if (ntx > BLOCK_MAX_TXS || ntx > left / TX_FIXED_BYTES) {
+        *why = ntx > BLOCK_MAX_TXS ? "too many transactions" : "truncated";
+        return NULL;
+    }
+
+    block_t *b = g_new0(block_t, 1);
+    const uint8_t *p = buf + 1;
+    memcpy(b->h.parent.b, p, HASH_BYTES);
+    p += HASH_BYTES;
+    b->h.height = get_u64(p);
+    p += 8;
+    b->h.time_ns = get_u64(p);
+    p += 8;
+    b->h.producer = get_u32(p);
+    p += 4;
+    memcpy(b->h.producer_addr.b, p, ADDR_BYTES);
+    p += ADDR_BYTES;
+    memcpy(b->h.tx_root.b, p, HASH_BYTES);
+    p += HASH_BYTES;
+    b->h.difficulty = get_u64(p);
+    p += 8;
+    b->h.nonce = get_u64(p);
+    p += 8;
+    b->h.slot = get_u64(p);
+    p += 8 + 4; /* extra_len was read above */
+    b->h.extra_len = extra_len;
+    if (extra_len > 0) {
+        b->h.extra = g_malloc(extra_len);
+        memcpy(b->h.extra, p, extra_len);
+        p += extra_len;
+    }
+    b->h.padding_bytes = get_u64(p);
+    p += 8 + 4; /* and the transaction count */
+    BLOCK_ASSERT(p == buf + header_len + 4);
+
+    b->txs = ntx > 0 ? g_new0(tx_t *, ntx) : NULL;
+    const uint8_t *end = buf + len;
+    for (uint32_t i = 0; i < ntx; i++) {
+        size_t rest = (size_t)(end - p);
+        if (rest < TX_PLEN_OFFSET + 4) {
+            *why = "truncated";
+            goto fail;
+        }
+        uint32_t plen = get_u32(p + TX_PLEN_OFFSET);
+        if (plen > TX_MAX_PAYLOAD) {
+            *why = "bad transaction";
+            goto fail;
+        }
+        size_t tx_len = (size_t)TX_FIXED_BYTES + plen;
+        if (rest < tx_len) {
+            *why = "truncated";
+            goto fail;
+        }
+        const char *tx_why = NULL;
+        tx_t *tx = tx_decode(p, tx_len, &tx_why);
+        if (tx == NULL) {
+            *why = "bad transaction";
+            goto fail;
+        }
+        b->txs[b->ntx++] = tx;
+        p += tx_len;
+    }
+    if (p != end) {
+        *why = "trailing bytes";
+        goto fail;
+    }
+    b->parent = NULL;
+    b->index = 0;
+    b->valid = -1;
+    b->invalid_reason = NULL;
+    b->state = NULL;
+    b->cons = NULL;
+    hash_init();
+    block_seal(b);
+    *why = NULL;
+    return b;
+
+fail:
+    block_free(b);
+    return NULL;
 }
 
 void block_free(block_t *b)

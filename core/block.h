@@ -74,6 +74,30 @@ void block_seal(block_t *b);
 /* Header encoding into buf (cap bytes); returns length or 0 if too small. */
 size_t block_header_encode(const block_header_t *h, uint8_t *buf, size_t cap);
 
+/* Block wire encoding: the header encoding above, u32 transaction count N,
+ * then the N canonical transaction encodings (core/tx.h; each one says its
+ * own length). Limits a decoder enforces: extra_len <= BLOCK_MAX_EXTRA_BYTES,
+ * N <= BLOCK_MAX_TXS. */
+#define BLOCK_MAX_EXTRA_BYTES (1u << 24)
+#define BLOCK_MAX_TXS (1u << 24)
+
+/* Length of b's wire encoding. */
+size_t block_encoded_bytes(const block_t *b);
+
+/* Writes b's wire encoding into buf (cap bytes); returns its length, or 0
+ * when cap is too small. */
+size_t block_encode(const block_t *b, uint8_t *buf, size_t cap);
+
+/* Parses a wire encoding. Returns a new block, or NULL with *why set to a
+ * static reason ("truncated", "bad version", "extra too long", "too many
+ * transactions", "bad transaction", "trailing bytes"). The block is not
+ * linked (parent = NULL; h.parent holds the parent's id), its id is the
+ * BLAKE2b-256 of the header bytes, its work is its own difficulty, and
+ * nothing is validated beyond the format (not the transactions root, nor
+ * any signature). A decoded block re-encodes to exactly the input. Free
+ * with block_free. */
+block_t *block_decode(const uint8_t *buf, size_t len, const char **why);
+
 /* Merkle root of the transaction ids. */
 void block_tx_root(tx_t *const *txs, uint32_t ntx, hash32_t *out);
 

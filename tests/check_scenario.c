@@ -101,6 +101,223 @@ START_TEST(test_overrides)
 }
 END_TEST
 
+/* A --set group or key name the key file cannot hold is refused, naming the
+ * argument; it used to be dropped with a GLib-CRITICAL line while the run
+ * went on and recorded it in runs.overrides as applied. */
+START_TEST(test_set_bad_names)
+{
+    EXPECT("[network]\n", "net]work.nodes=5", "--set net]work.nodes=5", "group name", "net]work");
+    EXPECT("[network]\n", "net[work.nodes=5", "--set net[work.nodes=5", "group name");
+    /* control characters and bad bytes are shown escaped, so a message stays one line */
+    EXPECT("[network]\n", "net\nwork.nodes=5", "--set net\\nwork.nodes=5", "group name \"net\\nwork\"");
+    /* one line per error: the group name itself was printed with its
+     * newline (found by fuzz_scenario) */
+    char *errors = NULL;
+    ck_assert_ptr_null(tu_load("[network]\n", &errors, "a\nb.c\nd.key=5", "x.k\ney=1", NULL));
+    int nl = 0;
+    for (const char *p = errors; *p; p++)
+        nl += *p == '\n';
+    ck_assert_msg(nl == 2, "two errors on more than two lines:\n%s", errors);
+    g_free(errors);
+    /* a file name with a newline does not break the lines either */
+    ck_assert_ptr_null(scenario_load_text("a\nb.ini", "[network]\nnodes = x\n", NULL, 0, &errors));
+    ck_assert_msg(g_str_has_prefix(errors, "a\\nb.ini:2:") && strchr(errors, '\n')[1] == '\0', "%s", errors);
+    g_free(errors);
+    EXPECT("[network]\n", "network.no[des=5", "--set network.no[des=5", "key name", "no[des");
+    EXPECT("[network]\n", "network.no]des=5", "--set network.no]des=5", "key name");
+    EXPECT("[network]\n", "network.no\ndes=5", "--set network.no\\ndes=5", "key name");
+    EXPECT("[network]\n", "network.nodes=5\n6", "--set network.nodes=5\\n6", "control character");
+    EXPECT("[network]\n", "network.nodes=\xff", "--set network.nodes=\\xff", "UTF-8");
+
+    char *tmp = tu_tmpdir();
+    char *ini = tu_write(tmp, "ok.ini", "[network]\nnodes = 10\n");
+    char *err = NULL;
+    ck_assert_int_eq(tu_chainsim(NULL, &err, "check", ini, "--set", "net]work.nodes=5", NULL), 2);
+    ck_assert_ptr_nonnull(strstr(err, "--set net]work.nodes=5"));
+    ck_assert_ptr_null(strstr(err, "CRITICAL"));
+    g_free(err);
+    g_free(ini);
+    g_free(tmp);
+}
+END_TEST
+
+/* name and description are taken literally: a backslash is a backslash (it
+ * used to start a key-file escape: "my\\run" became "my" CR "un" and
+ * "C:\\data\\x" became empty). A name that would make a bad results file
+ * name is refused. */
+START_TEST(test_name_literal_and_valid)
+{
+    char *errors = NULL;
+    scenario_t *sc = tu_load("[scenario]\nname = my\\run\ndescription = C:\\data\\x\n", &errors, NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    ck_assert_str_eq(sc->name, "my\\run");
+    ck_assert_str_eq(sc->description, "C:\\data\\x");
+    ck_assert_ptr_nonnull(strstr(sc->params, "scenario.name = my\\run\n"));
+    scenario_free(sc);
+    sc = tu_load("[scenario]\nname = a\\\n", &errors, "scenario.description=tab\\t and \\s", NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    ck_assert_str_eq(sc->name, "a\\");
+    ck_assert_str_eq(sc->description, "tab\\t and \\s");
+    scenario_free(sc);
+
+    EXPECT("[scenario]\nname = runs/a\n", NULL, "test.ini:2:", "[scenario] name", "'/'");
+    EXPECT("[scenario]\nname = a\tb\n", NULL, "test.ini:2:", "[scenario] name", "control character");
+    EXPECT("[scenario]\nname =\n", NULL, "test.ini:2:", "[scenario] name", "empty");
+    EXPECT("[scenario]\n", "scenario.name=", "--set scenario.name=", "empty");
+    EXPECT("[scenario]\n", "scenario.name=a/b", "--set scenario.name=a/b", "'/'");
+    char long_name[300];
+    memset(long_name, 'x', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    char *text = g_strdup_printf("[scenario]\nname = %s\n", long_name);
+    EXPECT(text, NULL, "test.ini:2:", "too long");
+    g_free(text);
+
+    /* the default name comes from the file name and is checked the same way */
+    char *e = NULL;
+    sc = scenario_load_text("dir/.ini", "[network]\n", NULL, 0, &e);
+    ck_assert_ptr_null(sc);
+    ck_assert_msg(strstr(e, "[scenario] name") && strstr(e, "empty"), "%s", e);
+    g_free(e);
+    sc = scenario_load_text("dir/a\rb.ini", "[network]\n", NULL, 0, &e);
+    ck_assert_ptr_null(sc);
+    ck_assert_msg(strstr(e, "control character"), "%s", e);
+    g_free(e);
+}
+END_TEST
+
+/* Errors about a group that only --set created name the --set argument, not
+ * the scenario file. */
+START_TEST(test_set_group_errors_name_argument)
+{
+    EXPECT("[network]\n", "event x.at=1s", "--set event x.at=1s: [event x] type", "missing");
+    EXPECT("[network]\n", "event x.type=crash", "--set event x.type=crash: [event x] at", "missing");
+    /* a file group keeps its line */
+    EXPECT("[network]\n[event x]\nat = 1s\n", "event x.at=2s", "test.ini:2: [event x] type", "missing");
+}
+END_TEST
+
+/* Syntax GKeyFile refuses (or silently takes as a translation) is reported
+ * with its line; a UTF-8 byte-order mark is skipped; a UTF-16 one is named. */
+START_TEST(test_syntax_errors_have_lines)
+{
+    char *errors = NULL;
+    scenario_t *sc = NULL;
+    EXPECT("[network]\nnodes = 5\nno[des = 5\n", NULL, "test.ini:3:", "no[des", "key name");
+    EXPECT("[network]\nno]des = 5\n", NULL, "test.ini:2:", "no]des", "key name");
+    /* "nodes[x]" used to be taken as a translation of nodes and ignored */
+    EXPECT("[network]\nnodes[x] = 5\n", NULL, "test.ini:2:", "nodes[x]", "key name");
+    EXPECT("[network]\n\x01x = 5\n", NULL, "test.ini:2:", "\\x01x", "key name");
+    /* values: control characters are refused as they are in --set values (a
+     * tab is fine, and so is the carriage return of a CRLF line end) */
+    EXPECT("[scenario]\ndescription = a\rb\n", NULL, "test.ini:2:", "a\\rb", "control character");
+    sc = tu_load("[scenario]\r\ndescription = a\tb\r\n", &errors, NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    ck_assert_str_eq(sc->description, "a\tb");
+    scenario_free(sc);
+
+    sc = tu_load("\xef\xbb\xbf[network]\nnodes = 5\n", &errors, NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    ck_assert_uint_eq(sc->net.nodes, 5);
+    scenario_free(sc);
+    sc = tu_load("\xef\xbb\xbf# comment\n[network]\nnodes = x\n", &errors, NULL);
+    ck_assert_ptr_null(sc);
+    ck_assert_msg(strstr(errors, "test.ini:3:"), "%s", errors);
+    g_free(errors);
+    EXPECT("\xff\xfe[\0", NULL, "UTF-16", "UTF-8");
+    EXPECT("[network]\n\xef\xbb\xbfnodes = 5\n", NULL, "test.ini:2:", "byte-order mark");
+}
+END_TEST
+
+/* A value too large, or finer than its smallest unit, is named as such. */
+START_TEST(test_value_reasons)
+{
+    EXPECT("[scenario]\nduration = 1.5ns\n", NULL, "test.ini:2:", "[scenario] duration", "finer than 1 ns");
+    EXPECT("[scenario]\nduration = 99999999999999999999s\n", NULL, "test.ini:2:", "too large");
+    EXPECT("[network]\nnodes = 99999999999999999999\n", NULL, "test.ini:2:", "too large", "2 to 1000000");
+    EXPECT("[broadcast]\nsize = 0.5B\n", NULL, "test.ini:2:", "whole number of bytes");
+    EXPECT("[broadcast]\nsize = 99999999999GB\n", NULL, "test.ini:2:", "too large");
+    EXPECT("[network]\nupload = 0.5bit/s\n", NULL, "test.ini:2:", "whole number of bit/s");
+    EXPECT("[network]\nloss = 0.0000001\n", NULL, "test.ini:2:", "finer than 1 ppm");
+    EXPECT("[network]\nloss = 2\n", NULL, "test.ini:2:", "more than 1");
+    EXPECT("[event x]\nat = 0.1ns\ntype = heal\n", NULL, "test.ini:2:", "finer than 1 ns");
+    EXPECT("[scenario]\nduration = 600\n", NULL, "test.ini:2:", "duration with a unit");
+}
+END_TEST
+
+/* Simulated time has a limit (100 years) and no time the scenario implies
+ * may pass it: an event near 2^64 ns used to abort the run (the restart
+ * wrapped around), a duration above 2^63 ns ended 'complete' with a wrong
+ * end time. */
+START_TEST(test_time_limits)
+{
+    EXPECT("[scenario]\nduration = 10000000000s\n", NULL, "test.ini:2:", "[scenario] duration", "too large",
+           "876000h (100 years)");
+    EXPECT("[scenario]\nduration = 876001h\n", NULL, "test.ini:2:", "too large");
+    EXPECT("[scenario]\nduration = 18446744073709551615ns\n", NULL, "[scenario] duration", "too large");
+    EXPECT("[event c]\nat = 18446744073709551000ns\ntype = crash\nnodes = 1\nduration = 1s\n", NULL,
+           "test.ini:2: [event c] at", "too large", "876000h");
+    EXPECT("[scenario]\nduration = 876000h\n[network]\nnodes = 10\n"
+           "[event c]\nat = 875000h\ntype = crash\nnodes = 1\nduration = 2000h\n",
+           NULL, "test.ini:9: [event c] duration = \"2000h\"", "restart", "876000h (100 years)",
+           "3153600000000000000 ns");
+    EXPECT("[event c]\nat = 1s\ntype = latency\nadd = 900000h\n", NULL, "[event c] add", "too large");
+    EXPECT("[relay]\nrequest_timeout = 900000h\n", NULL, "[relay] request_timeout", "too large");
+    EXPECT("[broadcast]\ncount = 10000000\ninterval = 1000h\n", NULL, "[broadcast] count", "last message",
+           "876000h");
+    EXPECT("[consensus]\nkind = pos\nslots_per_epoch = 100000\nblock_interval = 10h\n", NULL,
+           "[consensus] slots_per_epoch", "epoch", "876000h");
+    EXPECT("[consensus]\nkind = dpos\nproducers = 100000\nblocks_per_turn = 100000\nblock_interval = 1s\n", NULL,
+           "[consensus] producers", "round", "876000h");
+    EXPECT("[workload]\ntx_rate = 0.0001/h\n", NULL, "[workload] tx_rate", "0.001/h");
+    EXPECT("[consensus]\nkind = pow\n[cpu]\nper_kb = 800000h\n", NULL, "[cpu] per_kb", "largest block");
+    EXPECT("[consensus]\nkind = pow\n[cpu]\nper_tx = 200h\n", NULL, "[cpu] per_tx", "largest block");
+    EXPECT("[workload]\ntx_rate = 100/s\n[cpu]\nverify_sig = 10000h\n", NULL, "[cpu] verify_sig",
+           "CPU time", "876000h");
+    EXPECT("[network]\nupload = 1bit/s\n[broadcast]\ncount = 1\nsize = 4GiB\n", NULL, "[network] upload",
+           "largest message", "1 bit/s");
+    EXPECT("[mempool]\nrate_limit = 0.0001/s\n", NULL, "[mempool] rate_limit", "0.001/s");
+
+    /* right at the limit is fine */
+    char *errors = NULL;
+    scenario_t *sc = tu_load("[scenario]\nduration = 876000h\n[network]\nnodes = 10\n"
+                             "[event c]\nat = 875000h\ntype = crash\nnodes = 1\nduration = 1000h\n",
+                             &errors, NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    ck_assert_uint_eq(sc->duration_ns, SCENARIO_MAX_TIME_NS);
+    scenario_free(sc);
+
+    /* the runs that aborted or ended with a wrong time now stop at check */
+    char *tmp = tu_tmpdir();
+    char *ini = tu_write(tmp, "t.ini", "[scenario]\nduration = 18446744073709551615ns\n[network]\nnodes = 10\n"
+                         "profile = uniform\n[event c]\nat = 18446744073709551000ns\ntype = crash\nnodes = 1\n"
+                         "duration = 1s\n");
+    char *err = NULL;
+    ck_assert_int_eq(tu_chainsim(NULL, &err, "check", ini, NULL), 2);
+    ck_assert_ptr_nonnull(strstr(err, "t.ini:2: [scenario] duration"));
+    g_free(err);
+    g_free(ini);
+    g_free(tmp);
+}
+END_TEST
+
+/* Trailing spaces (which GKeyFile keeps in values) are ignored everywhere:
+ * in event values, which refused "heal ", and in the resolved parameters,
+ * which kept "6 " (found by fuzz_scenario). */
+START_TEST(test_trailing_spaces)
+{
+    char *errors = NULL;
+    scenario_t *sc = tu_load("[network]\nnodes = 20 \t\n[event x]\nat = 1s \ntype = partition \nby = ids  \n"
+                             "groups = 0-4 \n", &errors, NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    ck_assert_uint_eq(sc->net.nodes, 20);
+    ck_assert_int_eq(sc->faults[0].kind, FAULT_PARTITION);
+    ck_assert_ptr_nonnull(strstr(sc->params, "network.nodes = 20\n"));
+    ck_assert_ptr_nonnull(strstr(sc->params, "event x.type = partition\n"));
+    ck_assert_ptr_nonnull(strstr(sc->params, "event x.groups = 0-4\n"));
+    scenario_free(sc);
+}
+END_TEST
+
 START_TEST(test_bad_values_name_line_key_value)
 {
     EXPECT("[scenario]\nname = x\n\n[network]\nnodes = abc\n", NULL, "test.ini:5:", "[network] nodes", "\"abc\"",
@@ -121,6 +338,8 @@ END_TEST
 
 START_TEST(test_structure_errors)
 {
+    char *errors = NULL;
+    scenario_t *sc = NULL;
     EXPECT("[network]\nnodes = 10\nfoo = 3\n", NULL, "test.ini:3:", "[network] foo", "unknown key");
     EXPECT("[scenario]\n\n[netwrk]\nnodes = 10\n", NULL, "test.ini:3:", "[netwrk]", "unknown group");
     EXPECT("[network]\nnodes 10\n", NULL, "test.ini:2:", "nodes 10", "key = value");
@@ -129,6 +348,27 @@ START_TEST(test_structure_errors)
     EXPECT("[network]\n[network]\n", NULL, "test.ini:2:", "group appears twice");
     EXPECT("[network\nnodes = 10\n", NULL, "test.ini:1:", "group header");
     EXPECT("[net.work]\n", NULL, "test.ini:1:", "group header");
+    /* DEL is a control character to GKeyFile too (found by fuzz_scenario:
+     * the error came as GKeyFile's "Invalid group name") */
+    EXPECT("[network]\n[netw\x7frk]\n", NULL, "test.ini:2:", "\\x7f", "not a valid group header");
+    /* Lines are read as GKeyFile reads them (found by fuzz_scenario): a CRLF
+     * file without a final newline loads; other white space after a group
+     * header or in a value is refused with its line (GKeyFile refused the
+     * header with its own message, and took "5\v" as "5"). */
+    sc = tu_load("[scenario]\r\nseed = 3\r\n[network]\r", &errors, NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    ck_assert_uint_eq(sc->seed, 3);
+    scenario_free(sc);
+    EXPECT("[network]\v\nnodes = 5\n", NULL, "test.ini:1:", "not a valid group header");
+    EXPECT("[network]\r\r\nnodes = 5\n", NULL, "test.ini:1:", "not a valid group header");
+    EXPECT("[network]\nnodes = 5\v\n", NULL, "test.ini:2:", "control character");
+    sc = tu_load("  \t[network] \t\n\tnodes\t=\t5 \t\n", &errors, NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    ck_assert_uint_eq(sc->net.nodes, 5);
+    scenario_free(sc);
+    /* GKeyFile's reserved Encoding key (found by fuzz_scenario) */
+    EXPECT("[scenario]\nEncoding = 10m\n", NULL, "test.ini:2: [scenario] Encoding", "unknown key");
+    EXPECT("[scenario]\n[network]\nEncoding = UTF-8\n", NULL, "test.ini:3: [network] Encoding", "unknown key");
 }
 END_TEST
 
@@ -318,6 +558,13 @@ int main(void)
     tcase_add_test(tc, test_defaults);
     tcase_add_test(tc, test_units_and_values);
     tcase_add_test(tc, test_overrides);
+    tcase_add_test(tc, test_set_bad_names);
+    tcase_add_test(tc, test_name_literal_and_valid);
+    tcase_add_test(tc, test_set_group_errors_name_argument);
+    tcase_add_test(tc, test_syntax_errors_have_lines);
+    tcase_add_test(tc, test_value_reasons);
+    tcase_add_test(tc, test_time_limits);
+    tcase_add_test(tc, test_trailing_spaces);
     tcase_add_test(tc, test_bad_values_name_line_key_value);
     tcase_add_test(tc, test_structure_errors);
     tcase_add_test(tc, test_events);

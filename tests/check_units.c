@@ -392,6 +392,53 @@ END_TEST
 
 /* ---- format ----------------------------------------------------------- */
 
+/* units_why agrees with the parsers and names the reason. */
+START_TEST(test_why)
+{
+    static const struct {
+        units_kind_t kind;
+        const char *s;
+        units_err_t why;
+    } cases[] = {
+        {UNITS_DURATION, "1.5ms", UNITS_OK},
+        {UNITS_DURATION, "0", UNITS_OK},
+        {UNITS_DURATION, "1.5ns", UNITS_ERR_TOO_FINE},
+        {UNITS_DURATION, "0.0000000001s", UNITS_ERR_TOO_FINE},
+        {UNITS_DURATION, "1.000000000000000000000000000000000000001s", UNITS_ERR_TOO_FINE},
+        {UNITS_DURATION, "99999999999999999999s", UNITS_ERR_TOO_LARGE},
+        {UNITS_DURATION, "18446744073709551616ns", UNITS_ERR_TOO_LARGE},
+        {UNITS_DURATION, "18446744073709551615ns", UNITS_OK},
+        {UNITS_DURATION, "600", UNITS_ERR_UNIT},
+        {UNITS_DURATION, "10 parsecs", UNITS_ERR_UNIT},
+        {UNITS_DURATION, "-1s", UNITS_ERR_SYNTAX},
+        {UNITS_DURATION, "", UNITS_ERR_SYNTAX},
+        {UNITS_DURATION, ".5s", UNITS_ERR_SYNTAX},
+        {UNITS_SIZE, "0.5B", UNITS_ERR_TOO_FINE},
+        {UNITS_SIZE, "1.5KB", UNITS_OK},
+        {UNITS_SIZE, "99999999999GB", UNITS_ERR_TOO_LARGE},
+        {UNITS_SIZE, "12", UNITS_ERR_UNIT},
+        {UNITS_BANDWIDTH, "0.5bit/s", UNITS_ERR_TOO_FINE},
+        {UNITS_BANDWIDTH, "20Mbit/s", UNITS_OK},
+        {UNITS_RATE, "7/s", UNITS_OK},
+        {UNITS_RATE, "0.0000000000000000000000000000001/s", UNITS_ERR_TOO_FINE},
+        {UNITS_RATE, "7", UNITS_ERR_UNIT},
+        {UNITS_PPM, "0.0000001", UNITS_ERR_TOO_FINE},
+        {UNITS_PPM, "2", UNITS_ERR_TOO_LARGE},
+        {UNITS_PPM, "101%", UNITS_ERR_TOO_LARGE},
+        {UNITS_PPM, "1%", UNITS_OK},
+        {UNITS_SCALE, "0.0000005", UNITS_ERR_TOO_FINE},
+        {UNITS_SCALE, "150%", UNITS_OK},
+        {UNITS_UINT, "99999999999999999999", UNITS_ERR_TOO_LARGE},
+        {UNITS_UINT, "18446744073709551615", UNITS_OK},
+        {UNITS_UINT, "1.0", UNITS_ERR_SYNTAX},
+        {UNITS_UINT, "5s", UNITS_ERR_SYNTAX},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        ck_assert_msg(units_why(cases[i].kind, cases[i].s) == cases[i].why, "units_why(%d, \"%s\") = %d, want %d",
+                      (int)cases[i].kind, cases[i].s, (int)units_why(cases[i].kind, cases[i].s), (int)cases[i].why);
+}
+END_TEST
+
 START_TEST(test_format_duration)
 {
     char buf[64];
@@ -449,6 +496,7 @@ static Suite *units_suite(void)
     tcase_add_test(tc_parse, test_ppm);
     tcase_add_test(tc_parse, test_scale);
     tcase_add_test(tc_parse, test_uint);
+    tcase_add_test(tc_parse, test_why);
     suite_add_tcase(s, tc_parse);
 
     TCase *tc_format = tcase_create("format");

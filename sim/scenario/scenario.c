@@ -1,9 +1,11 @@
 /*
  * scenario.c - loading and validating scenario files.
  *
- * The file is read as text, checked line by line (so every problem can be
- * given a line number, which GKeyFile does not report), then parsed with
- * GKeyFile. --set overrides are applied to the key file, each remembering its
+ * The file is read as UTF-8 text (a byte-order mark at the start is
+ * skipped), checked line by line (so every problem can be given a line
+ * number, which GKeyFile does not report; the check refuses every group and
+ * key name GKeyFile would refuse or read as a translation), then parsed with
+ * GKeyFile. Values are read raw: no key-file escapes. --set overrides are applied to the key file, each remembering its
  * argument so errors about it name the argument instead of a line. Fixed
  * groups are driven by the schema table `specs`: each entry says where the
  * value lands in scenario_t, how it is parsed, its default and its meaning,
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/tx.h"
 #include "sim/scenario/units.h"
 
 typedef enum {
@@ -55,6 +58,8 @@ typedef struct keyspec {
 } keyspec_t;
 
 #define OFF(f) offsetof(scenario_t, f)
+
+#define UTF8_BOM "\xef\xbb\xbf"
 
 static const char *const known_groups[] = { "scenario", "network", "broadcast", "record", "consensus",
                                             "ledger", "workload", "mempool", "relay", "cpu" };
@@ -279,13 +284,57 @@ static char *gk(const char *group, const char *key)
     return g_strdup_printf("%s\x1f%s", group, key ? key : "");
 }
 
+/* s with control characters shown as \n, \r, \t or \xHH and invalid UTF-8
+ * bytes as \xHH, so that an error message stays one line and prints what was
+ * given. Free with g_free. */
+static char *printable(const char *s)
+{
+    GString *o = g_string_new(NULL);
+    for (const char *p = s; *p;) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch >= 0x80) {
+            gunichar u = g_utf8_get_char_validated(p, -1);
+            if (u == (gunichar)-1 || u == (gunichar)-2) {
+                g_string_append_printf(o, "\\x%02x", ch);
+                p++;
+            } else {
+                const char *next = g_utf8_next_char(p);
+                g_string_append_len(o, p, next - p);
+                p = next;
+            }
+            continue;
+        }
+        if (ch == '\n')
+            g_string_append(o, "\\n");
+        else if (ch == '\r')
+            g_string_append(o, "\\r");
+        else if (ch == '\t')
+            g_string_append(o, "\\t");
+        else if (ch < 0x20 || ch == 0x7f)
+            g_string_append_printf(o, "\\x%02x", ch);
+        else
+            g_string_append_c(o, (char)ch);
+        p++;
+    }
+    return g_string_free(o, FALSE);
+}
+
 static GString *where(ctx_t *c, const char *group, const char *key)
 {
     GString *w = g_string_new(NULL);
     char *k = gk(group, key);
     const char *arg = g_hash_table_lookup(c->setargs, k);
+    if (!arg) {
+        /* a group only --set created: name the argument that created it */
+        char *gonly = gk(group, NULL);
+        if (!g_hash_table_lookup(c->lines, k) && !g_hash_table_lookup(c->lines, gonly))
+            arg = g_hash_table_lookup(c->setargs, gonly);
+        g_free(gonly);
+    }
     if (arg) {
-        g_string_printf(w, "--set %s", arg);
+        char *a = printable(arg);
+        g_string_printf(w, "--set %s", a);
+        g_free(a);
     } else {
         int line = GPOINTER_TO_INT(g_hash_table_lookup(c->lines, k));
         if (!line && key) {
@@ -310,12 +359,16 @@ err_key(ctx_t *c, const char *group, const char *key, const char *value, const c
     va_start(ap, fmt);
     char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
+    char *g = printable(group), *k = key ? printable(key) : NULL, *v = value ? printable(value) : NULL;
     if (key && value)
-        g_string_append_printf(c->errors, "%s: [%s] %s = \"%s\": %s\n", w->str, group, key, value, msg);
+        g_string_append_printf(c->errors, "%s: [%s] %s = \"%s\": %s\n", w->str, g, k, v, msg);
     else if (key)
-        g_string_append_printf(c->errors, "%s: [%s] %s: %s\n", w->str, group, key, msg);
+        g_string_append_printf(c->errors, "%s: [%s] %s: %s\n", w->str, g, k, msg);
     else
-        g_string_append_printf(c->errors, "%s: [%s]: %s\n", w->str, group, msg);
+        g_string_append_printf(c->errors, "%s: [%s]: %s\n", w->str, g, msg);
+    g_free(g);
+    g_free(k);
+    g_free(v);
     g_free(msg);
     g_string_free(w, TRUE);
 }
@@ -342,6 +395,73 @@ static const char *expected(vtype_t t)
     return "?";
 }
 
+static const char *num(char *buf, size_t n, uint64_t v)
+{
+    g_snprintf(buf, n, "%" G_GUINT64_FORMAT, v);
+    return buf;
+}
+
+static units_kind_t units_kind_of(vtype_t t)
+{
+    switch (t) {
+    case T_DURATION: return UNITS_DURATION;
+    case T_SIZE: return UNITS_SIZE;
+    case T_BANDWIDTH: return UNITS_BANDWIDTH;
+    case T_PPM: return UNITS_PPM;
+    case T_SCALE: return UNITS_SCALE;
+    case T_RATE: return UNITS_RATE;
+    default: return UNITS_UINT;
+    }
+}
+
+/* Reports that raw is not a valid value of type t, saying why when the
+ * number itself is the problem (too large, finer than the smallest unit).
+ * [min, max]: the bounds of T_U32/T_U64 keys, for the message. */
+static void err_value(ctx_t *c, const char *group, const char *key, const char *raw, vtype_t t, uint64_t min,
+                      uint64_t max)
+{
+    bool unit_type = t == T_DURATION || t == T_SIZE || t == T_BANDWIDTH || t == T_PPM || t == T_SCALE ||
+                     t == T_RATE || t == T_U32 || t == T_U64;
+    units_err_t why = unit_type ? units_why(units_kind_of(t), raw) : UNITS_ERR_SYNTAX;
+    if (why == UNITS_ERR_TOO_LARGE) {
+        switch (t) {
+        case T_U32: case T_U64:
+            err_key(c, group, key, raw, "too large; expected a whole number from %" G_GUINT64_FORMAT " to %"
+                    G_GUINT64_FORMAT, min, max);
+            return;
+        case T_DURATION:
+            err_key(c, group, key, raw, "too large: simulated time is at most %s", SCENARIO_MAX_TIME_TEXT);
+            return;
+        case T_PPM:
+            err_key(c, group, key, raw, "more than 1 (100%%); expected %s", expected(t));
+            return;
+        default:
+            err_key(c, group, key, raw, "too large (it does not fit in 64 bits); expected %s", expected(t));
+            return;
+        }
+    }
+    if (why == UNITS_ERR_TOO_FINE) {
+        switch (t) {
+        case T_DURATION:
+            err_key(c, group, key, raw, "finer than 1 ns, the resolution of simulated time");
+            return;
+        case T_SIZE:
+            err_key(c, group, key, raw, "not a whole number of bytes");
+            return;
+        case T_BANDWIDTH:
+            err_key(c, group, key, raw, "not a whole number of bit/s");
+            return;
+        case T_PPM: case T_SCALE:
+            err_key(c, group, key, raw, "finer than 1 ppm (0.000001), the resolution of fractions");
+            return;
+        default:
+            err_key(c, group, key, raw, "more than 30 decimal places; expected %s", expected(t));
+            return;
+        }
+    }
+    err_key(c, group, key, raw, "expected %s", expected(t));
+}
+
 /* ---------- the line scan ---------- */
 
 static bool valid_group_name(const char *g)
@@ -349,7 +469,31 @@ static bool valid_group_name(const char *g)
     if (!*g)
         return false;
     for (const char *p = g; *p; p++)
-        if (*p == '[' || *p == ']' || *p == '.' || *p == '=' || (unsigned char)*p < 0x20)
+        if (*p == '[' || *p == ']' || *p == '.' || *p == '=' || (unsigned char)*p < 0x20 || *p == 0x7f)
+            return false;
+    return true;
+}
+
+/* Key names: what GKeyFile stores as a plain key (no locale suffix such as
+ * name[fr], which it would silently treat as a translation) and what a file
+ * line can hold. */
+static bool valid_key_name(const char *k)
+{
+    if (!*k || *k == '#')
+        return false;
+    for (const char *p = k; *p; p++)
+        if (*p == '[' || *p == ']' || *p == '=' || (unsigned char)*p < 0x20 || *p == 0x7f)
+            return false;
+    return true;
+}
+
+/* Values: anything but control characters other than tab (a file line cannot
+ * hold a newline, and a carriage return or escape code in a name or a
+ * results row is never meant). */
+static bool valid_value(const char *v)
+{
+    for (const char *p = v; *p; p++)
+        if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
             return false;
     return true;
 }
@@ -361,20 +505,42 @@ static bool scan_lines(ctx_t *c, const char *text)
     bool ok = true;
     char **lines = g_strsplit(text, "\n", -1);
     char *group = NULL;
+    bool first_group = false;
+    int ngroups = 0;
     for (int i = 0; lines[i]; i++) {
         int lineno = i + 1;
-        char *l = g_strstrip(g_strdup(lines[i]));
+        /* As GKeyFile reads a line: one '\r' before the newline dropped,
+         * leading white space skipped (trailing white space is handled per
+         * kind of line below). */
+        char *l = g_strchug(g_strdup(lines[i]));
+        size_t llen = strlen(l);
+        if (llen > 0 && l[llen - 1] == '\r')
+            l[--llen] = '\0';
         if (*l == '\0' || *l == '#') {
             g_free(l);
             continue;
         }
+        if (strstr(l, UTF8_BOM)) {
+            char *shown = printable(l);
+            g_string_append_printf(c->errors,
+                "%s:%d: \"%s\": contains a byte-order mark (U+FEFF, an invisible character some editors "
+                "add); remove it\n", c->path, lineno, shown);
+            g_free(shown);
+            ok = false;
+            g_free(l);
+            continue;
+        }
+        char *shown = printable(l); /* the line as messages show it */
         if (*l == '[') {
+            /* only spaces and tabs may follow the ']' */
             size_t n = strlen(l);
+            while (n > 0 && (l[n - 1] == ' ' || l[n - 1] == '\t'))
+                n--;
             char *name = n >= 2 && l[n - 1] == ']' ? g_strndup(l + 1, n - 2) : NULL;
             if (!name || !valid_group_name(name)) {
                 g_string_append_printf(c->errors,
                     "%s:%d: \"%s\": not a valid group header; expected [name] "
-                    "(names may not contain '.', '[', ']' or '=')\n", c->path, lineno, l);
+                    "(names may not contain '.', '[', ']', '=' or control characters)\n", c->path, lineno, shown);
                 ok = false;
                 g_free(name);
                 g_free(group);
@@ -391,25 +557,45 @@ static bool scan_lines(ctx_t *c, const char *text)
                 }
                 g_free(group);
                 group = name;
+                first_group = ngroups++ == 0;
             }
         } else {
             char *eq = strchr(l, '=');
             if (!eq) {
                 g_string_append_printf(c->errors,
                     "%s:%d: \"%s\": not a group header, a key = value line or a comment (#)\n",
-                    c->path, lineno, l);
+                    c->path, lineno, shown);
                 ok = false;
             } else if (!group) {
                 g_string_append_printf(c->errors,
                     "%s:%d: \"%s\": key outside any group; put it under a [group] header\n",
-                    c->path, lineno, l);
+                    c->path, lineno, shown);
                 ok = false;
             } else {
-                char *key = g_strstrip(g_strndup(l, (size_t)(eq - l)));
+                char *key = g_strchomp(g_strndup(l, (size_t)(eq - l)));
                 char *k = gk(group, key);
                 if (!*key) {
                     g_string_append_printf(c->errors, "%s:%d: \"%s\": missing key before '='\n",
-                        c->path, lineno, l);
+                        c->path, lineno, shown);
+                    ok = false;
+                    g_free(k);
+                } else if (!valid_key_name(key)) {
+                    char *kshown = printable(key);
+                    g_string_append_printf(c->errors, "%s:%d: [%s] %s: not a valid key name; key names may not "
+                        "contain '[', ']', '=' or control characters\n", c->path, lineno, group, kshown);
+                    g_free(kshown);
+                    ok = false;
+                    g_free(k);
+                } else if (strcmp(key, "Encoding") == 0 && first_group) {
+                    /* GKeyFile reads it as the file's encoding and refuses
+                     * any value but UTF-8; no group of ours has the key */
+                    g_string_append_printf(c->errors, "%s:%d: [%s] Encoding: unknown key (in the first group a key "
+                        "file reads it as the character encoding)\n", c->path, lineno, group);
+                    ok = false;
+                    g_free(k);
+                } else if (!valid_value(eq + 1)) {
+                    g_string_append_printf(c->errors, "%s:%d: \"%s\": the value contains a control character "
+                        "(only tab is allowed)\n", c->path, lineno, shown);
                     ok = false;
                     g_free(k);
                 } else if (g_hash_table_contains(c->lines, k)) {
@@ -423,6 +609,7 @@ static bool scan_lines(ctx_t *c, const char *text)
                 g_free(key);
             }
         }
+        g_free(shown);
         g_free(l);
     }
     g_free(group);
@@ -542,7 +729,15 @@ static bool set_value(ctx_t *c, scenario_t *sc, const keyspec_t *s, const char *
         else if (ok)
             *(uint64_t *)base = u;
         break;
-    case T_DURATION: ok = units_parse_duration(raw, &u); if (ok) *(uint64_t *)base = u; break;
+    case T_DURATION:
+        ok = units_parse_duration(raw, &u);
+        if (ok && u > SCENARIO_MAX_TIME_NS) {
+            err_key(c, s->group, s->key, raw, "too large: simulated time is at most %s", SCENARIO_MAX_TIME_TEXT);
+            return false;
+        }
+        if (ok)
+            *(uint64_t *)base = u;
+        break;
     case T_SIZE: ok = units_parse_size(raw, &u); if (ok) *(uint64_t *)base = u; break;
     case T_BANDWIDTH:
         ok = strcmp(raw, "0") == 0 || units_parse_bandwidth(raw, &u);
@@ -615,7 +810,7 @@ static bool set_value(ctx_t *c, scenario_t *sc, const keyspec_t *s, const char *
         break;
     }
     if (!ok) {
-        err_key(c, s->group, s->key, raw, "expected %s", expected(s->type));
+        err_value(c, s->group, s->key, raw, s->type, s->min, s->max);
         return false;
     }
     if ((s->type == T_DURATION || s->type == T_SIZE || s->type == T_BANDWIDTH || s->type == T_SCALE) &&
@@ -652,9 +847,12 @@ static bool key_applies(const evspec_t *e, fault_kind_t k)
     return yes;
 }
 
+/* The raw value of an event key, without surrounding white space (GKeyFile
+ * keeps trailing spaces), or NULL. */
 static char *ev_value(ctx_t *c, const char *group, const char *key)
 {
-    return g_key_file_get_value(c->kf, group, key, NULL);
+    char *v = g_key_file_get_value(c->kf, group, key, NULL);
+    return v ? g_strstrip(v) : NULL;
 }
 
 static bool parse_region_pair(ctx_t *c, const char *group, const char *raw, int *a, int *b)
@@ -811,7 +1009,10 @@ static bool parse_event(ctx_t *c, scenario_t *sc, const char *group, fault_t *f)
     char *v;
     if ((v = ev_value(c, group, "at"))) {
         if (!units_parse_duration(v, &f->at_ns)) {
-            err_key(c, group, "at", v, "expected %s", expected(T_DURATION));
+            err_value(c, group, "at", v, T_DURATION, 0, 0);
+            ok = false;
+        } else if (f->at_ns > SCENARIO_MAX_TIME_NS) {
+            err_key(c, group, "at", v, "too large: simulated time is at most %s", SCENARIO_MAX_TIME_TEXT);
             ok = false;
         } else if (f->at_ns > sc->duration_ns) {
             err_key(c, group, "at", v, "after the end of the run ([scenario] duration)");
@@ -837,15 +1038,21 @@ static bool parse_event(ctx_t *c, scenario_t *sc, const char *group, fault_t *f)
         g_free(v);
     }
     if ((v = ev_value(c, group, "scale"))) {
-        if (!units_parse_scale(v, &f->scale_ppm) || f->scale_ppm > 1000000000ull) {
-            err_key(c, group, "scale", v, "expected %s, at most 1000", expected(T_SCALE));
+        if (!units_parse_scale(v, &f->scale_ppm)) {
+            err_value(c, group, "scale", v, T_SCALE, 0, 0);
+            ok = false;
+        } else if (f->scale_ppm > 1000000000ull) {
+            err_key(c, group, "scale", v, "too large; expected %s, at most 1000", expected(T_SCALE));
             ok = false;
         }
         g_free(v);
     }
     if ((v = ev_value(c, group, "add"))) {
         if (!units_parse_duration(v, &f->add_ns)) {
-            err_key(c, group, "add", v, "expected %s", expected(T_DURATION));
+            err_value(c, group, "add", v, T_DURATION, 0, 0);
+            ok = false;
+        } else if (f->add_ns > SCENARIO_MAX_TIME_NS) {
+            err_key(c, group, "add", v, "too large: simulated time is at most %s", SCENARIO_MAX_TIME_TEXT);
             ok = false;
         }
         g_free(v);
@@ -857,7 +1064,7 @@ static bool parse_event(ctx_t *c, scenario_t *sc, const char *group, fault_t *f)
     }
     if ((v = ev_value(c, group, "loss"))) {
         if (!units_parse_ppm(v, &f->loss_ppm)) {
-            err_key(c, group, "loss", v, "expected %s", expected(T_PPM));
+            err_value(c, group, "loss", v, T_PPM, 0, 0);
             ok = false;
         }
         g_free(v);
@@ -871,8 +1078,17 @@ static bool parse_event(ctx_t *c, scenario_t *sc, const char *group, fault_t *f)
         g_free(v);
     }
     if ((v = ev_value(c, group, "duration"))) {
-        if (!units_parse_duration(v, &f->down_ns) || f->down_ns == 0) {
-            err_key(c, group, "duration", v, "expected %s, greater than zero", expected(T_DURATION));
+        if (!units_parse_duration(v, &f->down_ns)) {
+            err_value(c, group, "duration", v, T_DURATION, 0, 0);
+            ok = false;
+        } else if (f->down_ns == 0) {
+            err_key(c, group, "duration", v, "must be greater than zero");
+            ok = false;
+        } else if (f->down_ns > SCENARIO_MAX_TIME_NS - f->at_ns) {
+            char a[40], lim[40];
+            err_key(c, group, "duration", v, "the restart at %s + this duration is beyond the limit of simulated "
+                    "time, %s (%s ns)", units_format_duration(f->at_ns, a, sizeof a), SCENARIO_MAX_TIME_TEXT,
+                    num(lim, sizeof lim, SCENARIO_MAX_TIME_NS));
             ok = false;
         }
         g_free(v);
@@ -914,10 +1130,137 @@ static void parse_blacklist(ctx_t *c, scenario_t *sc)
     g_strfreev(parts);
 }
 
-static const char *num(char *buf, size_t n, uint64_t v)
+__extension__ typedef unsigned __int128 u128_t;
+
+/* Reports a time the scenario implies (a sum or product of its values) that
+ * is beyond SCENARIO_MAX_TIME_NS; what says how it is made. */
+static void err_time(ctx_t *c, const char *group, const char *key, u128_t t_ns, const char *what)
 {
-    g_snprintf(buf, n, "%" G_GUINT64_FORMAT, v);
-    return buf;
+    char lim[32];
+    if (t_ns > UINT64_MAX)
+        err_key(c, group, key, NULL, "%s is more than 2^64 ns, beyond the limit of simulated time, %s (%s ns)",
+                what, SCENARIO_MAX_TIME_TEXT, num(lim, sizeof lim, SCENARIO_MAX_TIME_NS));
+    else {
+        char t[40];
+        err_key(c, group, key, NULL, "%s is %s, beyond the limit of simulated time, %s (%s ns)", what,
+                units_format_duration((uint64_t)t_ns, t, sizeof t), SCENARIO_MAX_TIME_TEXT,
+                num(lim, sizeof lim, SCENARIO_MAX_TIME_NS));
+    }
+}
+
+/* The slowest transfer rate any message can get: min(sender upload,
+ * receiver download) over the regions nodes can be in. */
+static uint64_t slowest_bps(const scenario_t *sc, const profile_t *p)
+{
+    uint64_t up = UINT64_MAX, down = UINT64_MAX;
+    for (int r = 0; r < p->nregions; r++) {
+        if (!p->share_ppm[r] && p->nregions > 1)
+            continue;
+        if (p->upload_bps[r] < up)
+            up = p->upload_bps[r];
+        if (p->download_bps[r] < down)
+            down = p->download_bps[r];
+    }
+    if (sc->net.upload_bps)
+        up = sc->net.upload_bps;
+    if (sc->net.download_bps)
+        down = sc->net.download_bps;
+    return up < down ? up : down;
+}
+
+/* Every time the simulator computes from the scenario's values stays within
+ * SCENARIO_MAX_TIME_NS (each value was checked against it on parsing; event
+ * restarts are checked with their event). The simulator then adds at most
+ * one such delay to a time within the limit, which stays far below 2^63. */
+static void time_check(ctx_t *c, scenario_t *sc)
+{
+    const u128_t max = SCENARIO_MAX_TIME_NS;
+    if (sc->broadcast.count > 0) {
+        u128_t last = (u128_t)sc->broadcast.start_ns + (u128_t)(sc->broadcast.count - 1) * sc->broadcast.interval_ns;
+        if (last > max)
+            err_time(c, "broadcast", "count", last, "the last message, at start + (count - 1) x interval,");
+    }
+    if (sc->consensus.kind == CONS_POS) {
+        u128_t epoch = (u128_t)sc->consensus.slots_per_epoch * sc->consensus.interval_ns;
+        if (epoch > max)
+            err_time(c, "consensus", "slots_per_epoch", epoch, "an epoch, slots_per_epoch x block_interval,");
+    }
+    if (sc->consensus.kind == CONS_DPOS) {
+        u128_t round = (u128_t)sc->consensus.producers * sc->consensus.blocks_per_turn * sc->consensus.interval_ns;
+        if (round > max)
+            err_time(c, "consensus", "producers", round,
+                     "a round of producers, producers x blocks_per_turn x block_interval,");
+    }
+    if (sc->workload.rate_per_s > 0 && sc->workload.rate_per_s < SCENARIO_MIN_TX_RATE_PER_S)
+        err_key(c, "workload", "tx_rate", NULL, "a nonzero rate must be at least 0.001/h (one per 1000 hours): the "
+                "gaps between submissions are drawn around 1/rate and must stay within the limit of simulated "
+                "time");
+
+    /* A node's CPU: checking the largest block, and all the work it can be
+     * charged over the run (every transaction's signature, every block). */
+    u128_t block_cost = 0;
+    if (sc->consensus.kind != CONS_NONE) {
+        u128_t size = (u128_t)sc->consensus.max_block_bytes + sc->consensus.padding_bytes;
+        u128_t ntx = sc->consensus.max_block_bytes / TX_FIXED_BYTES;
+        /* chain.c multiplies size by per_kb before dividing by 1000 */
+        u128_t kb_product = size * sc->cpu.per_kb_ns;
+        block_cost = sc->cpu.header_ns + ntx * ((u128_t)sc->cpu.per_tx_ns + sc->cpu.verify_sig_ns) + kb_product / 1000;
+        if (kb_product > UINT64_MAX)
+            err_time(c, "cpu", "per_kb", kb_product / 1000, "checking the bytes of the largest block "
+                     "(max_block_size + block_padding) x per_kb");
+        else if (block_cost > max)
+            err_time(c, "cpu", "per_tx", block_cost, "checking the largest block (header + transactions x "
+                     "(per_tx + verify_sig) + bytes x per_kb)");
+    }
+    if (block_cost <= max) {
+        double secs = (double)sc->duration_ns / 1e9;
+        double txs = sc->workload.rate_per_s * secs;
+        double blocks = 0;
+        if (sc->consensus.kind != CONS_NONE) {
+            blocks = (double)sc->duration_ns / (double)sc->consensus.interval_ns;
+            if (sc->consensus.max_blocks && blocks > sc->consensus.max_blocks)
+                blocks = sc->consensus.max_blocks;
+        }
+        /* twice the expected counts, plus room for small runs and forks */
+        double work = (2 * txs + 100) * (double)sc->cpu.verify_sig_ns + (2 * blocks + 100) * (double)block_cost;
+        if (work > (double)max) {
+            char t[40];
+            err_key(c, "cpu", "verify_sig", NULL, "the CPU time a node may be charged over the run (verify_sig "
+                    "per transaction and the cost of checking each block, for twice the expected transactions and "
+                    "blocks) is %s, beyond the limit of simulated time, %s",
+                    work >= 1.8e19 ? "more than 2^64 ns" : units_format_duration((uint64_t)work, t, sizeof t),
+                    SCENARIO_MAX_TIME_TEXT);
+        }
+    }
+
+    /* One transfer of the largest message at the slowest bandwidth. */
+    uint64_t largest = 0;
+    const char *which = NULL;
+    if (sc->broadcast.count > 0) {
+        largest = sc->broadcast.size_bytes;
+        which = "[broadcast] size";
+    }
+    if (sc->consensus.kind != CONS_NONE &&
+        sc->consensus.max_block_bytes + sc->consensus.padding_bytes > largest) {
+        largest = sc->consensus.max_block_bytes + sc->consensus.padding_bytes;
+        which = "[consensus] max_block_size + block_padding";
+    }
+    if (sc->workload.rate_per_s > 0 && sc->mempool.max_tx_bytes > largest) {
+        largest = sc->mempool.max_tx_bytes;
+        which = "[mempool] max_tx_size";
+    }
+    uint64_t bps = slowest_bps(sc, c->profile);
+    if (largest && bps) {
+        u128_t xfer = ((u128_t)largest * 8u * 1000000000u + bps - 1) / bps;
+        if (xfer > max) {
+            char what[160];
+            g_snprintf(what, sizeof what, "sending the largest message (%s) at the slowest bandwidth (%"
+                       G_GUINT64_FORMAT " bit/s)", which, bps);
+            const char *key = sc->net.upload_bps == bps ? "upload" : sc->net.download_bps == bps ? "download"
+                                                                                              : "profile";
+            err_time(c, "network", key, xfer, what);
+        }
+    }
 }
 
 static void cross_check(ctx_t *c, scenario_t *sc)
@@ -971,6 +1314,29 @@ static void cross_check(ctx_t *c, scenario_t *sc)
     parse_blacklist(c, sc);
     if (sc->broadcast.count > 1 && sc->broadcast.interval_ns == 0)
         err_key(c, "broadcast", "interval", "0", "must be greater than zero when count > 1");
+    if (sc->mempool.rate_limit_per_s > 0 &&
+        (sc->mempool.rate_limit_per_s < 0.001 || sc->mempool.rate_limit_per_s > 1000000))
+        err_key(c, "mempool", "rate_limit", NULL, "expected 0 (no limit) or from 0.001/s to 1000000/s; the limit "
+                "is kept in thousandths of a transaction per second");
+    time_check(c, sc);
+}
+
+/* Why name cannot name a run (it becomes the results file
+ * results/NAME.db), or NULL when it can. */
+static const char *name_problem(const char *name)
+{
+    if (!*name)
+        return "empty; the name becomes the results file name results/NAME.db";
+    if (strchr(name, '/'))
+        return "contains '/'; the name becomes the results file name results/NAME.db (use --out for "
+               "another folder)";
+    for (const char *p = name; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return "contains a control character; the name becomes the results file name results/NAME.db";
+    if (strlen(name) > SCENARIO_MAX_NAME_BYTES)
+        return "too long: at most " G_STRINGIFY(SCENARIO_MAX_NAME_BYTES) " bytes (it becomes the results "
+               "file name results/NAME.db)";
+    return NULL;
 }
 
 /* ---------- the resolved parameter list ---------- */
@@ -985,8 +1351,9 @@ static char *resolved_params(ctx_t *c)
     GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
     for (size_t i = 0; i < G_N_ELEMENTS(specs); i++) {
         const keyspec_t *s = &specs[i];
+        /* stripped, as parsing strips them (GKeyFile keeps trailing spaces) */
         char *v = g_key_file_get_value(c->kf, s->group, s->key, NULL);
-        g_ptr_array_add(lines, g_strdup_printf("%s.%s = %s", s->group, s->key, v ? v : s->def));
+        g_ptr_array_add(lines, g_strdup_printf("%s.%s = %s", s->group, s->key, v ? g_strstrip(v) : s->def));
         g_free(v);
     }
     gsize ng = 0;
@@ -998,7 +1365,7 @@ static char *resolved_params(ctx_t *c)
         char **keys = g_key_file_get_keys(c->kf, groups[i], &nk, NULL);
         for (gsize j = 0; j < nk; j++) {
             char *v = g_key_file_get_value(c->kf, groups[i], keys[j], NULL);
-            g_ptr_array_add(lines, g_strdup_printf("%s.%s = %s", groups[i], keys[j], v));
+            g_ptr_array_add(lines, g_strdup_printf("%s.%s = %s", groups[i], keys[j], g_strstrip(v)));
             g_free(v);
         }
         g_strfreev(keys);
@@ -1026,14 +1393,45 @@ static bool apply_overrides(ctx_t *c, char *const *ov, int n, GString *ovtext)
                 if (*p == '.')
                     dot = p;
         if (!eq || !dot || dot == arg || dot + 1 == eq) {
-            g_string_append_printf(c->errors, "--set %s: expected group.key=value (e.g. network.nodes=500)\n",
-                                   arg);
+            char *a = printable(arg);
+            g_string_append_printf(c->errors, "--set %s: expected group.key=value (e.g. network.nodes=500)\n", a);
+            g_free(a);
+            ok = false;
+            continue;
+        }
+        if (!g_utf8_validate(arg, -1, NULL)) {
+            char *a = printable(arg);
+            g_string_append_printf(c->errors, "--set %s: not UTF-8 text\n", a);
+            g_free(a);
             ok = false;
             continue;
         }
         char *group = g_strstrip(g_strndup(arg, (size_t)(dot - arg)));
         char *key = g_strstrip(g_strndup(dot + 1, (size_t)(eq - dot - 1)));
         char *value = g_strstrip(g_strdup(eq + 1));
+        char *bad = NULL;
+        char *gshown = printable(group), *kshown = printable(key);
+        if (!valid_group_name(group))
+            bad = g_strdup_printf("group name \"%s\" is not valid: it may not be empty or contain '.', '[', "
+                                  "']', '=' or control characters", gshown);
+        else if (!valid_key_name(key))
+            bad = g_strdup_printf("key name \"%s\" is not valid: it may not start with '#' or contain '[', "
+                                  "']', '=' or control characters", kshown);
+        else if (!valid_value(value))
+            bad = g_strdup("the value contains a control character (newline, carriage return, ...)");
+        g_free(gshown);
+        g_free(kshown);
+        if (bad) {
+            char *a = printable(arg);
+            g_string_append_printf(c->errors, "--set %s: %s\n", a, bad);
+            g_free(a);
+            ok = false;
+            g_free(bad);
+            g_free(group);
+            g_free(key);
+            g_free(value);
+            continue;
+        }
         g_key_file_set_value(c->kf, group, key, value);
         g_hash_table_insert(c->setargs, gk(group, key), (gpointer)arg);
         char *gonly = gk(group, NULL);
@@ -1096,11 +1494,59 @@ static void check_names(ctx_t *c)
     g_strfreev(groups);
 }
 
+/* Reports text that is not UTF-8, the first bad byte at offset `at`: a
+ * UTF-16 byte-order mark is named, otherwise the line and the byte. */
+static void report_encoding(ctx_t *c, const char *text, size_t at)
+{
+    const unsigned char *u = (const unsigned char *)text;
+    if ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff)) {
+        g_string_append_printf(c->errors, "%s: UTF-16 text (it starts with a UTF-16 byte-order mark); scenario "
+                               "files are UTF-8: save the file as UTF-8\n", c->path);
+        return;
+    }
+    int line = 1;
+    for (size_t i = 0; i < at; i++)
+        line += text[i] == '\n';
+    g_string_append_printf(c->errors, "%s:%d: not UTF-8 text (byte 0x%02x); scenario files are UTF-8\n", c->path,
+                           line, u[at]);
+}
+
+/* The line on which GKeyFile first refuses text: the smallest k such that
+ * the first k lines do not load (binary search; loading is monotone, as a
+ * prefix that fails keeps failing). 0 when the whole text loads. */
+static int keyfile_error_line(const char *text)
+{
+    char **lines = g_strsplit(text, "\n", -1);
+    int n = (int)g_strv_length(lines), lo = 1, hi = n, found = 0;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        char *saved = lines[mid];
+        lines[mid] = NULL;
+        char *joined = g_strjoinv("\n", lines);
+        char *prefix = g_strconcat(joined, "\n", NULL);
+        g_free(joined);
+        lines[mid] = saved;
+        GKeyFile *kf = g_key_file_new();
+        bool loads = g_key_file_load_from_data(kf, prefix, (gsize)-1, G_KEY_FILE_NONE, NULL);
+        g_key_file_free(kf);
+        g_free(prefix);
+        if (loads) {
+            lo = mid + 1;
+        } else {
+            found = mid;
+            hi = mid - 1;
+        }
+    }
+    g_strfreev(lines);
+    return found;
+}
+
 scenario_t *scenario_load_text(const char *path, const char *text, char *const *overrides,
                                int noverrides, char **errors)
 {
+    char *path_shown = printable(path); /* messages stay one line whatever the file name */
     ctx_t c = {
-        .path = path,
+        .path = path_shown,
         .errors = g_string_new(NULL),
         .lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
         .setargs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
@@ -1110,14 +1556,27 @@ scenario_t *scenario_load_text(const char *path, const char *text, char *const *
     GString *ovtext = g_string_new(NULL);
     GError *gerr = NULL;
 
-    if (!g_utf8_validate(text, -1, NULL)) {
-        g_string_append_printf(c.errors, "%s: not UTF-8 text\n", path);
+    /* A UTF-8 byte-order mark at the very start is accepted and skipped
+     * (some editors write one); the text is still kept verbatim. */
+    const char *body = g_str_has_prefix(text, UTF8_BOM) ? text + strlen(UTF8_BOM) : text;
+    const char *bad_utf8 = NULL;
+    if (!g_utf8_validate(body, -1, &bad_utf8)) {
+        report_encoding(&c, text, (size_t)(bad_utf8 - text));
         goto done;
     }
-    if (!scan_lines(&c, text))
+    if (!scan_lines(&c, body))
         goto done;
-    if (!g_key_file_load_from_data(c.kf, text, (gsize)-1, G_KEY_FILE_NONE, &gerr)) {
-        g_string_append_printf(c.errors, "%s: %s\n", path, gerr->message);
+    /* GKeyFile drops the '\r' of a CRLF line end only before a newline:
+     * give it one at the end. */
+    char *kf_text = g_str_has_suffix(body, "\n") ? g_strdup(body) : g_strconcat(body, "\n", NULL);
+    bool loaded = g_key_file_load_from_data(c.kf, kf_text, (gsize)-1, G_KEY_FILE_NONE, &gerr);
+    g_free(kf_text);
+    if (!loaded) {
+        /* scan_lines accepts only what GKeyFile accepts, so this is not
+         * expected; still give the line. */
+        char *msg = printable(gerr->message);
+        g_string_append_printf(c.errors, "%s:%d: %s\n", c.path, keyfile_error_line(body), msg);
+        g_free(msg);
         g_error_free(gerr);
         goto done;
     }
@@ -1130,8 +1589,9 @@ scenario_t *scenario_load_text(const char *path, const char *text, char *const *
     /* Fixed groups: file value or default. */
     for (size_t i = 0; i < G_N_ELEMENTS(specs); i++) {
         const keyspec_t *s = &specs[i];
-        char *raw = s->type == T_STR ? g_key_file_get_string(c.kf, s->group, s->key, NULL)
-                                     : g_key_file_get_value(c.kf, s->group, s->key, NULL);
+        /* Raw values throughout: a backslash is a backslash (no key-file
+         * escapes), so "C:\data" and "my\run" mean what they say. */
+        char *raw = g_key_file_get_value(c.kf, s->group, s->key, NULL);
         if (raw)
             g_strstrip(raw);
         set_value(&c, sc, s, raw ? raw : s->def);
@@ -1140,12 +1600,20 @@ scenario_t *scenario_load_text(const char *path, const char *text, char *const *
     if (c.errors->len)
         goto done;
     c.profile = profile_get(sc->net.profile);
-    if (!*sc->name) {
+    if (g_key_file_has_key(c.kf, "scenario", "name", NULL)) {
+        const char *why = name_problem(sc->name);
+        if (why)
+            err_key(&c, "scenario", "name", sc->name, "%s", why);
+    } else {
         g_free(sc->name);
         char *b = g_path_get_basename(path);
         if (g_str_has_suffix(b, ".ini"))
             b[strlen(b) - 4] = '\0';
         sc->name = b;
+        const char *why = name_problem(sc->name);
+        if (why)
+            err_key(&c, "scenario", "name", sc->name, "the name taken from the file name %s: %s; set "
+                    "[scenario] name", c.path, why);
     }
     cross_check(&c, sc);
 
@@ -1174,6 +1642,7 @@ scenario_t *scenario_load_text(const char *path, const char *text, char *const *
     sc->overrides = g_strdup(ovtext->str);
 
 done:
+    g_free(path_shown);
     g_string_free(ovtext, TRUE);
     g_hash_table_destroy(c.lines);
     g_hash_table_destroy(c.setargs);
@@ -1188,22 +1657,46 @@ done:
     return sc;
 }
 
+scenario_t *scenario_load_data(const char *path, const char *data, size_t len, char *const *overrides,
+                               int noverrides, char **errors)
+{
+    const unsigned char *u = (const unsigned char *)data;
+    char *shown = printable(path);
+    if (len >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff))) {
+        *errors = g_strdup_printf("%s: UTF-16 text (it starts with a UTF-16 byte-order mark); scenario files "
+                                  "are UTF-8: save the file as UTF-8\n", shown);
+        g_free(shown);
+        return NULL;
+    }
+    const char *nul = memchr(data, '\0', len);
+    if (nul) {
+        int line = 1;
+        for (const char *p = data; p < nul; p++)
+            line += *p == '\n';
+        *errors = g_strdup_printf("%s:%d: contains a NUL byte; not a scenario file\n", shown, line);
+        g_free(shown);
+        return NULL;
+    }
+    g_free(shown);
+    char *text = g_strndup(data, len);
+    scenario_t *sc = scenario_load_text(path, text, overrides, noverrides, errors);
+    g_free(text);
+    return sc;
+}
+
 scenario_t *scenario_load(const char *path, char *const *overrides, int noverrides, char **errors)
 {
     char *text = NULL;
     gsize len = 0;
     GError *gerr = NULL;
     if (!g_file_get_contents(path, &text, &len, &gerr)) {
-        *errors = g_strdup_printf("%s: cannot read the scenario file: %s\n", path, gerr->message);
+        char *shown = printable(path);
+        *errors = g_strdup_printf("%s: cannot read the scenario file: %s\n", shown, gerr->message);
+        g_free(shown);
         g_error_free(gerr);
         return NULL;
     }
-    if (strlen(text) != len) {
-        *errors = g_strdup_printf("%s: contains a NUL byte; not a scenario file\n", path);
-        g_free(text);
-        return NULL;
-    }
-    scenario_t *sc = scenario_load_text(path, text, overrides, noverrides, errors);
+    scenario_t *sc = scenario_load_data(path, text, len, overrides, noverrides, errors);
     g_free(text);
     return sc;
 }

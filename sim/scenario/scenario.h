@@ -21,6 +21,22 @@
 #define SCENARIO_MAX_NODES 1000000u
 #define SCENARIO_MAX_REGIONS 8
 #define SCENARIO_MAX_CDF 64
+/* A scenario name becomes the results file name results/NAME.db (with
+ * SQLite's -journal and -wal files beside it): at most this long, no '/',
+ * no control characters, not empty. */
+#define SCENARIO_MAX_NAME_BYTES 200
+
+/* The longest simulated time: 100 years of 365 days. Every time a scenario
+ * gives, and every sum or product of them the simulator computes (an event
+ * and its restart delay, the last broadcast, a round of producers, the cost
+ * of checking the largest block...), stays within it, so no time overflows
+ * 64 bits or goes negative as an SQLite integer (2^63 ns is about 292 years). */
+#define SCENARIO_MAX_TIME_NS UINT64_C(3153600000000000000)
+#define SCENARIO_MAX_TIME_TEXT "876000h (100 years)"
+/* The smallest nonzero workload rate: one transaction per 1000 hours, so the
+ * gaps drawn around 1/rate (at most about 37 times the mean) stay within the
+ * limit. */
+#define SCENARIO_MIN_TX_RATE_PER_S (0.001 / 3600.0)
 
 #include "core/keys.h"
 #include "sim/net/profile.h"
@@ -206,6 +222,13 @@ scenario_t *scenario_load(const char *path, char *const *overrides, int noverrid
 
 /* Same as scenario_load but from text in memory; path is used in messages. */
 scenario_t *scenario_load_text(const char *path, const char *text, char *const *overrides,
+                               int noverrides, char **errors);
+
+/* Same as scenario_load but from len bytes in memory, which need not end
+ * with a NUL (a NUL byte inside is an error, as in a file); path is used in
+ * messages and for the default name. scenario_load reads the file and calls
+ * this. */
+scenario_t *scenario_load_data(const char *path, const char *data, size_t len, char *const *overrides,
                                int noverrides, char **errors);
 
 void scenario_free(scenario_t *sc);

@@ -124,8 +124,8 @@ static bool is_digit(char c)
 
 /*
  * Splits s into a decimal number and a unit (possibly empty). Returns false if
- * s is NULL or does not start, after white space, with a well-formed number.
- * The unit is not checked here.
+ * s is NULL or does not start, after white space, with a well-formed number
+ * (UNITS_ERR_SYNTAX). The unit is not checked here.
  */
 static bool split_input(const char *s, decimal_t *num, const char **unit, size_t *unit_len)
 {
@@ -225,25 +225,26 @@ static bool decimal_is_zero(const decimal_t *num)
 }
 
 /*
- * Computes num * scale exactly into *out. Returns false if the result is not
- * a whole number or does not fit in 64 bits.
+ * Computes num * scale exactly into *out. Returns UNITS_ERR_TOO_FINE if the
+ * result is not a whole number, UNITS_ERR_TOO_LARGE if it does not fit in 64
+ * bits (*out untouched then), else UNITS_OK.
  */
-static bool decimal_scale(const decimal_t *num, uint64_t scale, uint64_t *out)
+static units_err_t decimal_scale(const decimal_t *num, uint64_t scale, uint64_t *out)
 {
     assert(scale > 0);
+    if (num->frac_len > UNITS_FRAC_DIGITS_MAX) {
+        return UNITS_ERR_TOO_FINE; /* never whole in our units, see the file comment */
+    }
     uint64_t whole = 0;
     if (!digits_to_u64(num->int_digits, num->int_len, &whole)) {
-        return false;
+        return UNITS_ERR_TOO_LARGE;
     }
     if (whole > UINT64_MAX / scale) {
-        return false;
+        return UNITS_ERR_TOO_LARGE;
     }
     uint64_t result = whole * scale;
 
     if (num->frac_len > 0) {
-        if (num->frac_len > UNITS_FRAC_DIGITS_MAX) {
-            return false; /* never whole in our units, see the file comment */
-        }
         u128_t frac = 0;
         u128_t pow10 = 1;
         for (size_t i = 0; i < num->frac_len; i++) {
@@ -253,45 +254,39 @@ static bool decimal_scale(const decimal_t *num, uint64_t scale, uint64_t *out)
         const u128_t g = gcd_u128(scale, pow10);
         const u128_t den = pow10 / g;
         if (frac % den != 0) {
-            return false;
+            return UNITS_ERR_TOO_FINE;
         }
         /* (frac / den) < g and (scale / g) * g == scale: fits in 64 bits. */
         const uint64_t frac_scaled = (uint64_t)((frac / den) * (scale / g));
         if (result > UINT64_MAX - frac_scaled) {
-            return false;
+            return UNITS_ERR_TOO_LARGE;
         }
         result += frac_scaled;
     }
     *out = result;
-    return true;
+    return UNITS_OK;
 }
 
 /* Parses s against one unit table; the empty unit is allowed only if the
- * table lists "". */
-static bool parse_scaled(const char *s, const unit_def_t *table, size_t count, uint64_t *out)
+ * table lists "". Returns why s is refused (*out untouched) or UNITS_OK. */
+static units_err_t parse_scaled(const char *s, const unit_def_t *table, size_t count, uint64_t *out)
 {
     decimal_t num;
     const char *unit = NULL;
     size_t unit_len = 0;
     uint64_t scale = 0;
-    uint64_t value = 0;
 
     if (!split_input(s, &num, &unit, &unit_len)) {
-        return false;
+        return UNITS_ERR_SYNTAX;
     }
     if (!unit_lookup(table, count, unit, unit_len, &scale)) {
-        return false;
+        return UNITS_ERR_UNIT;
     }
-    if (!decimal_scale(&num, scale, &value)) {
-        return false;
-    }
-    *out = value;
-    return true;
+    return decimal_scale(&num, scale, out);
 }
 
-bool units_parse_duration(const char *s, uint64_t *out_ns)
+static units_err_t duration_e(const char *s, uint64_t *out_ns)
 {
-    assert(out_ns != NULL);
     decimal_t num;
     const char *unit = NULL;
     size_t unit_len = 0;
@@ -299,42 +294,47 @@ bool units_parse_duration(const char *s, uint64_t *out_ns)
     /* A bare zero needs no unit: "0", "0.0". */
     if (split_input(s, &num, &unit, &unit_len) && unit_len == 0) {
         if (!decimal_is_zero(&num)) {
-            return false;
+            return UNITS_ERR_UNIT;
         }
         *out_ns = 0;
-        return true;
+        return UNITS_OK;
     }
     return parse_scaled(s, duration_units, COUNT_OF(duration_units), out_ns);
+}
+
+bool units_parse_duration(const char *s, uint64_t *out_ns)
+{
+    assert(out_ns != NULL);
+    return duration_e(s, out_ns) == UNITS_OK;
 }
 
 bool units_parse_size(const char *s, uint64_t *out_bytes)
 {
     assert(out_bytes != NULL);
-    return parse_scaled(s, size_units, COUNT_OF(size_units), out_bytes);
+    return parse_scaled(s, size_units, COUNT_OF(size_units), out_bytes) == UNITS_OK;
 }
 
 bool units_parse_bandwidth(const char *s, uint64_t *out_bps)
 {
     assert(out_bps != NULL);
-    return parse_scaled(s, bandwidth_units, COUNT_OF(bandwidth_units), out_bps);
+    return parse_scaled(s, bandwidth_units, COUNT_OF(bandwidth_units), out_bps) == UNITS_OK;
 }
 
-bool units_parse_rate(const char *s, double *out_per_s)
+static units_err_t rate_e(const char *s, double *out_per_s)
 {
-    assert(out_per_s != NULL);
     decimal_t num;
     const char *unit = NULL;
     size_t unit_len = 0;
     uint64_t s_per_unit = 0;
 
     if (!split_input(s, &num, &unit, &unit_len)) {
-        return false;
+        return UNITS_ERR_SYNTAX;
     }
     if (!unit_lookup(rate_units, COUNT_OF(rate_units), unit, unit_len, &s_per_unit)) {
-        return false;
+        return UNITS_ERR_UNIT;
     }
     if (num.frac_len > UNITS_RATE_FRAC_DIGITS_MAX) {
-        return false;
+        return UNITS_ERR_TOO_FINE;
     }
 
     /* numerator = all significant digits; denominator = 10^k * s_per_unit. */
@@ -344,62 +344,107 @@ bool units_parse_rate(const char *s, double *out_per_s)
     for (size_t i = 0; i < num.int_len; i++) {
         const unsigned d = (unsigned)(num.int_digits[i] - '0');
         if (numer > (numer_max - d) / 10) {
-            return false;
+            return UNITS_ERR_TOO_LARGE;
         }
         numer = numer * 10 + d;
     }
     for (size_t i = 0; i < num.frac_len; i++) {
         const unsigned d = (unsigned)(num.frac_digits[i] - '0');
         if (numer > (numer_max - d) / 10) {
-            return false;
+            return UNITS_ERR_TOO_LARGE;
         }
         numer = numer * 10 + d;
         denom *= 10;
     }
     *out_per_s = (double)numer / (double)denom;
-    return true;
+    return UNITS_OK;
+}
+
+bool units_parse_rate(const char *s, double *out_per_s)
+{
+    assert(out_per_s != NULL);
+    return rate_e(s, out_per_s) == UNITS_OK;
+}
+
+static units_err_t ppm_e(const char *s, uint32_t *out_ppm)
+{
+    uint64_t ppm = 0;
+    units_err_t e = parse_scaled(s, ppm_units, COUNT_OF(ppm_units), &ppm);
+    if (e != UNITS_OK) {
+        return e;
+    }
+    if (ppm > UNITS_PPM_ONE) {
+        return UNITS_ERR_TOO_LARGE;
+    }
+    *out_ppm = (uint32_t)ppm;
+    return UNITS_OK;
 }
 
 bool units_parse_ppm(const char *s, uint32_t *out_ppm)
 {
     assert(out_ppm != NULL);
-    uint64_t ppm = 0;
-    if (!parse_scaled(s, ppm_units, COUNT_OF(ppm_units), &ppm)) {
-        return false;
-    }
-    if (ppm > UNITS_PPM_ONE) {
-        return false;
-    }
-    *out_ppm = (uint32_t)ppm;
-    return true;
+    return ppm_e(s, out_ppm) == UNITS_OK;
 }
 
 bool units_parse_scale(const char *s, uint64_t *out_ppm)
 {
     assert(out_ppm != NULL);
-    return parse_scaled(s, scale_units, COUNT_OF(scale_units), out_ppm);
+    return parse_scaled(s, scale_units, COUNT_OF(scale_units), out_ppm) == UNITS_OK;
+}
+
+static units_err_t uint_e(const char *s, uint64_t *out)
+{
+    decimal_t num;
+    const char *unit = NULL;
+    size_t unit_len = 0;
+
+    if (!split_input(s, &num, &unit, &unit_len)) {
+        return UNITS_ERR_SYNTAX;
+    }
+    /* Digits only: no unit and no decimal point. */
+    if (unit_len != 0 || num.has_point) {
+        return UNITS_ERR_SYNTAX;
+    }
+    if (!digits_to_u64(num.int_digits, num.int_len, out)) {
+        return UNITS_ERR_TOO_LARGE;
+    }
+    return UNITS_OK;
 }
 
 bool units_parse_uint(const char *s, uint64_t *out)
 {
     assert(out != NULL);
-    decimal_t num;
-    const char *unit = NULL;
-    size_t unit_len = 0;
     uint64_t value = 0;
-
-    if (!split_input(s, &num, &unit, &unit_len)) {
-        return false;
-    }
-    /* Digits only: no unit and no decimal point. */
-    if (unit_len != 0 || num.has_point) {
-        return false;
-    }
-    if (!digits_to_u64(num.int_digits, num.int_len, &value)) {
+    if (uint_e(s, &value) != UNITS_OK) {
         return false;
     }
     *out = value;
     return true;
+}
+
+units_err_t units_why(units_kind_t kind, const char *s)
+{
+    uint64_t u = 0;
+    uint32_t ppm = 0;
+    double d = 0;
+    switch (kind) {
+    case UNITS_DURATION:
+        return duration_e(s, &u);
+    case UNITS_SIZE:
+        return parse_scaled(s, size_units, COUNT_OF(size_units), &u);
+    case UNITS_BANDWIDTH:
+        return parse_scaled(s, bandwidth_units, COUNT_OF(bandwidth_units), &u);
+    case UNITS_RATE:
+        return rate_e(s, &d);
+    case UNITS_PPM:
+        return ppm_e(s, &ppm);
+    case UNITS_SCALE:
+        return parse_scaled(s, scale_units, COUNT_OF(scale_units), &u);
+    case UNITS_UINT:
+        return uint_e(s, &u);
+    }
+    assert(!"unknown units kind");
+    return UNITS_ERR_SYNTAX;
 }
 
 /*

@@ -14,6 +14,11 @@
  *   rate       N/s N/m N/h             "7/s" "0.5/s" "30/m" -> per second
  *   ppm        probability or fraction "0.01" "1%" "250ppm" -> parts per million (0..1e6)
  *   scale      non-negative factor     "2" "0.5" "150%" -> parts per million (1.0 = 1e6)
+ *
+ * units_why says why a value is refused, so that messages can say more than
+ * "expected a duration": a value too large for 64 bits (or above 1 for a
+ * probability) or finer than the smallest unit ("1.5ns", "0.5B") is named as
+ * such.
  */
 #ifndef CHAINSIM_UNITS_H
 #define CHAINSIM_UNITS_H
@@ -21,6 +26,30 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* Why a value is refused. */
+typedef enum units_err {
+    UNITS_OK = 0,
+    UNITS_ERR_SYNTAX,    /* not a plain decimal number (sign, letters, "1.", ".5", empty) */
+    UNITS_ERR_UNIT,      /* missing or unknown unit */
+    UNITS_ERR_TOO_LARGE, /* beyond 64 bits, or above 1 for a probability */
+    UNITS_ERR_TOO_FINE,  /* not a whole number of the smallest unit: "1.5ns", "0.5B", "0.0000001" ppm */
+} units_err_t;
+
+typedef enum units_kind {
+    UNITS_DURATION,
+    UNITS_SIZE,
+    UNITS_BANDWIDTH,
+    UNITS_RATE,
+    UNITS_PPM,
+    UNITS_SCALE,
+    UNITS_UINT,
+} units_kind_t;
+
+/* Why s is refused as a value of `kind`; UNITS_OK when the matching
+ * units_parse_* accepts it. A bare number without unit is UNITS_ERR_UNIT for
+ * durations (but "0"), sizes, bandwidths and rates. */
+units_err_t units_why(units_kind_t kind, const char *s);
 
 bool units_parse_duration(const char *s, uint64_t *out_ns);
 bool units_parse_size(const char *s, uint64_t *out_bytes);
