@@ -323,12 +323,13 @@ sim_status_t sim_run(sim_t *s, const sim_opts_t *opts)
     if (s->failed)
         status = SIM_FAILED;
     if (s->rec) {
-        bool ok = record_stats(s);
-        if (!ok)
+        if (!record_stats(s))
             sim_fail(s, "%s", record_error(s->rec));
-        const char *st = status == SIM_COMPLETE && ok ? "complete" : "interrupted";
+        if (s->failed)
+            status = SIM_FAILED;
+        const char *st = status == SIM_COMPLETE ? "complete" : status == SIM_INTERRUPTED ? "interrupted" : "failed";
         const char *why = s->error ? s->error : status == SIM_INTERRUPTED ? "stopped by a signal" : NULL;
-        if (!record_finish(s->rec, st, why, s->now_ns, s->events, s->digest_hex) && !s->failed)
+        if (!record_finish(s->rec, st, why, s->now_ns, s->events, s->digest_hex))
             sim_fail(s, "%s", record_error(s->rec));
         if (s->failed)
             status = SIM_FAILED;

@@ -1,0 +1,336 @@
+/*
+ * check_record.c - the results database under failure: what a run leaves
+ * when writing fails, and the upgrade of older databases.
+ *
+ * Whole runs go through the chainsim binary with a small quick start (20
+ * nodes, 60 simulated seconds). A database first gets one complete run (the
+ * "earlier run"); then a second run into a copy of it is made to fail, and
+ * the test checks that the command exits 1, that the second run is not
+ * marked complete (it says 'failed', with the reason, or is absent) and
+ * that the earlier run is intact: every table's row count and its digest
+ * are unchanged, and PRAGMA integrity_check says ok.
+ *
+ * Disk full is real here: the child gets RLIMIT_FSIZE (with SIGXFSZ
+ * ignored), so a write past the limit fails in the kernel as on a full disk,
+ * and SQLite sees it in the final COMMIT.
+ */
+#include <check.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim/record/record.h"
+#include "tests/testutil.h"
+
+#define SHORT_RUN "--set", "network.nodes=20", "--set", "scenario.duration=60s", "--quiet"
+
+/* Tables with a run_id column, for per-run row counts. */
+static const char *const run_tables[] = { "run_params", "nodes",   "links",   "faults",  "msg_stats",
+                                          "broadcasts", "arrivals", "blocks", "block_arrivals", "txs",
+                                          "reorgs",     "rejections", "samples", "chain_summary" };
+
+static char *scenario_path(void)
+{
+    return tu_source("scenarios/quickstart.ini");
+}
+
+/* Copies src to dst. */
+static void copy_file(const char *src, const char *dst)
+{
+    char *data = NULL;
+    gsize len = 0;
+    ck_assert(g_file_get_contents(src, &data, &len, NULL));
+    ck_assert(g_file_set_contents(dst, data, (gssize)len, NULL));
+    g_free(data);
+}
+
+static int64_t file_size(const char *path)
+{
+    GStatBuf st;
+    ck_assert_int_eq(g_stat(path, &st), 0);
+    return (int64_t)st.st_size;
+}
+
+/* What a run leaves in db: per table, its row count for run_id, then the
+ * run row's status and digest. g_free. */
+static char *run_fingerprint(const char *db, int64_t run_id)
+{
+    GString *s = g_string_new(NULL);
+    for (size_t i = 0; i < G_N_ELEMENTS(run_tables); i++) {
+        char *sql = g_strdup_printf("SELECT count(*) FROM %s WHERE run_id = %" G_GINT64_FORMAT, run_tables[i], run_id);
+        g_string_append_printf(s, "%s=%" G_GINT64_FORMAT " ", run_tables[i], tu_db_int(db, sql));
+        g_free(sql);
+    }
+    char *sql = g_strdup_printf("SELECT status, digest, events, sim_end_ns FROM runs WHERE run_id = %" G_GINT64_FORMAT,
+                                run_id);
+    char *row = tu_db_dump(db, sql);
+    g_string_append(s, row);
+    g_free(row);
+    g_free(sql);
+    return g_string_free(s, FALSE);
+}
+
+/* A database holding one complete run of the short quick start. */
+static char *db_with_one_run(const char *dir, const char *name)
+{
+    char *sc = scenario_path();
+    char *db = g_build_filename(dir, name, NULL);
+    char *out = NULL, *err = NULL;
+    int rc = tu_chainsim(&out, &err, "run", sc, "--out", db, SHORT_RUN, NULL);
+    ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+    ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM runs WHERE status = 'complete'"), 1);
+    ck_assert_int_gt(tu_db_int(db, "SELECT count(*) FROM txs"), 0);
+    g_free(out);
+    g_free(err);
+    g_free(sc);
+    return db;
+}
+
+/* Checks the state after a failed second run into db, whose first run had
+ * fingerprint `earlier`: run 1 intact, run 2 (if any) not complete. */
+static void assert_failed_second_run(const char *db, const char *earlier)
+{
+    char *ok = tu_db_text(db, "PRAGMA integrity_check");
+    ck_assert_str_eq(ok, "ok");
+    g_free(ok);
+    char *now = run_fingerprint(db, 1);
+    ck_assert_str_eq(now, earlier);
+    g_free(now);
+    ck_assert_int_le(tu_db_int(db, "SELECT count(*) FROM runs"), 2);
+    ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM runs WHERE run_id = 2 AND status = 'complete'"), 0);
+    ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM runs WHERE status = 'failed' AND "
+                                   "(error IS NULL OR error = '')"), 0);
+}
+
+/* ---------- disk full ---------- */
+
+static rlim_t fsize_limit;
+
+static void limit_file_size(gpointer unused)
+{
+    (void)unused;
+    struct rlimit rl = { fsize_limit, fsize_limit };
+    signal(SIGXFSZ, SIG_IGN);
+    setrlimit(RLIMIT_FSIZE, &rl);
+}
+
+/* Runs chainsim with argv (NULL-terminated, without the program) with files
+ * limited to limit bytes. Returns the exit status; *err gets stderr. */
+static int run_with_fsize(rlim_t limit, char **err, char **argv)
+{
+    GPtrArray *v = g_ptr_array_new();
+    g_ptr_array_add(v, (char *)CHAINSIM_BINARY);
+    for (char **a = argv; *a; a++)
+        g_ptr_array_add(v, *a);
+    g_ptr_array_add(v, NULL);
+    fsize_limit = limit;
+    int status = 0;
+    ck_assert(g_spawn_sync(NULL, (char **)v->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, limit_file_size, NULL, NULL,
+                           err, &status, NULL));
+    g_ptr_array_free(v, TRUE);
+    ck_assert_msg(WIFEXITED(status), "killed by signal %d", WTERMSIG(status));
+    return WEXITSTATUS(status);
+}
+
+/* The disk fills up at the very end of a run: the final COMMIT, which holds
+ * the end-of-run tables and the final run row, cannot grow the file. The run
+ * must not be marked complete, and the command must fail. */
+START_TEST(test_disk_full_at_final_commit)
+{
+    char *dir = tu_tmpdir();
+    char *db = db_with_one_run(dir, "one.db");
+    char *earlier = run_fingerprint(db, 1);
+    char *sc = scenario_path();
+
+    /* How big the file gets with a second complete run. */
+    char *ref = g_build_filename(dir, "ref.db", NULL);
+    copy_file(db, ref);
+    ck_assert_int_eq(tu_chainsim(NULL, NULL, "run", sc, "--out", ref, SHORT_RUN, NULL), 0);
+    int64_t full_bytes = file_size(ref);
+    ck_assert_int_gt(full_bytes, file_size(db));
+
+    /* One byte less: the last write of the run, in its final commit, fails. */
+    char *fail = g_build_filename(dir, "fail.db", NULL);
+    copy_file(db, fail);
+    char *err = NULL;
+    char *argv[] = { "run", sc, "--out", fail, SHORT_RUN, NULL };
+    int rc = run_with_fsize((rlim_t)full_bytes - 1, &err, argv);
+    ck_assert_msg(rc == 1, "exit %d, expected 1\n%s", rc, err);
+    ck_assert_msg(strstr(err, "marked failed") != NULL, "%s", err);
+    assert_failed_second_run(fail, earlier);
+    char *status = tu_db_text(fail, "SELECT status FROM runs WHERE run_id = 2");
+    ck_assert_str_eq(status, "failed");
+    g_free(status);
+    char *why = tu_db_text(fail, "SELECT error FROM runs WHERE run_id = 2");
+    ck_assert_msg(strstr(why, "commit") != NULL, "error: %s", why);
+    g_free(why);
+    /* The end-of-run rows were rolled back with the commit. */
+    ck_assert_int_eq(tu_db_int(fail, "SELECT count(*) FROM txs WHERE run_id = 2"), 0);
+    ck_assert_int_eq(tu_db_int(fail, "SELECT count(*) FROM chain_summary WHERE run_id = 2"), 0);
+
+    g_free(err);
+    g_free(fail);
+    g_free(ref);
+    g_free(sc);
+    g_free(earlier);
+    g_free(db);
+    g_free(dir);
+}
+END_TEST
+
+/* ---------- the run row through the API ---------- */
+
+static scenario_t *small_scenario(void)
+{
+    char *errors = NULL;
+    scenario_t *sc = tu_load("[scenario]\nduration = 10s\n[network]\nnodes = 10\n", &errors, NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    return sc;
+}
+
+START_TEST(test_finish_statuses)
+{
+    static const char *const statuses[] = { "complete", "interrupted", "failed" };
+    char *dir = tu_tmpdir();
+    char *db = g_build_filename(dir, "api.db", NULL);
+    scenario_t *sc = small_scenario();
+    for (size_t i = 0; i < G_N_ELEMENTS(statuses); i++) {
+        char *err = NULL;
+        record_t *r = record_open(db, &err);
+        ck_assert_msg(r != NULL, "%s", err);
+        ck_assert(record_begin(r, sc, "chainsim run test.ini"));
+        ck_assert(record_node(r, 0, "europe", 1000, 2000, 3));
+        bool failed = strcmp(statuses[i], "failed") == 0;
+        ck_assert(record_finish(r, statuses[i], failed ? "the run broke" : NULL, 5, 6, "abc"));
+        ck_assert_str_eq(record_final_status(r), statuses[i]);
+        ck_assert_ptr_null(record_error(r));
+        record_close(r);
+    }
+    char *rows = tu_db_dump(db, "SELECT run_id, status, error, sim_end_ns, events, digest FROM runs ORDER BY run_id");
+    ck_assert_str_eq(rows, "1|complete|NULL|5|6|abc\n"
+                           "2|interrupted|NULL|5|6|abc\n"
+                           "3|failed|the run broke|5|6|abc\n");
+    ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM nodes"), 3);
+    g_free(rows);
+    scenario_free(sc);
+    g_free(db);
+    g_free(dir);
+}
+END_TEST
+
+/* ---------- older databases ---------- */
+
+/* The runs table of schema version 1, a table that refers to it and a
+ * view over it, as the first chainsim wrote them. */
+static const char schema_v1[] =
+    "PRAGMA user_version = 1;"
+    "CREATE TABLE IF NOT EXISTS runs (\n"
+    "    run_id        INTEGER PRIMARY KEY,\n"
+    "    scenario_name TEXT NOT NULL,\n"
+    "    scenario_path TEXT NOT NULL,\n"
+    "    scenario_text TEXT NOT NULL,\n"
+    "    params        TEXT NOT NULL,\n"
+    "    overrides     TEXT NOT NULL,\n"
+    "    seed          INTEGER NOT NULL,\n"
+    "    version       TEXT NOT NULL,\n"
+    "    command       TEXT NOT NULL,\n"
+    "    started_at    TEXT NOT NULL,\n"
+    "    ended_at      TEXT,\n"
+    "    wall_seconds  REAL,\n"
+    "    status        TEXT NOT NULL CHECK (status IN ('running', 'complete', 'interrupted')),\n"
+    "    error         TEXT,\n"
+    "    sim_end_ns    INTEGER,\n"
+    "    events        INTEGER,\n"
+    "    digest        TEXT\n"
+    ");"
+    "CREATE TABLE IF NOT EXISTS nodes (\n"
+    "    run_id       INTEGER NOT NULL REFERENCES runs(run_id),\n"
+    "    node_id      INTEGER NOT NULL,\n"
+    "    region       TEXT NOT NULL,\n"
+    "    upload_bps   INTEGER NOT NULL,\n"
+    "    download_bps INTEGER NOT NULL,\n"
+    "    degree       INTEGER NOT NULL,\n"
+    "    PRIMARY KEY (run_id, node_id)\n"
+    ") WITHOUT ROWID;"
+    "CREATE VIEW IF NOT EXISTS v_old AS SELECT run_id, status FROM runs;"
+    "INSERT INTO runs VALUES (7, 'old', 'old.ini', 'text', 'p = 1', '', 3, '0.0.1', 'chainsim run old.ini',"
+    " '2024-01-01T00:00:00Z', '2024-01-01T00:01:00Z', 60.0, 'complete', NULL, 10, 20, 'feed');"
+    "INSERT INTO nodes VALUES (7, 0, 'europe', 1, 2, 3);";
+
+static char *make_v1_db(const char *dir, const char *name)
+{
+    char *path = g_build_filename(dir, name, NULL);
+    sqlite3 *h = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL), SQLITE_OK);
+    char *msg = NULL;
+    int rc = sqlite3_exec(h, schema_v1, NULL, NULL, &msg);
+    ck_assert_msg(rc == SQLITE_OK, "%s", msg);
+    sqlite3_close(h);
+    return path;
+}
+
+/* A database of schema version 1 is upgraded when opened: its rows stay,
+ * a run can be marked failed in it, and the table referring to runs and
+ * the view over it still work. */
+START_TEST(test_upgrade_from_v1)
+{
+    char *dir = tu_tmpdir();
+    char *db = make_v1_db(dir, "v1.db");
+    char *before = tu_db_dump(db, "SELECT * FROM runs");
+    scenario_t *sc = small_scenario();
+    char *err = NULL;
+    record_t *r = record_open(db, &err);
+    ck_assert_msg(r != NULL, "%s", err);
+    ck_assert(record_begin(r, sc, "chainsim run test.ini"));
+    ck_assert_int_eq(record_run_id(r), 8);
+    ck_assert(record_node(r, 0, "asia", 1, 2, 3));
+    ck_assert(record_finish(r, "failed", "broke", 1, 2, NULL));
+    record_close(r);
+
+    ck_assert_int_eq(tu_db_int(db, "PRAGMA user_version"), RECORD_SCHEMA_VERSION);
+    char *old = tu_db_dump(db, "SELECT run_id, scenario_name, scenario_path, scenario_text, params, overrides, "
+                               "seed, version, command, started_at, ended_at, wall_seconds, status, error, "
+                               "sim_end_ns, events, digest FROM runs WHERE run_id = 7");
+    ck_assert_str_eq(old, before);
+    char *now = tu_db_dump(db, "SELECT run_id, status FROM v_old ORDER BY run_id");
+    ck_assert_str_eq(now, "7|complete\n8|failed\n");
+    g_free(now);
+    now = tu_db_text(db, "SELECT error FROM runs WHERE run_id = 8");
+    ck_assert_str_eq(now, "broke");
+    g_free(now);
+    /* Foreign keys still name runs, and hold. */
+    ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM sqlite_schema WHERE sql LIKE '%runs_v1%'"), 0);
+    ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM pragma_foreign_key_list('nodes') WHERE \"table\" = 'runs'"),
+                     1);
+    char *fk = tu_db_dump(db, "PRAGMA foreign_key_check");
+    ck_assert_str_eq(fk, "");
+    ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM nodes"), 2);
+    /* The new tables and views are there. */
+    ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM v_run_summary"), 2);
+    g_free(fk);
+    g_free(old);
+    g_free(before);
+    scenario_free(sc);
+    g_free(db);
+    g_free(dir);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("record");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_finish_statuses);
+    tcase_add_test(tc, test_upgrade_from_v1);
+    tcase_add_test(tc, test_disk_full_at_final_commit);
+    suite_add_tcase(s, tc);
+    return tu_run_suite(s);
+}
