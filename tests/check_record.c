@@ -10,9 +10,12 @@
  * that the earlier run is intact: every table's row count and its digest
  * are unchanged, and PRAGMA integrity_check says ok.
  *
- * Disk full is real here: the child gets RLIMIT_FSIZE (with SIGXFSZ
- * ignored), so a write past the limit fails in the kernel as on a full disk,
- * and SQLite sees it in the final COMMIT.
+ * Three ways to fail: a real full disk (the child gets RLIMIT_FSIZE, with
+ * SIGXFSZ ignored, so a write past the limit fails in the kernel and SQLite
+ * sees it in the final COMMIT); PRAGMA max_page_count, which SQLite enforces
+ * as a full database (CHAINSIM_TEST_MAX_PAGE_COUNT); and the recorder's
+ * fault injection (CHAINSIM_TEST_FAIL_WRITE=N fails its N-th write-path
+ * call; N+ that one and every later one), swept over the calls of a run.
  */
 #include <check.h>
 #include <glib.h>
@@ -185,6 +188,187 @@ START_TEST(test_disk_full_at_final_commit)
 }
 END_TEST
 
+/* The database fills up at the end of a run, as far as SQLite can tell:
+ * PRAGMA max_page_count (through CHAINSIM_TEST_MAX_PAGE_COUNT) one page short
+ * of what the complete run needs. Pages are only ever added, so the last
+ * one is allocated by the run's final transaction (the end-of-run tables
+ * and the final run row), which fails with SQLITE_FULL. */
+START_TEST(test_max_page_count_at_end)
+{
+    char *dir = tu_tmpdir();
+    char *db = db_with_one_run(dir, "one.db");
+    char *earlier = run_fingerprint(db, 1);
+    char *sc = scenario_path();
+
+    char *ref = g_build_filename(dir, "ref.db", NULL);
+    copy_file(db, ref);
+    ck_assert_int_eq(tu_chainsim(NULL, NULL, "run", sc, "--out", ref, SHORT_RUN, NULL), 0);
+    int64_t pages = tu_db_int(ref, "PRAGMA page_count");
+    ck_assert_int_gt(pages, tu_db_int(db, "PRAGMA page_count"));
+
+    char *fail = g_build_filename(dir, "fail.db", NULL);
+    copy_file(db, fail);
+    char *max = g_strdup_printf("%" G_GINT64_FORMAT, pages - 1);
+    g_setenv("CHAINSIM_TEST_MAX_PAGE_COUNT", max, TRUE);
+    char *err = NULL;
+    int rc = tu_chainsim(NULL, &err, "run", sc, "--out", fail, SHORT_RUN, NULL);
+    g_unsetenv("CHAINSIM_TEST_MAX_PAGE_COUNT");
+    ck_assert_msg(rc == 1, "exit %d, expected 1\n%s", rc, err);
+    assert_failed_second_run(fail, earlier);
+    char *status = tu_db_text(fail, "SELECT status || ': ' || error FROM runs WHERE run_id = 2");
+    ck_assert_msg(g_str_has_prefix(status, "failed: ") && strstr(status, "full") != NULL, "%s", status);
+    /* The topology was committed in an earlier batch and stays; the
+     * end-of-run rows are gone with the final transaction. */
+    ck_assert_int_eq(tu_db_int(fail, "SELECT count(*) FROM nodes WHERE run_id = 2"), 20);
+    ck_assert_int_eq(tu_db_int(fail, "SELECT count(*) FROM txs WHERE run_id = 2"), 0);
+    ck_assert_int_eq(tu_db_int(fail, "SELECT count(*) FROM chain_summary WHERE run_id = 2"), 0);
+
+    g_free(status);
+    g_free(err);
+    g_free(max);
+    g_free(fail);
+    g_free(ref);
+    g_free(sc);
+    g_free(earlier);
+    g_free(db);
+    g_free(dir);
+}
+END_TEST
+
+/* ---------- fault injection ---------- */
+
+/* Runs the short quick start into a copy of db with the write-path call
+ * `fail` failing (CHAINSIM_TEST_FAIL_WRITE), and checks what it leaves.
+ * Returns the status of run 2 ("" when there is no run 2). g_free. */
+static char *run_failing_at(const char *dir, const char *db, const char *earlier, const char *fail)
+{
+    char *sc = scenario_path();
+    char *name = g_strdup_printf("fail-%s.db", fail);
+    char *copy = g_build_filename(dir, name, NULL);
+    copy_file(db, copy);
+    g_setenv("CHAINSIM_TEST_FAIL_WRITE", fail, TRUE);
+    char *err = NULL;
+    int rc = tu_chainsim(NULL, &err, "run", sc, "--out", copy, SHORT_RUN, NULL);
+    g_unsetenv("CHAINSIM_TEST_FAIL_WRITE");
+    ck_assert_msg(rc == 1, "write %s failing: exit %d, expected 1\n%s", fail, rc, err);
+    char *n = g_strdup(fail);
+    n[strcspn(n, "+")] = '\0';
+    char *injected = g_strdup_printf("injected failure of write operation %s ", n);
+    ck_assert_msg(strstr(err, injected) != NULL, "write %s failing: %s", fail, err);
+    assert_failed_second_run(copy, earlier);
+    char *status = tu_db_text(copy, "SELECT status FROM runs WHERE run_id = 2");
+    if (strcmp(status, "failed") == 0) {
+        char *why = tu_db_text(copy, "SELECT error FROM runs WHERE run_id = 2");
+        ck_assert_msg(strstr(why, injected) != NULL, "write %s failing: error %s", fail, why);
+        g_free(why);
+    }
+    ck_assert_int_eq(g_remove(copy), 0);
+    g_free(injected);
+    g_free(n);
+    g_free(err);
+    g_free(copy);
+    g_free(name);
+    g_free(sc);
+    return status;
+}
+
+/* Every write of a short run fails in turn (a sample when there are many:
+ * the first and last few, and evenly spread ones between): the command
+ * exits 1, the run is never marked complete, and the earlier run in the same
+ * database is intact. */
+START_TEST(test_fail_each_write)
+{
+    char *dir = tu_tmpdir();
+    char *db = db_with_one_run(dir, "one.db");
+    char *earlier = run_fingerprint(db, 1);
+
+    /* How many write-path calls a run makes. */
+    char *sc = scenario_path();
+    char *count = g_build_filename(dir, "count.db", NULL);
+    copy_file(db, count);
+    g_setenv("CHAINSIM_TEST_FAIL_WRITE", "0", TRUE);
+    char *err = NULL;
+    ck_assert_int_eq(tu_chainsim(NULL, &err, "run", sc, "--out", count, SHORT_RUN, NULL), 0);
+    g_unsetenv("CHAINSIM_TEST_FAIL_WRITE");
+    const char *p = strstr(err, "results database: ");
+    ck_assert_msg(p != NULL, "%s", err);
+    uint64_t ops = g_ascii_strtoull(p + strlen("results database: "), NULL, 10);
+    ck_assert_msg(ops > 100, "%s", err);
+
+    enum { FIRST = 12, LAST = 12, BETWEEN = 24 };
+    GArray *at = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    for (uint64_t n = 1; n <= FIRST; n++)
+        g_array_append_val(at, n);
+    for (uint64_t k = 1; k <= BETWEEN; k++) {
+        uint64_t n = FIRST + k * (ops - FIRST - LAST) / (BETWEEN + 1);
+        g_array_append_val(at, n);
+    }
+    for (uint64_t n = ops - LAST + 1; n <= ops; n++)
+        g_array_append_val(at, n);
+
+    int failed = 0, absent = 0;
+    for (guint i = 0; i < at->len; i++) {
+        char *fail = g_strdup_printf("%" G_GUINT64_FORMAT, g_array_index(at, uint64_t, i));
+        char *status = run_failing_at(dir, db, earlier, fail);
+        ck_assert_msg(strcmp(status, "failed") == 0 || status[0] == '\0', "write %s failing: status %s", fail,
+                      status);
+        failed += strcmp(status, "failed") == 0;
+        absent += status[0] == '\0';
+        g_free(status);
+        g_free(fail);
+    }
+    /* Failures before the run row is committed leave no row; later ones a
+     * failed row. */
+    ck_assert_int_gt(absent, 0);
+    ck_assert_int_gt(failed, 0);
+
+    /* The last call is the final commit. */
+    char *last = g_strdup_printf("%" G_GUINT64_FORMAT, ops);
+    char *copy = g_build_filename(dir, "last.db", NULL);
+    copy_file(db, copy);
+    g_setenv("CHAINSIM_TEST_FAIL_WRITE", last, TRUE);
+    ck_assert_int_eq(tu_chainsim(NULL, NULL, "run", sc, "--out", copy, SHORT_RUN, NULL), 1);
+    g_unsetenv("CHAINSIM_TEST_FAIL_WRITE");
+    char *why = tu_db_text(copy, "SELECT error FROM runs WHERE run_id = 2");
+    ck_assert_msg(g_str_has_prefix(why, "results database: commit: "), "%s", why);
+
+    g_free(why);
+    g_free(copy);
+    g_free(last);
+    g_array_free(at, TRUE);
+    g_free(err);
+    g_free(count);
+    g_free(sc);
+    g_free(earlier);
+    g_free(db);
+    g_free(dir);
+}
+END_TEST
+
+/* When every write from some point on fails (a dead disk), not even the
+ * run row can be marked failed: it stays 'running', which readers report as
+ * abandoned; the command still exits 1 and says so. */
+START_TEST(test_fail_every_write_from_some_point)
+{
+    char *dir = tu_tmpdir();
+    char *db = db_with_one_run(dir, "one.db");
+    char *earlier = run_fingerprint(db, 1);
+    static const char *const from[] = { "1+", "60+", "400+", "2000+" };
+    int running = 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(from); i++) {
+        char *status = run_failing_at(dir, db, earlier, from[i]);
+        ck_assert_msg(strcmp(status, "running") == 0 || status[0] == '\0', "writes from %s failing: status %s",
+                      from[i], status);
+        running += strcmp(status, "running") == 0;
+        g_free(status);
+    }
+    ck_assert_int_gt(running, 0);
+    g_free(earlier);
+    g_free(db);
+    g_free(dir);
+}
+END_TEST
+
 /* ---------- the run row through the API ---------- */
 
 static scenario_t *small_scenario(void)
@@ -331,6 +515,9 @@ int main(void)
     tcase_add_test(tc, test_finish_statuses);
     tcase_add_test(tc, test_upgrade_from_v1);
     tcase_add_test(tc, test_disk_full_at_final_commit);
+    tcase_add_test(tc, test_max_page_count_at_end);
+    tcase_add_test(tc, test_fail_each_write);
+    tcase_add_test(tc, test_fail_every_write_from_some_point);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

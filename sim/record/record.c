@@ -8,13 +8,21 @@
  * transaction that is committed every RECORD_BATCH_ROWS rows; the last batch
  * is committed together with the final run row by record_finish().
  *
- * Errors. Every SQLite call on the write path goes through check(), which
- * compares its result with the one expected (SQLITE_OK, SQLITE_DONE) and
- * keeps the first failure in r->error. Once r->error is set the recorder is
+ * Errors. Every SQLite call on the write path goes through CALL() and
+ * check(), which compares its result with the one expected (SQLITE_OK,
+ * SQLITE_DONE) and keeps the first failure in r->error. Once r->error is set the recorder is
  * failed: every write function returns false at once, and record_finish()
  * rolls back and only tries to mark the run 'failed'. Nothing is ever
  * committed after a failure, so a database never holds a run whose rows
  * are missing without saying so.
+ *
+ * Fault injection. CALL() counts the write-path calls; with
+ * CHAINSIM_TEST_FAIL_WRITE=N the N-th is not made and fails as an I/O error
+ * would (with N+, every call from the N-th on, as on a dead disk). Counting
+ * our own calls, rather than failing SQLite's file writes through a VFS,
+ * reaches every check in this file (binds and prepares never touch the
+ * disk) and numbers the failure points the same way on every run; a real
+ * full disk is tested with RLIMIT_FSIZE and max_page_count.
  *
  * Schema versions (PRAGMA user_version), upgraded by record_open() in one
  * transaction:
@@ -29,6 +37,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <string.h>
 
 extern const char record_schema_sql[];
@@ -77,12 +86,28 @@ struct record {
     char *error;            /* the first failure; set = failed */
     const char *final_status;
     gint64 started_us;
+    uint64_t ops;           /* write-path calls so far */
+    uint64_t fail_at;       /* CHAINSIM_TEST_FAIL_WRITE: the call to fail; 0 = none */
+    bool fail_after;        /* ... and every later one ("N+") */
+    bool print_ops;         /* CHAINSIM_TEST_FAIL_WRITE=0: print ops at close */
+    const char *table;      /* of the row being bound, for messages */
 };
 
 /* ---------- checked calls ---------- */
 
-/* Makes one write-path SQLite call. */
-#define CALL(r, call) (call)
+/* The result given to check() for a call failed by the test hook. */
+#define RC_INJECTED (-1)
+
+/* Counts one write-path call; true when the test hook wants it to fail. */
+static bool inject(record_t *r)
+{
+    r->ops++;
+    return r->fail_at != 0 && (r->ops == r->fail_at || (r->fail_after && r->ops > r->fail_at));
+}
+
+/* Makes one write-path SQLite call, or fails it without making it when the
+ * test hook says so (CHAINSIM_TEST_FAIL_WRITE, see record.h). */
+#define CALL(r, call) (inject(r) ? RC_INJECTED : (call))
 
 /* Checks rc, the result of a write-path call doing `what`, against want.
  * On a mismatch keeps the first failure in r->error and returns false. */
@@ -90,7 +115,12 @@ static bool check(record_t *r, int rc, int want, const char *what)
 {
     if (rc == want)
         return true;
-    if (!r->error)
+    if (r->error)
+        return false;
+    if (rc == RC_INJECTED)
+        r->error = g_strdup_printf("results database: %s: injected failure of write operation %" G_GUINT64_FORMAT
+                                   " (CHAINSIM_TEST_FAIL_WRITE)", what, r->ops);
+    else
         r->error = g_strdup_printf("results database: %s: %s", what, sqlite3_errmsg(r->db));
     return false;
 }
@@ -118,25 +148,35 @@ static void rollback(record_t *r)
         sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* check() for a bind into a row of r->table. */
+static bool check_bind(record_t *r, int rc)
+{
+    if (rc == SQLITE_OK)
+        return true;
+    char what[64];
+    snprintf(what, sizeof what, "bind a value for %s", r->table);
+    return check(r, rc, SQLITE_OK, what);
+}
+
 /* Binds: after a failure they do nothing (the row will not be written). */
 static void bind_int(record_t *r, sqlite3_stmt *st, int i, int64_t v)
 {
     if (!r->error)
-        check(r, CALL(r, sqlite3_bind_int64(st, i, v)), SQLITE_OK, "bind");
+        check_bind(r, CALL(r, sqlite3_bind_int64(st, i, v)));
 }
 
 static void bind_double(record_t *r, sqlite3_stmt *st, int i, double v)
 {
     if (!r->error)
-        check(r, CALL(r, sqlite3_bind_double(st, i, v)), SQLITE_OK, "bind");
+        check_bind(r, CALL(r, sqlite3_bind_double(st, i, v)));
 }
 
 /* text NULL binds NULL. SQLite copies the text (it may be freed after). */
 static void bind_text(record_t *r, sqlite3_stmt *st, int i, const char *text)
 {
     if (!r->error)
-        check(r, CALL(r, text ? sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i)),
-              SQLITE_OK, "bind");
+        check_bind(r, CALL(r, text ? sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT)
+                                   : sqlite3_bind_null(st, i)));
 }
 
 /* UINT64_MAX binds NULL. */
@@ -145,7 +185,7 @@ static void bind_u64(record_t *r, sqlite3_stmt *st, int i, uint64_t v)
     if (r->error)
         return;
     if (v == UINT64_MAX)
-        check(r, CALL(r, sqlite3_bind_null(st, i)), SQLITE_OK, "bind");
+        check_bind(r, CALL(r, sqlite3_bind_null(st, i)));
     else
         bind_int(r, st, i, (int64_t)v);
 }
@@ -156,7 +196,7 @@ static void bind_i64(record_t *r, sqlite3_stmt *st, int i, int64_t v)
     if (r->error)
         return;
     if (v < 0)
-        check(r, CALL(r, sqlite3_bind_null(st, i)), SQLITE_OK, "bind");
+        check_bind(r, CALL(r, sqlite3_bind_null(st, i)));
     else
         bind_int(r, st, i, v);
 }
@@ -230,9 +270,34 @@ static bool upgrade(record_t *r, const char *path)
     return exec(r, record_schema_sql, "create the schema") && exec(r, record_views_sql, "create the views");
 }
 
+/* Reads the environment variable name, a whole number with an optional
+ * '+' after it (*plus, may be NULL when not allowed), into *v; false when it
+ * is not set. A malformed value is reported and ignored. */
+static bool test_hook(const char *name, uint64_t *v, bool *plus)
+{
+    const char *s = g_getenv(name);
+    if (!s)
+        return false;
+    char *num = g_strdup(s);
+    size_t n = strlen(num);
+    bool has_plus = plus && n > 0 && num[n - 1] == '+';
+    if (has_plus)
+        num[n - 1] = '\0';
+    bool ok = g_ascii_string_to_unsigned(num, 10, 0, G_MAXUINT64, v, NULL);
+    g_free(num);
+    if (!ok) {
+        g_printerr("chainsim: %s=%s: expected a whole number%s; ignored\n", name, s, plus ? " (and a +)" : "");
+        return false;
+    }
+    if (plus)
+        *plus = has_plus;
+    return true;
+}
+
 record_t *record_open(const char *path, char **err)
 {
     record_t *r = g_new0(record_t, 1);
+    r->print_ops = test_hook("CHAINSIM_TEST_FAIL_WRITE", &r->fail_at, &r->fail_after) && r->fail_at == 0;
     char *dir = g_path_get_dirname(path);
     if (g_mkdir_with_parents(dir, 0755) != 0) {
         *err = g_strdup_printf("cannot create the folder %s for the results database", dir);
@@ -253,6 +318,12 @@ record_t *record_open(const char *path, char **err)
     bool ok = exec(r, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF", "set up the connection") &&
               exec(r, "BEGIN IMMEDIATE", "create the schema") && upgrade(r, path) &&
               exec(r, "COMMIT", "create the schema") && exec(r, "PRAGMA foreign_keys = ON", "set up the connection");
+    uint64_t max_pages;
+    if (ok && test_hook("CHAINSIM_TEST_MAX_PAGE_COUNT", &max_pages, NULL)) {
+        char *sql = g_strdup_printf("PRAGMA max_page_count = %" G_GUINT64_FORMAT, max_pages);
+        ok = check(r, sqlite3_exec(r->db, sql, NULL, NULL, NULL), SQLITE_OK, "set max_page_count");
+        g_free(sql);
+    }
     if (!ok) {
         *err = g_strdup_printf("%s (file %s)", r->error, path);
         record_close(r);
@@ -269,6 +340,8 @@ void record_close(record_t *r)
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(r->st[i]);
     sqlite3_close(r->db);
+    if (r->print_ops)
+        g_printerr("chainsim: results database: %" G_GUINT64_FORMAT " write operations\n", r->ops);
     g_free(r->error);
     g_free(r);
 }
@@ -318,6 +391,7 @@ static sqlite3_stmt *row(record_t *r, enum stmt_id id)
         return NULL;
     if (!r->st[id] && !prepare(r, stmt_sql[id], &r->st[id]))
         return NULL;
+    r->table = stmt_table[id];
     bind_int(r, r->st[id], 1, r->run_id);
     return r->error ? NULL : r->st[id];
 }
@@ -346,6 +420,7 @@ bool record_begin(record_t *r, const scenario_t *sc, const char *command)
                  "version, command, started_at, status) VALUES (?,?,?,?,?,?,?,?,?, 'running')",
                  &st))
         goto out;
+    r->table = "runs";
     bind_text(r, st, 1, sc->name);
     bind_text(r, st, 2, sc->path);
     bind_text(r, st, 3, sc->text);
@@ -598,6 +673,7 @@ static bool update_run(record_t *r, const char *status, const char *error, uint6
                 "UPDATE runs SET status = ?2, error = ?3, sim_end_ns = ?4, events = ?5, digest = ?6, "
                 "ended_at = ?7, wall_seconds = ?8 WHERE run_id = ?1",
                 &st)) {
+        r->table = "runs";
         bind_int(r, st, 1, r->run_id);
         bind_text(r, st, 2, status);
         bind_text(r, st, 3, error);

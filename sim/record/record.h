@@ -22,6 +22,15 @@
  * checked; the first failure is kept (record_error()) and every later call
  * returns false without writing. Functions returning bool return false on
  * such a failure.
+ *
+ * Test hooks (environment, read by record_open): CHAINSIM_TEST_FAIL_WRITE=N
+ * makes the N-th write-path call (counted from record_open) fail as if
+ * SQLite had returned an I/O error, without making it (N+: that call and
+ * every later one); N = 0 fails none and prints the number of calls on
+ * stderr at record_close().
+ * CHAINSIM_TEST_MAX_PAGE_COUNT=N sets PRAGMA max_page_count = N once the
+ * schema is ready, so that growing the file past N pages fails with
+ * SQLITE_FULL as on a full disk.
  */
 #ifndef CHAINSIM_RECORD_H
 #define CHAINSIM_RECORD_H
