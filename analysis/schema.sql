@@ -7,8 +7,8 @@
 -- bandwidths in bit/s.
 
 -- Schema version, upgraded by record_open() (sim/record/record.c): 1 the
--- first schema; 2 status 'failed'.
-PRAGMA user_version = 2;
+-- first schema; 2 status 'failed'; 3 runs.pid and runs.host.
+PRAGMA user_version = 3;
 
 CREATE TABLE IF NOT EXISTS runs (
     run_id        INTEGER PRIMARY KEY,
@@ -33,7 +33,12 @@ CREATE TABLE IF NOT EXISTS runs (
     error         TEXT,              -- why an interrupted or failed run stopped
     sim_end_ns    INTEGER,           -- simulated time at the end
     events        INTEGER,           -- events processed
-    digest        TEXT               -- BLAKE2b-256 of the event trace, hex
+    digest        TEXT,              -- BLAKE2b-256 of the event trace, hex
+    -- The process that wrote the run (NULL in databases from before schema
+    -- 3): a run still 'running' whose host is this one and whose pid is no
+    -- longer alive was abandoned.
+    pid           INTEGER,
+    host          TEXT               -- g_get_host_name() of the writer
 );
 
 -- The resolved parameters again, one row each, for queries and sweeps.

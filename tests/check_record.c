@@ -489,6 +489,10 @@ START_TEST(test_upgrade_from_v1)
     now = tu_db_text(db, "SELECT error FROM runs WHERE run_id = 8");
     ck_assert_str_eq(now, "broke");
     g_free(now);
+    /* The old run has no writer on record; the new one has. */
+    now = tu_db_dump(db, "SELECT run_id, pid IS NULL, host IS NULL FROM runs ORDER BY run_id");
+    ck_assert_str_eq(now, "7|1|1\n8|0|0\n");
+    g_free(now);
     /* Foreign keys still name runs, and hold. */
     ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM sqlite_schema WHERE sql LIKE '%runs_v1%'"), 0);
     ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM pragma_foreign_key_list('nodes') WHERE \"table\" = 'runs'"),
@@ -507,6 +511,116 @@ START_TEST(test_upgrade_from_v1)
 }
 END_TEST
 
+/* A database of schema version 2 (status 'failed', no pid or host) gets
+ * the two columns with ALTER TABLE, and keeps its rows. */
+START_TEST(test_upgrade_from_v2)
+{
+    char *dir = tu_tmpdir();
+    char *path = g_build_filename(dir, "v2.db", NULL);
+    GString *v2 = g_string_new(schema_v1);
+    g_string_replace(v2, "user_version = 1", "user_version = 2", 0);
+    g_string_replace(v2, "'interrupted')", "'interrupted', 'failed')", 0);
+    g_string_replace(v2, "'complete', NULL, 10", "'failed', 'disk full', 10", 0);
+    sqlite3 *h = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(h, v2->str, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    g_string_free(v2, TRUE);
+    ck_assert_int_eq(tu_db_int(path, "SELECT count(*) FROM pragma_table_info('runs')"), 17);
+
+    char *err = NULL;
+    record_t *r = record_open(path, &err);
+    ck_assert_msg(r != NULL, "%s", err);
+    record_close(r);
+    ck_assert_int_eq(tu_db_int(path, "PRAGMA user_version"), RECORD_SCHEMA_VERSION);
+    char *cols = tu_db_dump(path, "SELECT name FROM pragma_table_info('runs') WHERE cid >= 16 ORDER BY cid");
+    ck_assert_str_eq(cols, "digest\npid\nhost\n");
+    char *row = tu_db_dump(path, "SELECT run_id, status, error, pid, host FROM runs");
+    ck_assert_str_eq(row, "7|failed|disk full|NULL|NULL\n");
+    g_free(row);
+    g_free(cols);
+    g_free(path);
+    g_free(dir);
+}
+END_TEST
+
+/* ---------- who wrote a run ---------- */
+
+START_TEST(test_pid_and_host)
+{
+    char *dir = tu_tmpdir();
+    char *db = g_build_filename(dir, "who.db", NULL);
+    scenario_t *sc = small_scenario();
+    char *err = NULL;
+    record_t *r = record_open(db, &err);
+    ck_assert_msg(r != NULL, "%s", err);
+    ck_assert(record_begin(r, sc, "chainsim run test.ini"));
+    /* Written with the run row, before the run. */
+    ck_assert_int_eq(tu_db_int(db, "SELECT pid FROM runs"), getpid());
+    char *host = tu_db_text(db, "SELECT host FROM runs");
+    ck_assert_str_eq(host, g_get_host_name());
+    g_free(host);
+    ck_assert(record_finish(r, "complete", NULL, 1, 1, "00"));
+    record_close(r);
+    ck_assert_int_eq(tu_db_int(db, "SELECT pid FROM runs"), getpid());
+    scenario_free(sc);
+    g_free(db);
+    g_free(dir);
+}
+END_TEST
+
+/* Rows in db's runs table; 0 while there is no such table or file yet. */
+static int64_t count_runs(const char *db)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
+    int64_t n = 0;
+    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        sqlite3_busy_timeout(h, 10000);
+        if (sqlite3_prepare_v2(h, "SELECT count(*) FROM runs", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return n;
+}
+
+/* A killed run leaves its row 'running' with the pid of a process that no
+ * longer exists on this host: what a reader needs to call it abandoned. */
+START_TEST(test_killed_run_is_recognisable)
+{
+    char *dir = tu_tmpdir();
+    char *db = g_build_filename(dir, "killed.db", NULL);
+    char *sc = scenario_path();
+    char *argv[] = { (char *)CHAINSIM_BINARY, "run", sc, "--out", db, "--set", "scenario.duration=2h", "--quiet",
+                     NULL };
+    GPid pid;
+    ck_assert(g_spawn_async(NULL, argv, NULL,
+                            G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                            NULL, NULL, &pid, NULL));
+    int64_t rows = 0;
+    for (int i = 0; i < 600 && rows == 0; i++) {
+        g_usleep(50000);
+        rows = count_runs(db);
+    }
+    ck_assert_int_eq(rows, 1);
+    kill(pid, SIGKILL);
+    int ws = 0;
+    ck_assert_int_eq(waitpid(pid, &ws, 0), pid);
+    ck_assert(WIFSIGNALED(ws));
+    char *row = tu_db_dump(db, "SELECT status, pid, host FROM runs");
+    char *want = g_strdup_printf("running|%d|%s\n", (int)pid, g_get_host_name());
+    ck_assert_str_eq(row, want);
+    ck_assert_int_eq(kill(pid, 0), -1); /* gone */
+    g_free(want);
+    g_free(row);
+    g_free(sc);
+    g_free(db);
+    g_free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("record");
@@ -514,6 +628,9 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_finish_statuses);
     tcase_add_test(tc, test_upgrade_from_v1);
+    tcase_add_test(tc, test_upgrade_from_v2);
+    tcase_add_test(tc, test_pid_and_host);
+    tcase_add_test(tc, test_killed_run_is_recognisable);
     tcase_add_test(tc, test_disk_full_at_final_commit);
     tcase_add_test(tc, test_max_page_count_at_end);
     tcase_add_test(tc, test_fail_each_write);

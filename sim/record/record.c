@@ -29,7 +29,10 @@
  *   1  the first schema: status is running, complete or interrupted;
  *   2  status may also be 'failed'. SQLite cannot change a CHECK constraint
  *      in place, so the upgrade renames runs away, creates it from
- *      schema.sql, copies the rows and drops the old table.
+ *      schema.sql (with the columns of version 3), copies the rows and drops
+ *      the old table;
+ *   3  runs.pid and runs.host, added with ALTER TABLE when missing (they
+ *      come last in runs, as ALTER TABLE puts them).
  * The other tables are created when missing by schema.sql itself.
  */
 #include "sim/record/record.h"
@@ -39,6 +42,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 extern const char record_schema_sql[];
 extern const char record_views_sql[];
@@ -253,6 +257,23 @@ static bool upgrade_1_to_2(record_t *r)
            exec(r, "DROP TABLE runs_v1", "upgrade from schema 1");
 }
 
+/* Version 2 to 3: runs.pid and runs.host, when missing. */
+static bool upgrade_2_to_3(record_t *r)
+{
+    static const char *const columns[][2] = { { "pid", "ALTER TABLE runs ADD COLUMN pid INTEGER" },
+                                              { "host", "ALTER TABLE runs ADD COLUMN host TEXT" } };
+    for (size_t i = 0; i < G_N_ELEMENTS(columns); i++) {
+        char *sql = g_strdup_printf("SELECT count(*) FROM pragma_table_info('runs') WHERE name = '%s'",
+                                    columns[i][0]);
+        int64_t n = 0;
+        bool ok = query_int(r, sql, &n);
+        g_free(sql);
+        if (!ok || (n == 0 && !exec(r, columns[i][1], "upgrade from schema 2")))
+            return false;
+    }
+    return true;
+}
+
 /* Brings the schema to RECORD_SCHEMA_VERSION, inside the open transaction. */
 static bool upgrade(record_t *r, const char *path)
 {
@@ -266,6 +287,8 @@ static bool upgrade(record_t *r, const char *path)
         return false;
     }
     if (objects > 0 && version == 1 && !upgrade_1_to_2(r))
+        return false;
+    if (objects > 0 && (version == 1 || version == 2) && !upgrade_2_to_3(r))
         return false;
     return exec(r, record_schema_sql, "create the schema") && exec(r, record_views_sql, "create the views");
 }
@@ -417,7 +440,7 @@ bool record_begin(record_t *r, const scenario_t *sc, const char *command)
     if (!exec(r, "BEGIN IMMEDIATE", "begin the run") ||
         !prepare(r,
                  "INSERT INTO runs (scenario_name, scenario_path, scenario_text, params, overrides, seed, "
-                 "version, command, started_at, status) VALUES (?,?,?,?,?,?,?,?,?, 'running')",
+                 "version, command, started_at, status, pid, host) VALUES (?,?,?,?,?,?,?,?,?, 'running', ?,?)",
                  &st))
         goto out;
     r->table = "runs";
@@ -430,6 +453,8 @@ bool record_begin(record_t *r, const scenario_t *sc, const char *command)
     bind_text(r, st, 7, CHAINSIM_VERSION);
     bind_text(r, st, 8, command);
     bind_text(r, st, 9, now);
+    bind_int(r, st, 10, (int64_t)getpid());
+    bind_text(r, st, 11, g_get_host_name());
     if (!step(r, st, "insert into runs"))
         goto out;
     r->run_id = sqlite3_last_insert_rowid(r->db);

@@ -10,8 +10,9 @@
  * end time), so a run is 'complete' only if all its rows are there.
  *
  * Statuses of a run row:
- *   running      being written, or abandoned: the writer died or could not
- *                even mark the run failed;
+ *   running      being written, or abandoned: the writer died (runs.pid and
+ *                runs.host tell which process it was) or could not even
+ *                mark the run failed;
  *   complete     ran to its end and every row is committed;
  *   interrupted  stopped by SIGINT/SIGTERM; the rows up to the stop are there;
  *   failed       a write to the database or the run itself failed; the
@@ -43,7 +44,7 @@
 #define RECORD_BATCH_ROWS 20000
 
 /* PRAGMA user_version of the current schema (analysis/schema.sql). */
-#define RECORD_SCHEMA_VERSION 2
+#define RECORD_SCHEMA_VERSION 3
 
 typedef struct record record_t;
 
@@ -61,8 +62,8 @@ void record_close(record_t *r);
 /* The first failure, or NULL. Owned by the recorder. */
 const char *record_error(const record_t *r);
 
-/* Inserts the run row (status 'running') and the parameter rows,
- * and commits them. On failure nothing of the run is left. */
+/* Inserts the run row (status 'running', with this process's pid and host
+ * name) and the parameter rows, and commits them. On failure nothing of the run is left. */
 bool record_begin(record_t *r, const scenario_t *sc, const char *command);
 int64_t record_run_id(const record_t *r);
 
