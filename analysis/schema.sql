@@ -9,6 +9,10 @@
 -- Schema version, upgraded by record_open() (sim/record/record.c): 1 the
 -- first schema; 2 status 'failed'; 3 runs.pid and runs.host.
 PRAGMA user_version = 3;
+-- Marks the file as a chainsim results database: 0x4348534D, "CHSM" in
+-- ASCII (RECORD_APPLICATION_ID in sim/record/record.h). chainsim refuses to
+-- write to an SQLite file with another application_id; `file` shows it.
+PRAGMA application_id = 1128813389;
 
 CREATE TABLE IF NOT EXISTS runs (
     run_id        INTEGER PRIMARY KEY,

@@ -220,8 +220,11 @@ static int cmd_run(int argc, char **argv)
         goto done;
     out = c.out ? g_strdup(c.out) : g_strdup_printf("results/%s.db", sc->name);
     rc = EXIT_RUNTIME;
-    if (!(rec = record_open(out, &err))) {
+    bool refused = false;
+    if (!(rec = record_open_checked(out, &err, &refused))) {
         fprintf(stderr, "chainsim: %s\n", err);
+        if (refused)
+            rc = EXIT_BADINPUT;
         goto done;
     }
     cmdline = command_line(&c, sc, out);

@@ -544,6 +544,160 @@ START_TEST(test_upgrade_from_v2)
 }
 END_TEST
 
+/* ---------- what may be written to ---------- */
+
+/* Runs the short quick start with --out path; returns the exit status and
+ * stderr in *err. */
+static int run_into(const char *path, char **err)
+{
+    char *sc = scenario_path();
+    int rc = tu_chainsim(NULL, err, "run", sc, "--out", path, SHORT_RUN, NULL);
+    g_free(sc);
+    return rc;
+}
+
+/* Creates an SQLite database at dir/name with sql. Returns the path. */
+static char *sqlite_file(const char *dir, const char *name, const char *sql)
+{
+    char *path = g_build_filename(dir, name, NULL);
+    sqlite3 *h = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL), SQLITE_OK);
+    char *msg = NULL;
+    int rc = sqlite3_exec(h, sql, NULL, NULL, &msg);
+    ck_assert_msg(rc == SQLITE_OK, "%s", msg);
+    sqlite3_close(h);
+    return path;
+}
+
+/* `run --out path` must exit 2, name the file, and leave it byte for byte
+ * as it was, with no journal beside it. */
+static void assert_refused(const char *path, const char *why)
+{
+    char *before = NULL, *after = NULL;
+    gsize n_before = 0, n_after = 0;
+    bool is_file = g_file_test(path, G_FILE_TEST_IS_REGULAR);
+    if (is_file)
+        ck_assert(g_file_get_contents(path, &before, &n_before, NULL));
+    char *err = NULL;
+    int rc = run_into(path, &err);
+    ck_assert_msg(rc == 2, "%s: exit %d, expected 2\n%s", why, rc, err);
+    ck_assert_msg(strstr(err, path) != NULL && strstr(err, "left untouched") != NULL, "%s: %s", why, err);
+    ck_assert_msg(strstr(err, why) != NULL, "expected '%s' in: %s", why, err);
+    if (is_file) {
+        ck_assert(g_file_get_contents(path, &after, &n_after, NULL));
+        ck_assert_msg(n_after == n_before && memcmp(before, after, n_before) == 0, "%s: the file changed", why);
+    }
+    char *journal = g_strdup_printf("%s-journal", path);
+    ck_assert(!g_file_test(journal, G_FILE_TEST_EXISTS));
+    g_free(journal);
+    g_free(before);
+    g_free(after);
+    g_free(err);
+}
+
+START_TEST(test_foreign_files_refused)
+{
+    char *dir = tu_tmpdir();
+    char *one = tu_write(dir, "one-byte.db", "x");
+    assert_refused(one, "not an SQLite file");
+    char *text = tu_write(dir, "notes.txt", "some notes, long enough to hold an SQLite header and more of it\n");
+    assert_refused(text, "not an SQLite file");
+    char *foreign = sqlite_file(dir, "foreign.db", "CREATE TABLE foo (x); INSERT INTO foo VALUES (1);"
+                                                   "PRAGMA user_version = 7");
+    assert_refused(foreign, "its tables: foo");
+    /* A runs table is not enough: it must have chainsim's columns. */
+    char *runs = sqlite_file(dir, "runs.db", "PRAGMA user_version = 1; CREATE TABLE runs (run_id, name);");
+    assert_refused(runs, "its tables: runs");
+    /* Another program's application_id, even over chainsim's tables. */
+    char *other = sqlite_file(dir, "other.db", schema_v1);
+    sqlite3 *h = NULL;
+    ck_assert_int_eq(sqlite3_open(other, &h), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(h, "PRAGMA application_id = 1234", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    assert_refused(other, "application_id 1234");
+    /* A chainsim database from a newer chainsim. */
+    char *newer = g_build_filename(dir, "newer.db", NULL);
+    ck_assert_int_eq(run_into(newer, NULL), 0);
+    ck_assert_int_eq(sqlite3_open(newer, &h), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    assert_refused(newer, "newer chainsim");
+    /* SQLite's magic followed by garbage. */
+    char *data = NULL;
+    gsize len = 0;
+    ck_assert(g_file_get_contents(newer, &data, &len, NULL));
+    for (gsize i = 100; i < len; i++)
+        data[i] = (char)(i * 131 + 7);
+    char *damaged = g_build_filename(dir, "damaged.db", NULL);
+    ck_assert(g_file_set_contents(damaged, data, (gssize)len, NULL));
+    assert_refused(damaged, "damaged");
+    /* A folder. */
+    char *folder = g_build_filename(dir, "folder.db", NULL);
+    ck_assert_int_eq(g_mkdir(folder, 0755), 0);
+    assert_refused(folder, "folder");
+
+    g_free(folder);
+    g_free(damaged);
+    g_free(data);
+    g_free(newer);
+    g_free(other);
+    g_free(runs);
+    g_free(foreign);
+    g_free(text);
+    g_free(one);
+    g_free(dir);
+}
+END_TEST
+
+/* Every results database carries chainsim's application_id; an empty file
+ * and an SQLite database with nothing in it may be used. */
+START_TEST(test_application_id)
+{
+    char *dir = tu_tmpdir();
+    char *fresh = g_build_filename(dir, "fresh.db", NULL);
+    char *empty = tu_write(dir, "empty.db", "");
+    char *vacuum = sqlite_file(dir, "vacuum.db", "VACUUM");
+    const char *const paths[] = { fresh, empty, vacuum };
+    for (size_t i = 0; i < G_N_ELEMENTS(paths); i++) {
+        char *err = NULL;
+        ck_assert_msg(run_into(paths[i], &err) == 0, "%s: %s", paths[i], err);
+        g_free(err);
+        ck_assert_int_eq(tu_db_int(paths[i], "PRAGMA application_id"), RECORD_APPLICATION_ID);
+        ck_assert_int_eq(tu_db_int(paths[i], "SELECT count(*) FROM runs WHERE status = 'complete'"), 1);
+        /* In the file header, big-endian at offset 68: "CHSM". */
+        char *data = NULL;
+        gsize len = 0;
+        ck_assert(g_file_get_contents(paths[i], &data, &len, NULL));
+        ck_assert_uint_gt(len, 72);
+        ck_assert_int_eq(memcmp(data + 68, "CHSM", 4), 0);
+        g_free(data);
+    }
+    g_free(vacuum);
+    g_free(empty);
+    g_free(fresh);
+    g_free(dir);
+}
+END_TEST
+
+/* A chainsim database from before application_id (schema version 1, id 0)
+ * is recognised by its runs table, appended to, and marked. */
+START_TEST(test_old_database_is_marked)
+{
+    char *dir = tu_tmpdir();
+    char *db = make_v1_db(dir, "old.db");
+    ck_assert_int_eq(tu_db_int(db, "PRAGMA application_id"), 0);
+    char *err = NULL;
+    ck_assert_msg(run_into(db, &err) == 0, "%s", err);
+    ck_assert_int_eq(tu_db_int(db, "PRAGMA application_id"), RECORD_APPLICATION_ID);
+    char *runs = tu_db_dump(db, "SELECT run_id, status FROM runs ORDER BY run_id");
+    ck_assert_str_eq(runs, "7|complete\n8|complete\n");
+    g_free(runs);
+    g_free(err);
+    g_free(db);
+    g_free(dir);
+}
+END_TEST
+
 /* ---------- who wrote a run ---------- */
 
 START_TEST(test_pid_and_host)
@@ -630,6 +784,9 @@ int main(void)
     tcase_add_test(tc, test_upgrade_from_v1);
     tcase_add_test(tc, test_upgrade_from_v2);
     tcase_add_test(tc, test_pid_and_host);
+    tcase_add_test(tc, test_foreign_files_refused);
+    tcase_add_test(tc, test_application_id);
+    tcase_add_test(tc, test_old_database_is_marked);
     tcase_add_test(tc, test_killed_run_is_recognisable);
     tcase_add_test(tc, test_disk_full_at_final_commit);
     tcase_add_test(tc, test_max_page_count_at_end);

@@ -10,9 +10,9 @@
  *
  * Errors. Every SQLite call on the write path goes through CALL() and
  * check(), which compares its result with the one expected (SQLITE_OK,
- * SQLITE_DONE) and keeps the first failure in r->error. Once r->error is set the recorder is
- * failed: every write function returns false at once, and record_finish()
- * rolls back and only tries to mark the run 'failed'. Nothing is ever
+ * SQLITE_DONE) and keeps the first failure in r->error. Once r->error is
+ * set the recorder is failed: every write function returns false at once,
+ * and record_finish() rolls back and only tries to mark the run 'failed'. Nothing is ever
  * committed after a failure, so a database never holds a run whose rows
  * are missing without saying so.
  *
@@ -33,15 +33,28 @@
  *      the old table;
  *   3  runs.pid and runs.host, added with ALTER TABLE when missing (they
  *      come last in runs, as ALTER TABLE puts them).
- * The other tables are created when missing by schema.sql itself.
+ * The other tables are created when missing by schema.sql itself, which
+ * also sets user_version and application_id.
+ *
+ * What may be opened. Before anything is written, record_open() reads the
+ * file's first 16 bytes (SQLite's magic) and then, inside BEGIN IMMEDIATE,
+ * its application_id, user_version and runs columns (accept()). A file that
+ * is not missing, empty, a chainsim results database (application_id
+ * RECORD_APPLICATION_ID) or a chainsim database from before application_id
+ * (0, schema version 1 to 3, runs with exactly chainsim's columns) is
+ * refused: the transaction is rolled back unwritten and the file is left as
+ * it was. An SQLite database with no schema at all and application_id and
+ * user_version 0 counts as empty.
  */
 #include "sim/record/record.h"
 
+#include <errno.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 extern const char record_schema_sql[];
@@ -95,6 +108,7 @@ struct record {
     bool fail_after;        /* ... and every later one ("N+") */
     bool print_ops;         /* CHAINSIM_TEST_FAIL_WRITE=0: print ops at close */
     const char *table;      /* of the row being bound, for messages */
+    bool refused;           /* record_open: not a chainsim results database */
 };
 
 /* ---------- checked calls ---------- */
@@ -274,23 +288,127 @@ static bool upgrade_2_to_3(record_t *r)
     return true;
 }
 
-/* Brings the schema to RECORD_SCHEMA_VERSION, inside the open transaction. */
-static bool upgrade(record_t *r, const char *path)
+/* First column of the first row of sql as text (g_free; "" for NULL). */
+static char *query_text(record_t *r, const char *sql)
 {
-    int64_t version = 0, objects = 0;
-    if (!query_int(r, "PRAGMA user_version", &version) ||
+    sqlite3_stmt *st = NULL;
+    char *text = NULL;
+    int rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            const unsigned char *t = sqlite3_column_text(st, 0);
+            text = g_strdup(t ? (const char *)t : "");
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    check(r, rc, SQLITE_OK, "read the schema");
+    return text;
+}
+
+/* Refuses the file at path: "PATH is not a chainsim results database
+ * (WHY)" in r->error, or with newer, "PATH was written by a newer chainsim
+ * (WHY)". Returns false. */
+static bool refuse(record_t *r, const char *path, const char *why, bool newer)
+{
+    g_free(r->error);
+    r->error = g_strdup_printf("%s %s (%s); it was left untouched", path,
+                               newer ? "was written by a newer chainsim" : "is not a chainsim results database", why);
+    r->refused = true;
+    return false;
+}
+
+/* Decides, inside the open transaction and before writing anything, whether
+ * the database is one chainsim may write to: a new or empty one, one with
+ * application_id RECORD_APPLICATION_ID and a schema version it knows, or a
+ * chainsim database from before application_id (0) recognised by its runs
+ * table. Sets *version to its schema version (0 for a new one). False, with
+ * r->refused set, for any other. */
+static bool accept(record_t *r, const char *path, int64_t *version)
+{
+    int64_t app_id = 0, objects = 0;
+    if (!query_int(r, "PRAGMA application_id", &app_id) || !query_int(r, "PRAGMA user_version", version) ||
         !query_int(r, "SELECT count(*) FROM sqlite_schema", &objects))
         return false;
-    if (version > RECORD_SCHEMA_VERSION) {
-        r->error = g_strdup_printf("results database %s: written by a newer chainsim (schema version %" G_GINT64_FORMAT
-                                   "; this one knows up to %d)", path, version, RECORD_SCHEMA_VERSION);
+    if (app_id == RECORD_APPLICATION_ID) {
+        if (*version > RECORD_SCHEMA_VERSION) {
+            char *why = g_strdup_printf("schema version %" G_GINT64_FORMAT "; this one knows up to %d", *version,
+                                        RECORD_SCHEMA_VERSION);
+            refuse(r, path, why, true);
+            g_free(why);
+            return false;
+        }
+        return true;
+    }
+    if (app_id != 0) {
+        char *why = g_strdup_printf("an SQLite database of another program, application_id %" G_GINT64_FORMAT
+                                    " (0x%08" G_GINT64_MODIFIER "x)", app_id, (gint64)(guint32)app_id);
+        refuse(r, path, why, false);
+        g_free(why);
         return false;
     }
-    if (objects > 0 && version == 1 && !upgrade_1_to_2(r))
+    if (objects == 0 && *version == 0)
+        return true; /* an empty database, as `sqlite3 FILE VACUUM` leaves */
+    /* Before application_id: schema versions 1 to 3, runs with exactly the
+     * columns chainsim gave it. */
+    char *cols = query_text(r, "SELECT group_concat(name, ', ') FROM "
+                               "(SELECT name FROM pragma_table_info('runs') ORDER BY cid)");
+    if (!cols)
         return false;
-    if (objects > 0 && (version == 1 || version == 2) && !upgrade_2_to_3(r))
+    bool ours = *version >= 1 && *version <= RECORD_SCHEMA_VERSION &&
+                (strcmp(cols, RUNS_V1_COLUMNS) == 0 || strcmp(cols, RUNS_V1_COLUMNS ", pid, host") == 0);
+    g_free(cols);
+    if (ours)
+        return true;
+    char *tables = query_text(r, "SELECT group_concat(name, ', ') FROM (SELECT name FROM sqlite_schema "
+                                 "WHERE type = 'table' ORDER BY name LIMIT 6)");
+    if (!tables)
+        return false;
+    char *why = g_strdup_printf("an SQLite database without chainsim's runs table; its tables: %s%s",
+                                *tables ? tables : "none", objects > 6 ? ", ..." : "");
+    refuse(r, path, why, false);
+    g_free(why);
+    g_free(tables);
+    return false;
+}
+
+/* Brings the schema to RECORD_SCHEMA_VERSION, inside the open transaction,
+ * after accept(). schema.sql sets application_id and user_version. */
+static bool upgrade(record_t *r, int64_t version)
+{
+    if (version == 1 && !upgrade_1_to_2(r))
+        return false;
+    if ((version == 1 || version == 2) && !upgrade_2_to_3(r))
         return false;
     return exec(r, record_schema_sql, "create the schema") && exec(r, record_views_sql, "create the views");
+}
+
+/* Checks, before SQLite opens it, that path is missing, empty or an SQLite
+ * file. False, with r->error and r->refused, otherwise. */
+static bool may_be_database(record_t *r, const char *path)
+{
+    GStatBuf st;
+    if (g_stat(path, &st) != 0)
+        return true; /* created by SQLite; other errors show there */
+    if (S_ISDIR(st.st_mode))
+        return refuse(r, path, "it is a folder", false);
+    if (!S_ISREG(st.st_mode))
+        return refuse(r, path, "it is not a regular file", false);
+    if (st.st_size == 0)
+        return true;
+    static const char magic[16] = "SQLite format 3"; /* and its '\0' */
+    char head[sizeof magic] = { 0 };
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        r->error = g_strdup_printf("cannot read %s: %s", path, g_strerror(errno));
+        return false;
+    }
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    if (n < sizeof head || memcmp(head, magic, sizeof magic) != 0)
+        return refuse(r, path, "not an SQLite file", false);
+    return true;
 }
 
 /* Reads the environment variable name, a whole number with an optional
@@ -317,10 +435,12 @@ static bool test_hook(const char *name, uint64_t *v, bool *plus)
     return true;
 }
 
-record_t *record_open(const char *path, char **err)
+record_t *record_open_checked(const char *path, char **err, bool *refused)
 {
     record_t *r = g_new0(record_t, 1);
     r->print_ops = test_hook("CHAINSIM_TEST_FAIL_WRITE", &r->fail_at, &r->fail_after) && r->fail_at == 0;
+    if (refused)
+        *refused = false;
     char *dir = g_path_get_dirname(path);
     if (g_mkdir_with_parents(dir, 0755) != 0) {
         *err = g_strdup_printf("cannot create the folder %s for the results database", dir);
@@ -329,6 +449,14 @@ record_t *record_open(const char *path, char **err)
         return NULL;
     }
     g_free(dir);
+    if (!may_be_database(r, path)) {
+        *err = g_strdup(r->error);
+        if (refused)
+            *refused = r->refused;
+        g_free(r->error);
+        g_free(r);
+        return NULL;
+    }
     if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
         *err = g_strdup_printf("cannot open the results database %s: %s", path,
                                r->db ? sqlite3_errmsg(r->db) : "out of memory");
@@ -338,9 +466,18 @@ record_t *record_open(const char *path, char **err)
     }
     sqlite3_busy_timeout(r->db, 10000);
     /* Foreign keys stay off until the schema is upgraded (see upgrade_1_to_2). */
+    int64_t version = 0;
     bool ok = exec(r, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF", "set up the connection") &&
-              exec(r, "BEGIN IMMEDIATE", "create the schema") && upgrade(r, path) &&
-              exec(r, "COMMIT", "create the schema") && exec(r, "PRAGMA foreign_keys = ON", "set up the connection");
+              exec(r, "BEGIN IMMEDIATE", "create the schema") && accept(r, path, &version);
+    int code = sqlite3_errcode(r->db) & 0xff;
+    if (!ok && !r->refused && (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)) {
+        /* It starts like SQLite but cannot be read as such. */
+        char *why = g_strdup_printf("damaged or not SQLite: %s", sqlite3_errmsg(r->db));
+        refuse(r, path, why, false);
+        g_free(why);
+    }
+    ok = ok && upgrade(r, version) && exec(r, "COMMIT", "create the schema") &&
+         exec(r, "PRAGMA foreign_keys = ON", "set up the connection");
     uint64_t max_pages;
     if (ok && test_hook("CHAINSIM_TEST_MAX_PAGE_COUNT", &max_pages, NULL)) {
         char *sql = g_strdup_printf("PRAGMA max_page_count = %" G_GUINT64_FORMAT, max_pages);
@@ -348,11 +485,18 @@ record_t *record_open(const char *path, char **err)
         g_free(sql);
     }
     if (!ok) {
-        *err = g_strdup_printf("%s (file %s)", r->error, path);
+        *err = r->refused ? g_strdup(r->error) : g_strdup_printf("%s (file %s)", r->error, path);
+        if (refused)
+            *refused = r->refused;
         record_close(r);
         return NULL;
     }
     return r;
+}
+
+record_t *record_open(const char *path, char **err)
+{
+    return record_open_checked(path, err, NULL);
 }
 
 void record_close(record_t *r)

@@ -1,8 +1,11 @@
 /*
  * record.h - the results database (SQLite; schema in analysis/schema.sql).
  *
- * A recorder owns one database connection. record_open() creates the schema
- * or upgrades an older chainsim schema. record_begin() inserts the run's row
+ * A recorder owns one database connection. record_open() accepts only a
+ * new or empty file or a chainsim results database (application_id
+ * RECORD_APPLICATION_ID, or an older chainsim database, which it upgrades
+ * and marks); anything else is refused and left untouched. It creates the
+ * schema or upgrades an older one. record_begin() inserts the run's row
  * with status 'running' and commits it, so even a killed process leaves a
  * row; rows are then written with prepared statements inside a transaction
  * that is committed every RECORD_BATCH_ROWS rows. record_finish() commits
@@ -43,6 +46,9 @@
 
 #define RECORD_BATCH_ROWS 20000
 
+/* PRAGMA application_id of every chainsim results database: 0x4348534D,
+ * "CHSM" in ASCII. analysis/schema.sql sets it; keep the two equal. */
+#define RECORD_APPLICATION_ID 0x4348534D
 /* PRAGMA user_version of the current schema (analysis/schema.sql). */
 #define RECORD_SCHEMA_VERSION 3
 
@@ -55,7 +61,13 @@ typedef struct record_msg_stats {
 
 /* Opens (creating if needed, with parent folders) the results database at
  * path, upgrading an older chainsim schema. Returns NULL and a newly
- * allocated message in *err on failure. Close with record_close(). */
+ * allocated message in *err on failure; then, if refused is not NULL,
+ * *refused tells whether the file was refused as not a chainsim results
+ * database (a folder, not SQLite, damaged, another program's database, or
+ * one from a newer chainsim; the file is left untouched) rather than
+ * failing on I/O or SQLite. Close with record_close(). */
+record_t *record_open_checked(const char *path, char **err, bool *refused);
+/* record_open_checked(path, err, NULL). */
 record_t *record_open(const char *path, char **err);
 /* Rolls back whatever is not committed, and closes. NULL is allowed. */
 void record_close(record_t *r);
