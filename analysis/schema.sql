@@ -6,7 +6,13 @@
 -- Times are integer nanoseconds of simulated time (*_ns); sizes in bytes;
 -- bandwidths in bit/s.
 
-PRAGMA user_version = 1;
+-- Schema version, upgraded by record_open() (sim/record/record.c): 1 the
+-- first schema; 2 status 'failed'; 3 runs.pid and runs.host.
+PRAGMA user_version = 3;
+-- Marks the file as a chainsim results database: 0x4348534D, "CHSM" in
+-- ASCII (RECORD_APPLICATION_ID in sim/record/record.h). chainsim refuses to
+-- write to an SQLite file with another application_id; `file` shows it.
+PRAGMA application_id = 1128813389;
 
 CREATE TABLE IF NOT EXISTS runs (
     run_id        INTEGER PRIMARY KEY,
@@ -21,11 +27,22 @@ CREATE TABLE IF NOT EXISTS runs (
     started_at    TEXT NOT NULL,     -- wall clock, UTC, ISO 8601
     ended_at      TEXT,              -- wall clock
     wall_seconds  REAL,              -- wall clock
-    status        TEXT NOT NULL CHECK (status IN ('running', 'complete', 'interrupted')),
-    error         TEXT,              -- why an interrupted run stopped
+    -- running: being written, or abandoned (the writer died, or could not
+    --          even mark the run failed);
+    -- complete: ran to its end, every row committed with this status;
+    -- interrupted: stopped by SIGINT/SIGTERM, rows up to the stop;
+    -- failed: a write or the run failed (error says why); the rows of the
+    --          batch being written were rolled back, earlier batches stay.
+    status        TEXT NOT NULL CHECK (status IN ('running', 'complete', 'interrupted', 'failed')),
+    error         TEXT,              -- why an interrupted or failed run stopped
     sim_end_ns    INTEGER,           -- simulated time at the end
     events        INTEGER,           -- events processed
-    digest        TEXT               -- BLAKE2b-256 of the event trace, hex
+    digest        TEXT,              -- BLAKE2b-256 of the event trace, hex
+    -- The process that wrote the run (NULL in databases from before schema
+    -- 3): a run still 'running' whose host is this one and whose pid is no
+    -- longer alive was abandoned.
+    pid           INTEGER,
+    host          TEXT               -- g_get_host_name() of the writer
 );
 
 -- The resolved parameters again, one row each, for queries and sweeps.

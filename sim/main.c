@@ -220,8 +220,11 @@ static int cmd_run(int argc, char **argv)
         goto done;
     out = c.out ? g_strdup(c.out) : g_strdup_printf("results/%s.db", sc->name);
     rc = EXIT_RUNTIME;
-    if (!(rec = record_open(out, &err))) {
+    bool refused = false;
+    if (!(rec = record_open_checked(out, &err, &refused))) {
         fprintf(stderr, "chainsim: %s\n", err);
+        if (refused)
+            rc = EXIT_BADINPUT;
         goto done;
     }
     cmdline = command_line(&c, sc, out);
@@ -254,10 +257,18 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "chainsim: interrupted; the run is marked interrupted in %s\n", out);
         rc = EXIT_INTERRUPTED;
         break;
-    case SIM_FAILED:
-        fprintf(stderr, "chainsim: run failed: %s\nreproduce with: %s\n", sim_error(sim), cmdline);
+    case SIM_FAILED: {
+        const char *row = record_final_status(rec);
+        fprintf(stderr, "chainsim: run failed: %s\n", sim_error(sim));
+        if (row && strcmp(row, "running") == 0)
+            fprintf(stderr, "chainsim: run %" G_GINT64_FORMAT " could not be marked failed in %s; its row still "
+                    "says running\n", record_run_id(rec), out);
+        else
+            fprintf(stderr, "chainsim: run %" G_GINT64_FORMAT " is marked failed in %s\n", record_run_id(rec), out);
+        fprintf(stderr, "reproduce with: %s\n", cmdline);
         rc = EXIT_RUNTIME;
         break;
+    }
     }
 done:
     sim_free(sim);

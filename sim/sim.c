@@ -141,12 +141,13 @@ sim_status_t sim_run(sim_t *s, const sim_opts_t *opts)
     if (e->failed)
         status = SIM_FAILED;
     if (s->rec) {
-        bool ok = record_stats(s);
-        if (!ok)
+        if (!record_stats(s))
             engine_fail(e, "%s", record_error(s->rec));
-        const char *st = status == SIM_COMPLETE && ok ? "complete" : "interrupted";
+        if (e->failed)
+            status = SIM_FAILED;
+        const char *st = status == SIM_COMPLETE ? "complete" : status == SIM_INTERRUPTED ? "interrupted" : "failed";
         const char *why = e->error ? e->error : status == SIM_INTERRUPTED ? "stopped by a signal" : NULL;
-        if (!record_finish(s->rec, st, why, e->now_ns, e->events, s->digest_hex) && !e->failed)
+        if (!record_finish(s->rec, st, why, e->now_ns, e->events, s->digest_hex))
             engine_fail(e, "%s", record_error(s->rec));
         if (e->failed)
             status = SIM_FAILED;

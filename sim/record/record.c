@@ -5,14 +5,57 @@
  * analysis/embed.cmake) and applied with CREATE ... IF NOT EXISTS, so one file
  * can collect many runs. Each row kind has one prepared statement, prepared
  * on first use and kept for the life of the recorder. Rows go into an open
- * transaction that is committed every RECORD_BATCH_ROWS rows.
+ * transaction that is committed every RECORD_BATCH_ROWS rows; the last batch
+ * is committed together with the final run row by record_finish().
+ *
+ * Errors. Every SQLite call on the write path goes through CALL() and
+ * check(), which compares its result with the one expected (SQLITE_OK,
+ * SQLITE_DONE) and keeps the first failure in r->error. Once r->error is
+ * set the recorder is failed: every write function returns false at once,
+ * and record_finish() rolls back and only tries to mark the run 'failed'. Nothing is ever
+ * committed after a failure, so a database never holds a run whose rows
+ * are missing without saying so.
+ *
+ * Fault injection. CALL() counts the write-path calls; with
+ * CHAINSIM_TEST_FAIL_WRITE=N the N-th is not made and fails as an I/O error
+ * would (with N+, every call from the N-th on, as on a dead disk). Counting
+ * our own calls, rather than failing SQLite's file writes through a VFS,
+ * reaches every check in this file (binds and prepares never touch the
+ * disk) and numbers the failure points the same way on every run; a real
+ * full disk is tested with RLIMIT_FSIZE and max_page_count.
+ *
+ * Schema versions (PRAGMA user_version), upgraded by record_open() in one
+ * transaction:
+ *   1  the first schema: status is running, complete or interrupted;
+ *   2  status may also be 'failed'. SQLite cannot change a CHECK constraint
+ *      in place, so the upgrade renames runs away, creates it from
+ *      schema.sql (with the columns of version 3), copies the rows and drops
+ *      the old table;
+ *   3  runs.pid and runs.host, added with ALTER TABLE when missing (they
+ *      come last in runs, as ALTER TABLE puts them).
+ * The other tables are created when missing by schema.sql itself, which
+ * also sets user_version and application_id.
+ *
+ * What may be opened. Before anything is written, record_open() reads the
+ * file's first 16 bytes (SQLite's magic) and then, inside BEGIN IMMEDIATE,
+ * its application_id, user_version and runs columns (accept()). A file that
+ * is not missing, empty, a chainsim results database (application_id
+ * RECORD_APPLICATION_ID) or a chainsim database from before application_id
+ * (0, schema version 1 to 3, runs with exactly chainsim's columns) is
+ * refused: the transaction is rolled back unwritten and the file is left as
+ * it was. An SQLite database with no schema at all and application_id and
+ * user_version 0 counts as empty.
  */
 #include "sim/record/record.h"
 
+#include <errno.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 extern const char record_schema_sql[];
 extern const char record_views_sql[];
@@ -39,38 +82,365 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_CHAIN] = "INSERT INTO chain_summary VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 };
 
+/* The table of each statement, for messages. */
+static const char *const stmt_table[ST_COUNT] = {
+    [ST_NODE] = "nodes", [ST_LINK] = "links", [ST_FAULT] = "faults", [ST_MSG] = "msg_stats",
+    [ST_BCAST] = "broadcasts", [ST_ARRIVAL] = "arrivals", [ST_PARAM] = "run_params", [ST_BLOCK] = "blocks",
+    [ST_BLOCK_ARRIVAL] = "block_arrivals", [ST_TX] = "txs", [ST_REORG] = "reorgs", [ST_REJECT] = "rejections",
+    [ST_SAMPLE] = "samples", [ST_CHAIN] = "chain_summary",
+};
+
+/* The columns of runs in schema version 1, all kept by the upgrade. */
+#define RUNS_V1_COLUMNS                                                                                      \
+    "run_id, scenario_name, scenario_path, scenario_text, params, overrides, seed, version, command, "    \
+    "started_at, ended_at, wall_seconds, status, error, sim_end_ns, events, digest"
+
 struct record {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
     int64_t run_id;
-    bool in_tx;
     uint32_t pending_rows;
-    char *error;
+    char *error;            /* the first failure; set = failed */
+    const char *final_status;
     gint64 started_us;
+    uint64_t ops;           /* write-path calls so far */
+    uint64_t fail_at;       /* CHAINSIM_TEST_FAIL_WRITE: the call to fail; 0 = none */
+    bool fail_after;        /* ... and every later one ("N+") */
+    bool print_ops;         /* CHAINSIM_TEST_FAIL_WRITE=0: print ops at close */
+    const char *table;      /* of the row being bound, for messages */
+    bool refused;           /* record_open: not a chainsim results database */
 };
 
-static bool fail(record_t *r, const char *what)
+/* ---------- checked calls ---------- */
+
+/* The result given to check() for a call failed by the test hook. */
+#define RC_INJECTED (-1)
+
+/* Counts one write-path call; true when the test hook wants it to fail. */
+static bool inject(record_t *r)
 {
-    if (!r->error)
+    r->ops++;
+    return r->fail_at != 0 && (r->ops == r->fail_at || (r->fail_after && r->ops > r->fail_at));
+}
+
+/* Makes one write-path SQLite call, or fails it without making it when the
+ * test hook says so (CHAINSIM_TEST_FAIL_WRITE, see record.h). */
+#define CALL(r, call) (inject(r) ? RC_INJECTED : (call))
+
+/* Checks rc, the result of a write-path call doing `what`, against want.
+ * On a mismatch keeps the first failure in r->error and returns false. */
+static bool check(record_t *r, int rc, int want, const char *what)
+{
+    if (rc == want)
+        return true;
+    if (r->error)
+        return false;
+    if (rc == RC_INJECTED)
+        r->error = g_strdup_printf("results database: %s: injected failure of write operation %" G_GUINT64_FORMAT
+                                   " (CHAINSIM_TEST_FAIL_WRITE)", what, r->ops);
+    else
         r->error = g_strdup_printf("results database: %s: %s", what, sqlite3_errmsg(r->db));
     return false;
 }
 
-static bool exec(record_t *r, const char *sql)
+/* Runs sql (one or more statements, rows ignored). False on failure. */
+static bool exec(record_t *r, const char *sql, const char *what)
 {
-    char *msg = NULL;
-    if (sqlite3_exec(r->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        if (!r->error)
-            r->error = g_strdup_printf("results database: %s", msg ? msg : sqlite3_errmsg(r->db));
-        sqlite3_free(msg);
+    if (r->error)
         return false;
+    return check(r, CALL(r, sqlite3_exec(r->db, sql, NULL, NULL, NULL)), SQLITE_OK, what);
+}
+
+/* True when a transaction is open on the connection (whatever we think:
+ * SQLite rolls back by itself after some errors, such as a full disk). */
+static bool in_transaction(const record_t *r)
+{
+    return sqlite3_get_autocommit(r->db) == 0;
+}
+
+/* Rolls back the open transaction, if any. Best effort: a failure here
+ * changes nothing the caller can act on, so it is not reported. */
+static void rollback(record_t *r)
+{
+    if (in_transaction(r))
+        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* check() for a bind into a row of r->table. */
+static bool check_bind(record_t *r, int rc)
+{
+    if (rc == SQLITE_OK)
+        return true;
+    char what[64];
+    snprintf(what, sizeof what, "bind a value for %s", r->table);
+    return check(r, rc, SQLITE_OK, what);
+}
+
+/* Binds: after a failure they do nothing (the row will not be written). */
+static void bind_int(record_t *r, sqlite3_stmt *st, int i, int64_t v)
+{
+    if (!r->error)
+        check_bind(r, CALL(r, sqlite3_bind_int64(st, i, v)));
+}
+
+static void bind_double(record_t *r, sqlite3_stmt *st, int i, double v)
+{
+    if (!r->error)
+        check_bind(r, CALL(r, sqlite3_bind_double(st, i, v)));
+}
+
+/* text NULL binds NULL. SQLite copies the text (it may be freed after). */
+static void bind_text(record_t *r, sqlite3_stmt *st, int i, const char *text)
+{
+    if (!r->error)
+        check_bind(r, CALL(r, text ? sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT)
+                                   : sqlite3_bind_null(st, i)));
+}
+
+/* UINT64_MAX binds NULL. */
+static void bind_u64(record_t *r, sqlite3_stmt *st, int i, uint64_t v)
+{
+    if (r->error)
+        return;
+    if (v == UINT64_MAX)
+        check_bind(r, CALL(r, sqlite3_bind_null(st, i)));
+    else
+        bind_int(r, st, i, (int64_t)v);
+}
+
+/* Negative binds NULL. */
+static void bind_i64(record_t *r, sqlite3_stmt *st, int i, int64_t v)
+{
+    if (r->error)
+        return;
+    if (v < 0)
+        check_bind(r, CALL(r, sqlite3_bind_null(st, i)));
+    else
+        bind_int(r, st, i, v);
+}
+
+/* Prepares sql into *st. False on failure (*st is then NULL). */
+static bool prepare(record_t *r, const char *sql, sqlite3_stmt **st)
+{
+    *st = NULL;
+    if (r->error)
+        return false;
+    return check(r, CALL(r, sqlite3_prepare_v2(r->db, sql, -1, st, NULL)), SQLITE_OK, "prepare");
+}
+
+/* Steps st (which must not return rows), then resets it. */
+static bool step(record_t *r, sqlite3_stmt *st, const char *what)
+{
+    if (r->error)
+        return false;
+    if (!check(r, CALL(r, sqlite3_step(st)), SQLITE_DONE, what))
+        return false;
+    return check(r, CALL(r, sqlite3_reset(st)), SQLITE_OK, what);
+}
+
+/* ---------- opening and the schema ---------- */
+
+/* First column of the first row of sql as an integer, into *v. */
+static bool query_int(record_t *r, const char *sql, int64_t *v)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *v = sqlite3_column_int64(st, 0);
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    return check(r, rc, SQLITE_OK, "read the schema");
+}
+
+/* Version 1 to 2: runs gets 'failed' among its statuses. The old table is
+ * renamed with legacy_alter_table on, so that the foreign keys of the other
+ * tables and the views keep naming "runs" (the new table); foreign keys are
+ * off during record_open. */
+static bool upgrade_1_to_2(record_t *r)
+{
+    return exec(r, "PRAGMA legacy_alter_table = ON", "upgrade from schema 1") &&
+           exec(r, "ALTER TABLE runs RENAME TO runs_v1", "upgrade from schema 1") &&
+           exec(r, "PRAGMA legacy_alter_table = OFF", "upgrade from schema 1") &&
+           exec(r, record_schema_sql, "upgrade from schema 1") &&
+           exec(r, "INSERT INTO runs (" RUNS_V1_COLUMNS ") SELECT " RUNS_V1_COLUMNS " FROM runs_v1",
+                "upgrade from schema 1") &&
+           exec(r, "DROP TABLE runs_v1", "upgrade from schema 1");
+}
+
+/* Version 2 to 3: runs.pid and runs.host, when missing. */
+static bool upgrade_2_to_3(record_t *r)
+{
+    static const char *const columns[][2] = { { "pid", "ALTER TABLE runs ADD COLUMN pid INTEGER" },
+                                              { "host", "ALTER TABLE runs ADD COLUMN host TEXT" } };
+    for (size_t i = 0; i < G_N_ELEMENTS(columns); i++) {
+        char *sql = g_strdup_printf("SELECT count(*) FROM pragma_table_info('runs') WHERE name = '%s'",
+                                    columns[i][0]);
+        int64_t n = 0;
+        bool ok = query_int(r, sql, &n);
+        g_free(sql);
+        if (!ok || (n == 0 && !exec(r, columns[i][1], "upgrade from schema 2")))
+            return false;
     }
     return true;
 }
 
-record_t *record_open(const char *path, char **err)
+/* First column of the first row of sql as text (g_free; "" for NULL). */
+static char *query_text(record_t *r, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    char *text = NULL;
+    int rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            const unsigned char *t = sqlite3_column_text(st, 0);
+            text = g_strdup(t ? (const char *)t : "");
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    check(r, rc, SQLITE_OK, "read the schema");
+    return text;
+}
+
+/* Refuses the file at path: "PATH is not a chainsim results database
+ * (WHY)" in r->error, or with newer, "PATH was written by a newer chainsim
+ * (WHY)". Returns false. */
+static bool refuse(record_t *r, const char *path, const char *why, bool newer)
+{
+    g_free(r->error);
+    r->error = g_strdup_printf("%s %s (%s); it was left untouched", path,
+                               newer ? "was written by a newer chainsim" : "is not a chainsim results database", why);
+    r->refused = true;
+    return false;
+}
+
+/* Decides, inside the open transaction and before writing anything, whether
+ * the database is one chainsim may write to: a new or empty one, one with
+ * application_id RECORD_APPLICATION_ID and a schema version it knows, or a
+ * chainsim database from before application_id (0) recognised by its runs
+ * table. Sets *version to its schema version (0 for a new one). False, with
+ * r->refused set, for any other. */
+static bool accept(record_t *r, const char *path, int64_t *version)
+{
+    int64_t app_id = 0, objects = 0;
+    if (!query_int(r, "PRAGMA application_id", &app_id) || !query_int(r, "PRAGMA user_version", version) ||
+        !query_int(r, "SELECT count(*) FROM sqlite_schema", &objects))
+        return false;
+    if (app_id == RECORD_APPLICATION_ID) {
+        if (*version > RECORD_SCHEMA_VERSION) {
+            char *why = g_strdup_printf("schema version %" G_GINT64_FORMAT "; this one knows up to %d", *version,
+                                        RECORD_SCHEMA_VERSION);
+            refuse(r, path, why, true);
+            g_free(why);
+            return false;
+        }
+        return true;
+    }
+    if (app_id != 0) {
+        char *why = g_strdup_printf("an SQLite database of another program, application_id %" G_GINT64_FORMAT
+                                    " (0x%08" G_GINT64_MODIFIER "x)", app_id, (gint64)(guint32)app_id);
+        refuse(r, path, why, false);
+        g_free(why);
+        return false;
+    }
+    if (objects == 0 && *version == 0)
+        return true; /* an empty database, as `sqlite3 FILE VACUUM` leaves */
+    /* Before application_id: schema versions 1 to 3, runs with exactly the
+     * columns chainsim gave it. */
+    char *cols = query_text(r, "SELECT group_concat(name, ', ') FROM "
+                               "(SELECT name FROM pragma_table_info('runs') ORDER BY cid)");
+    if (!cols)
+        return false;
+    bool ours = *version >= 1 && *version <= RECORD_SCHEMA_VERSION &&
+                (strcmp(cols, RUNS_V1_COLUMNS) == 0 || strcmp(cols, RUNS_V1_COLUMNS ", pid, host") == 0);
+    g_free(cols);
+    if (ours)
+        return true;
+    char *tables = query_text(r, "SELECT group_concat(name, ', ') FROM (SELECT name FROM sqlite_schema "
+                                 "WHERE type = 'table' ORDER BY name LIMIT 6)");
+    if (!tables)
+        return false;
+    char *why = g_strdup_printf("an SQLite database without chainsim's runs table; its tables: %s%s",
+                                *tables ? tables : "none", objects > 6 ? ", ..." : "");
+    refuse(r, path, why, false);
+    g_free(why);
+    g_free(tables);
+    return false;
+}
+
+/* Brings the schema to RECORD_SCHEMA_VERSION, inside the open transaction,
+ * after accept(). schema.sql sets application_id and user_version. */
+static bool upgrade(record_t *r, int64_t version)
+{
+    if (version == 1 && !upgrade_1_to_2(r))
+        return false;
+    if ((version == 1 || version == 2) && !upgrade_2_to_3(r))
+        return false;
+    return exec(r, record_schema_sql, "create the schema") && exec(r, record_views_sql, "create the views");
+}
+
+/* Checks, before SQLite opens it, that path is missing, empty or an SQLite
+ * file. False, with r->error and r->refused, otherwise. */
+static bool may_be_database(record_t *r, const char *path)
+{
+    GStatBuf st;
+    if (g_stat(path, &st) != 0)
+        return true; /* created by SQLite; other errors show there */
+    if (S_ISDIR(st.st_mode))
+        return refuse(r, path, "it is a folder", false);
+    if (!S_ISREG(st.st_mode))
+        return refuse(r, path, "it is not a regular file", false);
+    if (st.st_size == 0)
+        return true;
+    static const char magic[16] = "SQLite format 3"; /* and its '\0' */
+    char head[sizeof magic] = { 0 };
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        r->error = g_strdup_printf("cannot read %s: %s", path, g_strerror(errno));
+        return false;
+    }
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    if (n < sizeof head || memcmp(head, magic, sizeof magic) != 0)
+        return refuse(r, path, "not an SQLite file", false);
+    return true;
+}
+
+/* Reads the environment variable name, a whole number with an optional
+ * '+' after it (*plus, may be NULL when not allowed), into *v; false when it
+ * is not set. A malformed value is reported and ignored. */
+static bool test_hook(const char *name, uint64_t *v, bool *plus)
+{
+    const char *s = g_getenv(name);
+    if (!s)
+        return false;
+    char *num = g_strdup(s);
+    size_t n = strlen(num);
+    bool has_plus = plus && n > 0 && num[n - 1] == '+';
+    if (has_plus)
+        num[n - 1] = '\0';
+    bool ok = g_ascii_string_to_unsigned(num, 10, 0, G_MAXUINT64, v, NULL);
+    g_free(num);
+    if (!ok) {
+        g_printerr("chainsim: %s=%s: expected a whole number%s; ignored\n", name, s, plus ? " (and a +)" : "");
+        return false;
+    }
+    if (plus)
+        *plus = has_plus;
+    return true;
+}
+
+record_t *record_open_checked(const char *path, char **err, bool *refused)
 {
     record_t *r = g_new0(record_t, 1);
+    r->print_ops = test_hook("CHAINSIM_TEST_FAIL_WRITE", &r->fail_at, &r->fail_after) && r->fail_at == 0;
+    if (refused)
+        *refused = false;
     char *dir = g_path_get_dirname(path);
     if (g_mkdir_with_parents(dir, 0755) != 0) {
         *err = g_strdup_printf("cannot create the folder %s for the results database", dir);
@@ -79,6 +449,14 @@ record_t *record_open(const char *path, char **err)
         return NULL;
     }
     g_free(dir);
+    if (!may_be_database(r, path)) {
+        *err = g_strdup(r->error);
+        if (refused)
+            *refused = r->refused;
+        g_free(r->error);
+        g_free(r);
+        return NULL;
+    }
     if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
         *err = g_strdup_printf("cannot open the results database %s: %s", path,
                                r->db ? sqlite3_errmsg(r->db) : "out of memory");
@@ -87,24 +465,50 @@ record_t *record_open(const char *path, char **err)
         return NULL;
     }
     sqlite3_busy_timeout(r->db, 10000);
-    if (!exec(r, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;") ||
-        !exec(r, record_schema_sql) || !exec(r, record_views_sql)) {
-        *err = g_strdup_printf("%s (file %s)", r->error, path);
+    /* Foreign keys stay off until the schema is upgraded (see upgrade_1_to_2). */
+    int64_t version = 0;
+    bool ok = exec(r, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF", "set up the connection") &&
+              exec(r, "BEGIN IMMEDIATE", "create the schema") && accept(r, path, &version);
+    int code = sqlite3_errcode(r->db) & 0xff;
+    if (!ok && !r->refused && (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)) {
+        /* It starts like SQLite but cannot be read as such. */
+        char *why = g_strdup_printf("damaged or not SQLite: %s", sqlite3_errmsg(r->db));
+        refuse(r, path, why, false);
+        g_free(why);
+    }
+    ok = ok && upgrade(r, version) && exec(r, "COMMIT", "create the schema") &&
+         exec(r, "PRAGMA foreign_keys = ON", "set up the connection");
+    uint64_t max_pages;
+    if (ok && test_hook("CHAINSIM_TEST_MAX_PAGE_COUNT", &max_pages, NULL)) {
+        char *sql = g_strdup_printf("PRAGMA max_page_count = %" G_GUINT64_FORMAT, max_pages);
+        ok = check(r, sqlite3_exec(r->db, sql, NULL, NULL, NULL), SQLITE_OK, "set max_page_count");
+        g_free(sql);
+    }
+    if (!ok) {
+        *err = r->refused ? g_strdup(r->error) : g_strdup_printf("%s (file %s)", r->error, path);
+        if (refused)
+            *refused = r->refused;
         record_close(r);
         return NULL;
     }
     return r;
 }
 
+record_t *record_open(const char *path, char **err)
+{
+    return record_open_checked(path, err, NULL);
+}
+
 void record_close(record_t *r)
 {
     if (!r)
         return;
-    if (r->in_tx)
-        sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+    rollback(r);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(r->st[i]);
     sqlite3_close(r->db);
+    if (r->print_ops)
+        g_printerr("chainsim: results database: %" G_GUINT64_FORMAT " write operations\n", r->ops);
     g_free(r->error);
     g_free(r);
 }
@@ -119,6 +523,11 @@ int64_t record_run_id(const record_t *r)
     return r->run_id;
 }
 
+const char *record_final_status(const record_t *r)
+{
+    return r->final_status;
+}
+
 static char *utc_now(void)
 {
     GDateTime *t = g_date_time_new_now_utc();
@@ -127,54 +536,43 @@ static char *utc_now(void)
     return s;
 }
 
+/* ---------- rows ---------- */
+
 bool record_flush(record_t *r)
 {
     if (r->error)
         return false;
-    if (r->in_tx) {
-        r->in_tx = false;
-        if (!exec(r, "COMMIT"))
-            return false;
-    }
+    if (in_transaction(r) && !exec(r, "COMMIT", "commit"))
+        return false;
     r->pending_rows = 0;
     return true;
 }
 
-/* Gets statement id ready for binding, inside a transaction. */
+/* Gets statement id ready for binding (parameter 1, the run id, bound),
+ * inside a transaction. NULL after a failure. */
 static sqlite3_stmt *row(record_t *r, enum stmt_id id)
 {
     if (r->error)
         return NULL;
-    if (!r->in_tx) {
-        if (!exec(r, "BEGIN"))
-            return NULL;
-        r->in_tx = true;
-    }
-    if (!r->st[id] && sqlite3_prepare_v2(r->db, stmt_sql[id], -1, &r->st[id], NULL) != SQLITE_OK) {
-        fail(r, "prepare");
+    if (!in_transaction(r) && !exec(r, "BEGIN", "begin a transaction"))
         return NULL;
-    }
-    sqlite3_reset(r->st[id]);
-    sqlite3_clear_bindings(r->st[id]);
-    sqlite3_bind_int64(r->st[id], 1, r->run_id);
-    return r->st[id];
+    if (!r->st[id] && !prepare(r, stmt_sql[id], &r->st[id]))
+        return NULL;
+    r->table = stmt_table[id];
+    bind_int(r, r->st[id], 1, r->run_id);
+    return r->error ? NULL : r->st[id];
 }
 
-static bool done(record_t *r, sqlite3_stmt *st)
+/* Writes the row bound in statement id; commits every RECORD_BATCH_ROWS. */
+static bool done(record_t *r, enum stmt_id id)
 {
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return fail(r, "insert");
+    char what[64];
+    snprintf(what, sizeof what, "insert into %s", stmt_table[id]);
+    if (!step(r, r->st[id], what))
+        return false;
     if (++r->pending_rows >= RECORD_BATCH_ROWS)
         return record_flush(r);
     return true;
-}
-
-static void bind_u64(sqlite3_stmt *st, int i, uint64_t v)
-{
-    if (v == UINT64_MAX)
-        sqlite3_bind_null(st, i);
-    else
-        sqlite3_bind_int64(st, i, (sqlite3_int64)v);
 }
 
 bool record_begin(record_t *r, const scenario_t *sc, const char *command)
@@ -183,29 +581,26 @@ bool record_begin(record_t *r, const scenario_t *sc, const char *command)
     char *now = utc_now();
     bool ok = false;
     r->started_us = g_get_real_time();
-    if (!exec(r, "BEGIN IMMEDIATE"))
+    if (!exec(r, "BEGIN IMMEDIATE", "begin the run") ||
+        !prepare(r,
+                 "INSERT INTO runs (scenario_name, scenario_path, scenario_text, params, overrides, seed, "
+                 "version, command, started_at, status, pid, host) VALUES (?,?,?,?,?,?,?,?,?, 'running', ?,?)",
+                 &st))
         goto out;
-    r->in_tx = true;
-    if (sqlite3_prepare_v2(r->db,
-            "INSERT INTO runs (scenario_name, scenario_path, scenario_text, params, overrides, seed, "
-            "version, command, started_at, status) VALUES (?,?,?,?,?,?,?,?,?, 'running')",
-            -1, &st, NULL) != SQLITE_OK) {
-        fail(r, "prepare");
+    r->table = "runs";
+    bind_text(r, st, 1, sc->name);
+    bind_text(r, st, 2, sc->path);
+    bind_text(r, st, 3, sc->text);
+    bind_text(r, st, 4, sc->params);
+    bind_text(r, st, 5, sc->overrides);
+    bind_int(r, st, 6, (int64_t)sc->seed);
+    bind_text(r, st, 7, CHAINSIM_VERSION);
+    bind_text(r, st, 8, command);
+    bind_text(r, st, 9, now);
+    bind_int(r, st, 10, (int64_t)getpid());
+    bind_text(r, st, 11, g_get_host_name());
+    if (!step(r, st, "insert into runs"))
         goto out;
-    }
-    sqlite3_bind_text(st, 1, sc->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, sc->path, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, sc->text, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, sc->params, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, sc->overrides, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, (sqlite3_int64)sc->seed);
-    sqlite3_bind_text(st, 7, CHAINSIM_VERSION, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, command, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, now, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        fail(r, "insert run");
-        goto out;
-    }
     r->run_id = sqlite3_last_insert_rowid(r->db);
 
     char **lines = g_strsplit(sc->params, "\n", -1);
@@ -217,9 +612,9 @@ bool record_begin(record_t *r, const scenario_t *sc, const char *command)
         sqlite3_stmt *p = row(r, ST_PARAM);
         if (!p)
             break;
-        sqlite3_bind_text(p, 2, lines[i], -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(p, 3, eq + 3, -1, SQLITE_TRANSIENT);
-        if (!done(r, p))
+        bind_text(r, p, 2, lines[i]);
+        bind_text(r, p, 3, eq + 3);
+        if (!done(r, ST_PARAM))
             break;
     }
     g_strfreev(lines);
@@ -227,6 +622,8 @@ bool record_begin(record_t *r, const scenario_t *sc, const char *command)
 out:
     sqlite3_finalize(st);
     g_free(now);
+    if (!ok)
+        rollback(r);
     return ok;
 }
 
@@ -236,12 +633,12 @@ bool record_node(record_t *r, uint32_t id, const char *region, uint64_t up_bps, 
     sqlite3_stmt *st = row(r, ST_NODE);
     if (!st)
         return false;
-    sqlite3_bind_int64(st, 2, id);
-    sqlite3_bind_text(st, 3, region, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)up_bps);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)down_bps);
-    sqlite3_bind_int64(st, 6, degree);
-    return done(r, st);
+    bind_int(r, st, 2, id);
+    bind_text(r, st, 3, region);
+    bind_int(r, st, 4, (int64_t)up_bps);
+    bind_int(r, st, 5, (int64_t)down_bps);
+    bind_int(r, st, 6, degree);
+    return done(r, ST_NODE);
 }
 
 bool record_link(record_t *r, uint32_t id, uint32_t a, uint32_t b, uint64_t mean_latency_ns)
@@ -249,11 +646,11 @@ bool record_link(record_t *r, uint32_t id, uint32_t a, uint32_t b, uint64_t mean
     sqlite3_stmt *st = row(r, ST_LINK);
     if (!st)
         return false;
-    sqlite3_bind_int64(st, 2, id);
-    sqlite3_bind_int64(st, 3, a);
-    sqlite3_bind_int64(st, 4, b);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)mean_latency_ns);
-    return done(r, st);
+    bind_int(r, st, 2, id);
+    bind_int(r, st, 3, a);
+    bind_int(r, st, 4, b);
+    bind_int(r, st, 5, (int64_t)mean_latency_ns);
+    return done(r, ST_LINK);
 }
 
 bool record_fault(record_t *r, uint32_t seq, uint64_t at_ns, const char *name, const char *kind,
@@ -262,13 +659,13 @@ bool record_fault(record_t *r, uint32_t seq, uint64_t at_ns, const char *name, c
     sqlite3_stmt *st = row(r, ST_FAULT);
     if (!st)
         return false;
-    sqlite3_bind_int64(st, 2, seq);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)at_ns);
-    sqlite3_bind_text(st, 4, name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 5, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, detail, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 7, nodes_affected);
-    return done(r, st);
+    bind_int(r, st, 2, seq);
+    bind_int(r, st, 3, (int64_t)at_ns);
+    bind_text(r, st, 4, name);
+    bind_text(r, st, 5, kind);
+    bind_text(r, st, 6, detail);
+    bind_int(r, st, 7, nodes_affected);
+    return done(r, ST_FAULT);
 }
 
 bool record_msg_stats(record_t *r, const record_msg_stats_t *m)
@@ -276,15 +673,15 @@ bool record_msg_stats(record_t *r, const record_msg_stats_t *m)
     sqlite3_stmt *st = row(r, ST_MSG);
     if (!st)
         return false;
-    sqlite3_bind_text(st, 2, m->kind, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)m->sent);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)m->bytes_sent);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)m->delivered);
-    sqlite3_bind_int64(st, 6, (sqlite3_int64)m->lost);
-    sqlite3_bind_int64(st, 7, (sqlite3_int64)m->dropped_partition);
-    sqlite3_bind_int64(st, 8, (sqlite3_int64)m->dropped_down);
-    sqlite3_bind_int64(st, 9, (sqlite3_int64)m->in_flight);
-    return done(r, st);
+    bind_text(r, st, 2, m->kind);
+    bind_int(r, st, 3, (int64_t)m->sent);
+    bind_int(r, st, 4, (int64_t)m->bytes_sent);
+    bind_int(r, st, 5, (int64_t)m->delivered);
+    bind_int(r, st, 6, (int64_t)m->lost);
+    bind_int(r, st, 7, (int64_t)m->dropped_partition);
+    bind_int(r, st, 8, (int64_t)m->dropped_down);
+    bind_int(r, st, 9, (int64_t)m->in_flight);
+    return done(r, ST_MSG);
 }
 
 bool record_broadcast(record_t *r, uint64_t msg_id, uint32_t origin, uint64_t created_ns,
@@ -294,15 +691,15 @@ bool record_broadcast(record_t *r, uint64_t msg_id, uint32_t origin, uint64_t cr
     sqlite3_stmt *st = row(r, ST_BCAST);
     if (!st)
         return false;
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)msg_id);
-    sqlite3_bind_int64(st, 3, origin);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)created_ns);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)size_bytes);
-    sqlite3_bind_int64(st, 6, reached);
-    bind_u64(st, 7, t50_ns);
-    bind_u64(st, 8, t90_ns);
-    bind_u64(st, 9, t100_ns);
-    return done(r, st);
+    bind_int(r, st, 2, (int64_t)msg_id);
+    bind_int(r, st, 3, origin);
+    bind_int(r, st, 4, (int64_t)created_ns);
+    bind_int(r, st, 5, (int64_t)size_bytes);
+    bind_int(r, st, 6, reached);
+    bind_u64(r, st, 7, t50_ns);
+    bind_u64(r, st, 8, t90_ns);
+    bind_u64(r, st, 9, t100_ns);
+    return done(r, ST_BCAST);
 }
 
 bool record_arrival(record_t *r, uint64_t msg_id, uint32_t node, uint64_t arrival_ns)
@@ -310,18 +707,10 @@ bool record_arrival(record_t *r, uint64_t msg_id, uint32_t node, uint64_t arriva
     sqlite3_stmt *st = row(r, ST_ARRIVAL);
     if (!st)
         return false;
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)msg_id);
-    sqlite3_bind_int64(st, 3, node);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)arrival_ns);
-    return done(r, st);
-}
-
-static void bind_i64(sqlite3_stmt *st, int i, int64_t v)
-{
-    if (v < 0)
-        sqlite3_bind_null(st, i);
-    else
-        sqlite3_bind_int64(st, i, v);
+    bind_int(r, st, 2, (int64_t)msg_id);
+    bind_int(r, st, 3, node);
+    bind_int(r, st, 4, (int64_t)arrival_ns);
+    return done(r, ST_ARRIVAL);
 }
 
 bool record_block(record_t *r, uint32_t index, const char *id_hex, int64_t parent, uint64_t height,
@@ -331,21 +720,21 @@ bool record_block(record_t *r, uint32_t index, const char *id_hex, int64_t paren
     sqlite3_stmt *st = row(r, ST_BLOCK);
     if (!st)
         return false;
-    sqlite3_bind_int64(st, 2, index);
-    sqlite3_bind_text(st, 3, id_hex, -1, SQLITE_TRANSIENT);
-    bind_i64(st, 4, parent);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)height);
-    bind_i64(st, 6, producer);
-    sqlite3_bind_int64(st, 7, (sqlite3_int64)created_ns);
-    sqlite3_bind_int64(st, 8, (sqlite3_int64)size_bytes);
-    sqlite3_bind_int64(st, 9, ntx);
-    sqlite3_bind_int64(st, 10, (sqlite3_int64)difficulty);
-    sqlite3_bind_int(st, 11, main);
-    sqlite3_bind_int64(st, 12, reached);
-    bind_u64(st, 13, t50_ns);
-    bind_u64(st, 14, t90_ns);
-    bind_u64(st, 15, t100_ns);
-    return done(r, st);
+    bind_int(r, st, 2, index);
+    bind_text(r, st, 3, id_hex);
+    bind_i64(r, st, 4, parent);
+    bind_int(r, st, 5, (int64_t)height);
+    bind_i64(r, st, 6, producer);
+    bind_int(r, st, 7, (int64_t)created_ns);
+    bind_int(r, st, 8, (int64_t)size_bytes);
+    bind_int(r, st, 9, ntx);
+    bind_int(r, st, 10, (int64_t)difficulty);
+    bind_int(r, st, 11, main);
+    bind_int(r, st, 12, reached);
+    bind_u64(r, st, 13, t50_ns);
+    bind_u64(r, st, 14, t90_ns);
+    bind_u64(r, st, 15, t100_ns);
+    return done(r, ST_BLOCK);
 }
 
 bool record_block_arrival(record_t *r, uint32_t index, uint32_t node, uint64_t arrival_ns)
@@ -353,10 +742,10 @@ bool record_block_arrival(record_t *r, uint32_t index, uint32_t node, uint64_t a
     sqlite3_stmt *st = row(r, ST_BLOCK_ARRIVAL);
     if (!st)
         return false;
-    sqlite3_bind_int64(st, 2, index);
-    sqlite3_bind_int64(st, 3, node);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)arrival_ns);
-    return done(r, st);
+    bind_int(r, st, 2, index);
+    bind_int(r, st, 3, node);
+    bind_int(r, st, 4, (int64_t)arrival_ns);
+    return done(r, ST_BLOCK_ARRIVAL);
 }
 
 bool record_tx(record_t *r, uint32_t index, const char *id_hex, uint32_t sender, uint64_t nonce, uint64_t amount,
@@ -366,21 +755,21 @@ bool record_tx(record_t *r, uint32_t index, const char *id_hex, uint32_t sender,
     sqlite3_stmt *st = row(r, ST_TX);
     if (!st)
         return false;
-    sqlite3_bind_int64(st, 2, index);
-    sqlite3_bind_text(st, 3, id_hex, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 4, sender);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)nonce);
-    sqlite3_bind_int64(st, 6, (sqlite3_int64)amount);
-    sqlite3_bind_int64(st, 7, (sqlite3_int64)fee);
-    sqlite3_bind_int64(st, 8, size_bytes);
-    sqlite3_bind_int64(st, 9, origin);
-    sqlite3_bind_text(st, 10, intent, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 11, (sqlite3_int64)submitted_ns);
-    bind_u64(st, 12, included_ns);
-    bind_i64(st, 13, main_block);
-    bind_u64(st, 14, confirmed_ns);
-    bind_u64(st, 15, final_ns);
-    return done(r, st);
+    bind_int(r, st, 2, index);
+    bind_text(r, st, 3, id_hex);
+    bind_int(r, st, 4, sender);
+    bind_int(r, st, 5, (int64_t)nonce);
+    bind_int(r, st, 6, (int64_t)amount);
+    bind_int(r, st, 7, (int64_t)fee);
+    bind_int(r, st, 8, size_bytes);
+    bind_int(r, st, 9, origin);
+    bind_text(r, st, 10, intent);
+    bind_int(r, st, 11, (int64_t)submitted_ns);
+    bind_u64(r, st, 12, included_ns);
+    bind_i64(r, st, 13, main_block);
+    bind_u64(r, st, 14, confirmed_ns);
+    bind_u64(r, st, 15, final_ns);
+    return done(r, ST_TX);
 }
 
 bool record_reorg(record_t *r, uint32_t seq, uint32_t node, uint64_t at_ns, uint64_t depth, uint32_t old_tip,
@@ -389,14 +778,14 @@ bool record_reorg(record_t *r, uint32_t seq, uint32_t node, uint64_t at_ns, uint
     sqlite3_stmt *st = row(r, ST_REORG);
     if (!st)
         return false;
-    sqlite3_bind_int64(st, 2, seq);
-    sqlite3_bind_int64(st, 3, node);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)at_ns);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)depth);
-    sqlite3_bind_int64(st, 6, old_tip);
-    sqlite3_bind_int64(st, 7, new_tip);
-    sqlite3_bind_int64(st, 8, (sqlite3_int64)fork_height);
-    return done(r, st);
+    bind_int(r, st, 2, seq);
+    bind_int(r, st, 3, node);
+    bind_int(r, st, 4, (int64_t)at_ns);
+    bind_int(r, st, 5, (int64_t)depth);
+    bind_int(r, st, 6, old_tip);
+    bind_int(r, st, 7, new_tip);
+    bind_int(r, st, 8, (int64_t)fork_height);
+    return done(r, ST_REORG);
 }
 
 bool record_rejection(record_t *r, const char *object, const char *reason, uint64_t count)
@@ -404,10 +793,10 @@ bool record_rejection(record_t *r, const char *object, const char *reason, uint6
     sqlite3_stmt *st = row(r, ST_REJECT);
     if (!st)
         return false;
-    sqlite3_bind_text(st, 2, object, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, reason, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)count);
-    return done(r, st);
+    bind_text(r, st, 2, object);
+    bind_text(r, st, 3, reason);
+    bind_int(r, st, 4, (int64_t)count);
+    return done(r, ST_REJECT);
 }
 
 bool record_sample(record_t *r, uint64_t t_ns, double mempool_mean, uint64_t mempool_max, uint64_t height_min,
@@ -416,14 +805,14 @@ bool record_sample(record_t *r, uint64_t t_ns, double mempool_mean, uint64_t mem
     sqlite3_stmt *st = row(r, ST_SAMPLE);
     if (!st)
         return false;
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)t_ns);
-    sqlite3_bind_double(st, 3, mempool_mean);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)mempool_max);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)height_min);
-    sqlite3_bind_int64(st, 6, (sqlite3_int64)height_max);
-    sqlite3_bind_int64(st, 7, (sqlite3_int64)height_median);
-    sqlite3_bind_int64(st, 8, tips);
-    return done(r, st);
+    bind_int(r, st, 2, (int64_t)t_ns);
+    bind_double(r, st, 3, mempool_mean);
+    bind_int(r, st, 4, (int64_t)mempool_max);
+    bind_int(r, st, 5, (int64_t)height_min);
+    bind_int(r, st, 6, (int64_t)height_max);
+    bind_int(r, st, 7, (int64_t)height_median);
+    bind_int(r, st, 8, tips);
+    return done(r, ST_SAMPLE);
 }
 
 bool record_chain_summary(record_t *r, const char *engine, uint64_t main_height, uint64_t final_height,
@@ -432,48 +821,75 @@ bool record_chain_summary(record_t *r, const char *engine, uint64_t main_height,
     sqlite3_stmt *st = row(r, ST_CHAIN);
     if (!st)
         return false;
-    sqlite3_bind_text(st, 2, engine, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)main_height);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)final_height);
-    bind_i64(st, 5, missed_slots);
-    bind_i64(st, 6, slashed);
-    return done(r, st);
+    bind_text(r, st, 2, engine);
+    bind_int(r, st, 3, (int64_t)main_height);
+    bind_int(r, st, 4, (int64_t)final_height);
+    bind_i64(r, st, 5, missed_slots);
+    bind_i64(r, st, 6, slashed);
+    return done(r, ST_CHAIN);
+}
+
+/* ---------- the end of a run ---------- */
+
+/* Updates the run row (in the open transaction, if any). */
+static bool update_run(record_t *r, const char *status, const char *error, uint64_t sim_end_ns, uint64_t events,
+                       const char *digest)
+{
+    sqlite3_stmt *st = NULL;
+    char *now = utc_now();
+    double wall_s = (double)(g_get_real_time() - r->started_us) / 1e6;
+    if (prepare(r,
+                "UPDATE runs SET status = ?2, error = ?3, sim_end_ns = ?4, events = ?5, digest = ?6, "
+                "ended_at = ?7, wall_seconds = ?8 WHERE run_id = ?1",
+                &st)) {
+        r->table = "runs";
+        bind_int(r, st, 1, r->run_id);
+        bind_text(r, st, 2, status);
+        bind_text(r, st, 3, error);
+        bind_int(r, st, 4, (int64_t)sim_end_ns);
+        bind_int(r, st, 5, (int64_t)events);
+        bind_text(r, st, 6, digest);
+        bind_text(r, st, 7, now);
+        bind_double(r, st, 8, wall_s);
+        step(r, st, "update the run row");
+    }
+    sqlite3_finalize(st);
+    g_free(now);
+    return !r->error;
 }
 
 bool record_finish(record_t *r, const char *status, const char *error, uint64_t sim_end_ns,
                    uint64_t events, const char *digest)
 {
-    /* Commit what is pending even after an error, so nothing recorded is lost. */
-    if (r->in_tx) {
-        r->in_tx = false;
-        sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+    g_assert(strcmp(status, "complete") == 0 || strcmp(status, "interrupted") == 0 ||
+             strcmp(status, "failed") == 0);
+    /* The last batch and the run row in one transaction. */
+    if ((in_transaction(r) || exec(r, "BEGIN", "begin the end of the run")) &&
+        update_run(r, status, error, sim_end_ns, events, digest) && record_flush(r)) {
+        r->final_status = status;
+        return true;
     }
-    sqlite3_stmt *st = NULL;
-    char *now = utc_now();
-    double wall_s = (double)(g_get_real_time() - r->started_us) / 1e6;
-    bool ok = sqlite3_prepare_v2(r->db,
-        "UPDATE runs SET status = ?2, error = ?3, sim_end_ns = ?4, events = ?5, digest = ?6, "
-        "ended_at = ?7, wall_seconds = ?8 WHERE run_id = ?1", -1, &st, NULL) == SQLITE_OK;
-    if (ok) {
-        sqlite3_bind_int64(st, 1, r->run_id);
-        sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-        if (error)
-            sqlite3_bind_text(st, 3, error, -1, SQLITE_TRANSIENT);
-        else
-            sqlite3_bind_null(st, 3);
-        sqlite3_bind_int64(st, 4, (sqlite3_int64)sim_end_ns);
-        sqlite3_bind_int64(st, 5, (sqlite3_int64)events);
-        if (digest)
-            sqlite3_bind_text(st, 6, digest, -1, SQLITE_TRANSIENT);
-        else
-            sqlite3_bind_null(st, 6);
-        sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
-        sqlite3_bind_double(st, 8, wall_s);
-        ok = sqlite3_step(st) == SQLITE_DONE;
+
+    /* Something failed: keep nothing of the open batch, then mark the run
+     * failed on its own, with the first failure as the reason. */
+    rollback(r);
+    char *first = r->error;
+    r->error = NULL;
+    char *reason = error && strcmp(error, first) != 0 ? g_strdup_printf("%s; then %s", error, first)
+                                                      : g_strdup(first);
+    bool marked = update_run(r, "failed", reason, sim_end_ns, events, digest);
+    g_free(reason);
+    if (marked) {
+        r->final_status = "failed";
+        r->error = first;
+    } else {
+        r->final_status = "running";
+        char *both = g_strdup_printf("%s; the run could not be marked failed either (%s), so it still says "
+                                     "'running'", first, r->error);
+        g_free(first);
+        g_free(r->error);
+        r->error = both;
+        rollback(r);
     }
-    if (!ok)
-        fail(r, "finish run");
-    sqlite3_finalize(st);
-    g_free(now);
-    return ok;
+    return false;
 }

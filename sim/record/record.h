@@ -1,15 +1,40 @@
 /*
  * record.h - the results database (SQLite; schema in analysis/schema.sql).
  *
- * A recorder owns one database connection. record_begin() inserts the run's
- * row with status 'running' and commits it, so even a killed process leaves a
+ * A recorder owns one database connection. record_open() accepts only a
+ * new or empty file or a chainsim results database (application_id
+ * RECORD_APPLICATION_ID, or an older chainsim database, which it upgrades
+ * and marks); anything else is refused and left untouched. It creates the
+ * schema or upgrades an older one. record_begin() inserts the run's row
+ * with status 'running' and commits it, so even a killed process leaves a
  * row; rows are then written with prepared statements inside a transaction
- * that is committed every RECORD_BATCH_ROWS rows and at the end.
- * record_finish() sets status, digest and end time and commits. A database
- * left by an interrupted run is valid and says 'interrupted'.
+ * that is committed every RECORD_BATCH_ROWS rows. record_finish() commits
+ * the last batch of rows together with the final run row (status, digest,
+ * end time), so a run is 'complete' only if all its rows are there.
  *
- * All functions returning bool return false on an SQLite error, with the
- * message available from record_error(); a failed recorder stays failed.
+ * Statuses of a run row:
+ *   running      being written, or abandoned: the writer died (runs.pid and
+ *                runs.host tell which process it was) or could not even
+ *                mark the run failed;
+ *   complete     ran to its end and every row is committed;
+ *   interrupted  stopped by SIGINT/SIGTERM; the rows up to the stop are there;
+ *   failed       a write to the database or the run itself failed; the
+ *                reason is in runs.error, the open batch of rows was rolled
+ *                back (earlier batches stay).
+ *
+ * Every SQLite call on the write path (prepare, bind, step, reset, exec) is
+ * checked; the first failure is kept (record_error()) and every later call
+ * returns false without writing. Functions returning bool return false on
+ * such a failure.
+ *
+ * Test hooks (environment, read by record_open): CHAINSIM_TEST_FAIL_WRITE=N
+ * makes the N-th write-path call (counted from record_open) fail as if
+ * SQLite had returned an I/O error, without making it (N+: that call and
+ * every later one); N = 0 fails none and prints the number of calls on
+ * stderr at record_close().
+ * CHAINSIM_TEST_MAX_PAGE_COUNT=N sets PRAGMA max_page_count = N once the
+ * schema is ready, so that growing the file past N pages fails with
+ * SQLITE_FULL as on a full disk.
  */
 #ifndef CHAINSIM_RECORD_H
 #define CHAINSIM_RECORD_H
@@ -21,6 +46,12 @@
 
 #define RECORD_BATCH_ROWS 20000
 
+/* PRAGMA application_id of every chainsim results database: 0x4348534D,
+ * "CHSM" in ASCII. analysis/schema.sql sets it; keep the two equal. */
+#define RECORD_APPLICATION_ID 0x4348534D
+/* PRAGMA user_version of the current schema (analysis/schema.sql). */
+#define RECORD_SCHEMA_VERSION 3
+
 typedef struct record record_t;
 
 typedef struct record_msg_stats {
@@ -28,14 +59,23 @@ typedef struct record_msg_stats {
     uint64_t sent, bytes_sent, delivered, lost, dropped_partition, dropped_down, in_flight;
 } record_msg_stats_t;
 
-/* Opens (creating if needed, with parent folders) the database at path.
- * Returns NULL and a newly allocated message in *err on failure. Close with
- * record_close(). */
+/* Opens (creating if needed, with parent folders) the results database at
+ * path, upgrading an older chainsim schema. Returns NULL and a newly
+ * allocated message in *err on failure; then, if refused is not NULL,
+ * *refused tells whether the file was refused as not a chainsim results
+ * database (a folder, not SQLite, damaged, another program's database, or
+ * one from a newer chainsim; the file is left untouched) rather than
+ * failing on I/O or SQLite. Close with record_close(). */
+record_t *record_open_checked(const char *path, char **err, bool *refused);
+/* record_open_checked(path, err, NULL). */
 record_t *record_open(const char *path, char **err);
+/* Rolls back whatever is not committed, and closes. NULL is allowed. */
 void record_close(record_t *r);
+/* The first failure, or NULL. Owned by the recorder. */
 const char *record_error(const record_t *r);
 
-/* Inserts the run row (status 'running') and the parameter rows. */
+/* Inserts the run row (status 'running', with this process's pid and host
+ * name) and the parameter rows, and commits them. On failure nothing of the run is left. */
 bool record_begin(record_t *r, const scenario_t *sc, const char *command);
 int64_t record_run_id(const record_t *r);
 
@@ -73,8 +113,19 @@ bool record_chain_summary(record_t *r, const char *engine, uint64_t main_height,
 /* Commits the open batch now. */
 bool record_flush(record_t *r);
 
-/* Final update of the run row; status is "complete" or "interrupted". */
+/* Ends the run: status is "complete", "interrupted" or "failed" (error, may
+ * be NULL, says why it did not complete). Without an earlier failure, the
+ * final run row and the open batch of rows are committed together. After a
+ * failure (earlier, or in this commit) the open batch is rolled back and the
+ * run row alone is set to 'failed' with the first failure as its error; if
+ * even that fails, the row stays 'running' (abandoned). Returns true when the
+ * row says `status` with every row committed; false otherwise, with
+ * record_error() and record_final_status() telling what happened. */
 bool record_finish(record_t *r, const char *status, const char *error, uint64_t sim_end_ns,
                    uint64_t events, const char *digest);
+
+/* What the run row says after record_finish(): "complete", "interrupted",
+ * "failed", or "running" if the row could not be updated; NULL before. */
+const char *record_final_status(const record_t *r);
 
 #endif
