@@ -18,31 +18,29 @@
  */
 #include "analysis/compare.h"
 
+#include "analysis/cli.h"
 #include "analysis/plot.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-static const char compare_usage[] =
-    "usage: chainsim compare DB... [--out DIR] [--format png|svg|pdf]\n"
-    "\n"
-    "Prints every run of every results database DB side by side: one column per\n"
-    "run (scenario, run id, database file), one row per headline metric of the\n"
-    "view v_run_summary (consensus, throughput, confirmation and finality latency,\n"
-    "block propagation, stale rate, reorgs, missed slots).\n"
-    "\n"
-    "  --out DIR      also write the confirmation and finality latency CDFs of all\n"
-    "                 runs, overlaid: data (.dat), gnuplot scripts (.gp) and images\n"
-    "  --format F     image format with --out: png (default), svg or pdf\n"
-    "  -h, --help     show this help\n"
-    "\n"
-    "gnuplot is looked up in PATH; CHAINSIM_GNUPLOT=PROGRAM overrides that and\n"
-    "CHAINSIM_GNUPLOT= (empty) means no gnuplot: data and scripts only.\n"
-    "\n"
-    "exit status: 0 success (also without gnuplot), 1 gnuplot failed or a file\n"
-    "cannot be written, 2 bad usage, no such file, no run, or not a chainsim\n"
-    "results database\n";
+static const cli_command_t compare_cli = {
+    .name = "compare",
+    .usage = "DB... [--out DIR] [--format png|svg|pdf]",
+    .about = "Prints every run of every results database DB side by side: one column per\n"
+             "run (scenario, run id, database file), one row per headline metric of the\n"
+             "view v_run_summary (consensus, throughput, confirmation and finality latency,\n"
+             "block propagation, stale rate, reorgs, missed slots).\n",
+    .operands = (const cli_operand_t[]){ { "DB", "the results database files", CLI_MANY },
+                                         { NULL, NULL, CLI_ONE } },
+    .notes = "gnuplot is looked up in PATH; CHAINSIM_GNUPLOT=PROGRAM overrides that and\n"
+             "CHAINSIM_GNUPLOT= (empty) means no gnuplot: data and scripts only.\n"
+             "The databases are only read.\n",
+    .exits = "0 success (also without gnuplot), 1 gnuplot failed or a file\n"
+             "cannot be written, 2 bad usage, no such file, no run, or not a chainsim\n"
+             "results database\n",
+};
 
 typedef enum compare_unit { CU_TEXT, CU_INT, CU_SECONDS, CU_TX_PER_S, CU_PERCENT } compare_unit_t;
 
@@ -91,47 +89,30 @@ static void col_free(gpointer p)
 typedef struct compare_opts {
     GPtrArray *paths; /* borrowed from argv */
     const char *out;
-    plot_format_t format;
+    int format; /* plot_format_t */
 } compare_opts_t;
 
+/* Parses the arguments into *o. Returns CLI_GO_ON, or an exit status after
+ * printing the help or the usage error. */
 static int parse_args(int argc, char **argv, compare_opts_t *o)
 {
-    bool options_done = false;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!options_done && a[0] == '-' && a[1] != '\0') {
-            const char *val = NULL;
-            int rc;
-            if (strcmp(a, "--") == 0) {
-                options_done = true;
-                continue;
-            }
-            if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-                fputs(compare_usage, stdout);
-                return PLOT_OK;
-            }
-            if ((rc = plot_opt_value("compare", argc, argv, &i, "--out", &val)) >= 0) {
-                if (rc != PLOT_OK)
-                    return rc;
-                if (!*val)
-                    return plot_bad_usage("compare", "--out needs a folder name, got an empty one");
-                o->out = val;
-                continue;
-            }
-            if ((rc = plot_opt_value("compare", argc, argv, &i, "--format", &val)) >= 0) {
-                if (rc != PLOT_OK)
-                    return rc;
-                if (!plot_parse_format(val, &o->format))
-                    return plot_bad_usage("compare", "--format %s: expected png, svg or pdf", val);
-                continue;
-            }
-            return plot_bad_usage("compare", "unknown option %s", a);
-        }
-        g_ptr_array_add(o->paths, (char *)a);
-    }
-    if (o->paths->len == 0)
-        return plot_bad_usage("compare", "missing the results database files");
-    return -1;
+    const cli_option_t opts[] = {
+        { "out", 0, CLI_TEXT, &o->out, "DIR",
+          "also write the confirmation and finality latency CDFs of all\n"
+          "runs, overlaid: data (.dat), gnuplot scripts (.gp) and images",
+          NULL, NULL },
+        { "format", 0, CLI_CHOICE, &o->format, "F", "image format with --out: png (default), svg or pdf",
+          plot_format_names, NULL },
+        { NULL, 0, CLI_FLAG, NULL, NULL, NULL, NULL, NULL },
+    };
+    char **operands = NULL;
+    int rc = cli_parse(&compare_cli, opts, argc, argv, &operands);
+    if (rc != CLI_GO_ON)
+        return rc;
+    for (char **p = operands; *p; p++)
+        g_ptr_array_add(o->paths, *p);
+    g_free(operands);
+    return CLI_GO_ON;
 }
 
 /* Formats a REAL with `decimals` places, or 3 significant digits when that
@@ -383,7 +364,7 @@ int compare_main(int argc, char **argv)
     GArray *counts = g_array_new(FALSE, TRUE, sizeof(int64_t)); /* samples per run and chart */
     GPtrArray *dbs = g_ptr_array_new_with_free_func(close_db);
     int status = parse_args(argc, argv, &o);
-    if (status >= 0)
+    if (status != CLI_GO_ON)
         goto done;
     /* First read every database, so that a bad one stops before any file
      * is written. */

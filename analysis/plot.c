@@ -31,90 +31,40 @@
  */
 #include "analysis/plot.h"
 
+#include "analysis/cli.h"
+
 #include "sim/scenario/units.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 
 #define PLOT_BUSY_MS 10000
 
-static const char plot_usage[] =
-    "usage: chainsim plot DB [--run ID] [--out DIR] [--format png|svg|pdf]\n"
-    "       chainsim plot DB --x GROUP.KEY --y METRIC [--out DIR] [--format png|svg|pdf]\n"
-    "\n"
-    "Writes charts of one run recorded in the results database DB: throughput,\n"
-    "confirmation and finality latency CDFs, block propagation CDFs, chain height\n"
-    "and mempool over time with the fault events, reorg depths and stale rate.\n"
-    "For each chart DIR gets the data (.dat, with a header naming the columns and\n"
-    "units), a gnuplot script (.gp, to restyle and render again with\n"
-    "`gnuplot CHART.gp` from DIR) and, when gnuplot is installed, the image.\n"
-    "\n"
-    "  --run ID       the run to plot (default: the latest, the largest run_id)\n"
-    "  --out DIR      folder for the files (default: plots/SCENARIO-runID)\n"
-    "  --format F     png (default), svg or pdf\n"
-    "  --x GROUP.KEY  with --y: a metric against a parameter over all the runs of\n"
-    "                 DB (a sweep): the runs are grouped by their value of the\n"
-    "                 scenario parameter GROUP.KEY (run_params); for each value\n"
-    "                 the mean of METRIC, its standard deviation and a 95 %\n"
-    "                 confidence interval of the mean (Student's t) are printed\n"
-    "                 and drawn with error bars (default DIR: plots/sweep)\n"
-    "  --y METRIC     a numeric column of v_run_summary, e.g. stale_rate, tps,\n"
-    "                 confirm_latency_p50_s, propagation_p50_s\n"
-    "  -h, --help     show this help\n"
-    "\n"
-    "gnuplot is looked up in PATH; CHAINSIM_GNUPLOT=PROGRAM overrides that and\n"
-    "CHAINSIM_GNUPLOT= (empty) means no gnuplot: data and scripts only.\n"
-    "The database is only read.\n"
-    "\n"
-    "exit status: 0 success (also without gnuplot), 1 gnuplot failed or a file\n"
-    "cannot be written, 2 bad usage, no such file or run, or not a chainsim\n"
-    "results database\n";
+static const cli_command_t plot_cli = {
+    .name = "plot",
+    .usage = "DB [--run ID] [--out DIR] [--format png|svg|pdf]\n"
+             "DB --x GROUP.KEY --y METRIC [--out DIR] [--format png|svg|pdf]",
+    .about = "Writes charts of one run recorded in the results database DB: throughput,\n"
+             "confirmation and finality latency CDFs, block propagation CDFs, chain height\n"
+             "and mempool over time with the fault events, reorg depths and stale rate.\n"
+             "For each chart DIR gets the data (.dat, with a header naming the columns and\n"
+             "units), a gnuplot script (.gp, to restyle and render again with\n"
+             "`gnuplot CHART.gp` from DIR) and, when gnuplot is installed, the image.\n",
+    .operands = (const cli_operand_t[]){ { "DB", "the results database file", CLI_ONE }, { NULL, NULL, CLI_ONE } },
+    .notes = "gnuplot is looked up in PATH; CHAINSIM_GNUPLOT=PROGRAM overrides that and\n"
+             "CHAINSIM_GNUPLOT= (empty) means no gnuplot: data and scripts only.\n"
+             "The database is only read.\n",
+    .exits = "0 success (also without gnuplot), 1 gnuplot failed or a file\n"
+             "cannot be written, 2 bad usage, no such file or run, or not a chainsim\n"
+             "results database\n",
+};
 
 /* ---- shared helpers ----------------------------------------------------- */
 
-int plot_bad_usage(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "chainsim %s: ", cmd);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\nTry 'chainsim %s --help'.\n", cmd);
-    return PLOT_BADINPUT;
-}
-
-int plot_opt_value(const char *cmd, int argc, char **argv, int *i, const char *name, const char **val)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '='))
-        return -1;
-    if (a[n] == '=') {
-        *val = a + n + 1;
-        return PLOT_OK;
-    }
-    if (*i + 1 >= argc)
-        return plot_bad_usage(cmd, "option %s needs a value", name);
-    *val = argv[++*i];
-    return PLOT_OK;
-}
-
-bool plot_parse_format(const char *s, plot_format_t *f)
-{
-    if (strcmp(s, "png") == 0)
-        *f = PLOT_PNG;
-    else if (strcmp(s, "svg") == 0)
-        *f = PLOT_SVG;
-    else if (strcmp(s, "pdf") == 0)
-        *f = PLOT_PDF;
-    else
-        return false;
-    return true;
-}
+const char *const plot_format_names[] = { "png", "svg", "pdf", NULL };
 
 const char *plot_format_ext(plot_format_t f)
 {
@@ -412,11 +362,11 @@ void plot_print_written(const GPtrArray *written)
 typedef struct plot_opts {
     const char *path; /* borrowed from argv */
     const char *out;
-    const char *x; /* --x group.key, or NULL */
-    const char *y; /* --y metric, or NULL */
-    int64_t run_id;
-    bool have_run;
-    plot_format_t format;
+    const char *x;  /* --x group.key, or NULL */
+    const char *y;  /* --y metric, or NULL */
+    int metric;     /* --y: index in sweep_metrics[], -1 when not given */
+    int64_t run_id; /* 0: the latest */
+    int format;     /* plot_format_t */
 } plot_opts_t;
 
 /* The run being plotted and the files made so far. */
@@ -465,23 +415,6 @@ static const struct sweep_metric {
     { "missed_slots", "slots" },
     { "slashed", "validators" },
 };
-
-static const struct sweep_metric *sweep_metric_find(const char *name)
-{
-    for (size_t i = 0; i < G_N_ELEMENTS(sweep_metrics); i++)
-        if (strcmp(sweep_metrics[i].name, name) == 0)
-            return &sweep_metrics[i];
-    return NULL;
-}
-
-/* "stale_rate, tps, ..." (g_free). */
-static char *sweep_metric_names(void)
-{
-    GString *s = g_string_new(NULL);
-    for (size_t i = 0; i < G_N_ELEMENTS(sweep_metrics); i++)
-        g_string_append_printf(s, "%s%s", i ? ", " : "", sweep_metrics[i].name);
-    return g_string_free(s, FALSE);
-}
 
 /* Two-sided 95 % quantile of Student's t for df = 1..30 degrees of freedom;
  * the normal 1.96 beyond. */
@@ -773,7 +706,7 @@ static void sweep_script(GString *gp, plot_format_t f, const char *chart, const 
 /* `chainsim plot DB --x KEY --y METRIC`. */
 static int sweep_main(const plot_opts_t *o)
 {
-    const struct sweep_metric *m = sweep_metric_find(o->y);
+    const struct sweep_metric *m = &sweep_metrics[o->metric];
     sqlite3 *db = NULL;
     GPtrArray *groups = g_ptr_array_new_with_free_func(group_free);
     GPtrArray *written = g_ptr_array_new_with_free_func(g_free);
@@ -887,82 +820,46 @@ done:
     return status;
 }
 
+/* Parses the arguments into *o. Returns CLI_GO_ON, or an exit status after
+ * printing the help or the usage error. */
 static int parse_args(int argc, char **argv, plot_opts_t *o)
 {
-    bool options_done = false;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!options_done && a[0] == '-' && a[1] != '\0') {
-            const char *val = NULL;
-            int rc;
-            if (strcmp(a, "--") == 0) {
-                options_done = true;
-                continue;
-            }
-            if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-                fputs(plot_usage, stdout);
-                return PLOT_OK;
-            }
-            if ((rc = plot_opt_value("plot", argc, argv, &i, "--run", &val)) >= 0) {
-                if (rc != PLOT_OK)
-                    return rc;
-                gint64 id = 0;
-                if (!g_ascii_string_to_signed(val, 10, 1, G_MAXINT64, &id, NULL))
-                    return plot_bad_usage("plot", "--run %s: expected a run id, a whole number from 1", val);
-                o->run_id = id;
-                o->have_run = true;
-                continue;
-            }
-            if ((rc = plot_opt_value("plot", argc, argv, &i, "--out", &val)) >= 0) {
-                if (rc != PLOT_OK)
-                    return rc;
-                if (!*val)
-                    return plot_bad_usage("plot", "--out needs a folder name, got an empty one");
-                o->out = val;
-                continue;
-            }
-            if ((rc = plot_opt_value("plot", argc, argv, &i, "--format", &val)) >= 0) {
-                if (rc != PLOT_OK)
-                    return rc;
-                if (!plot_parse_format(val, &o->format))
-                    return plot_bad_usage("plot", "--format %s: expected png, svg or pdf", val);
-                continue;
-            }
-            if ((rc = plot_opt_value("plot", argc, argv, &i, "--x", &val)) >= 0) {
-                if (rc != PLOT_OK)
-                    return rc;
-                if (!*val)
-                    return plot_bad_usage("plot", "--x needs a parameter name (group.key), got an empty one");
-                o->x = val;
-                continue;
-            }
-            if ((rc = plot_opt_value("plot", argc, argv, &i, "--y", &val)) >= 0) {
-                if (rc != PLOT_OK)
-                    return rc;
-                if (!sweep_metric_find(val)) {
-                    char *names = sweep_metric_names();
-                    rc = plot_bad_usage("plot", "--y %s: not a numeric column of v_run_summary; choose one of: %s",
-                                        val, names);
-                    g_free(names);
-                    return rc;
-                }
-                o->y = val;
-                continue;
-            }
-            return plot_bad_usage("plot", "unknown option %s", a);
-        }
-        if (o->path)
-            return plot_bad_usage("plot", "only one database file, got a second: %s", a);
-        o->path = a;
-    }
+    const char *metrics[G_N_ELEMENTS(sweep_metrics) + 1];
+    for (size_t i = 0; i < G_N_ELEMENTS(sweep_metrics); i++)
+        metrics[i] = sweep_metrics[i].name;
+    metrics[G_N_ELEMENTS(sweep_metrics)] = NULL;
+    const cli_option_t opts[] = {
+        { "run", 0, CLI_RUN_ID, &o->run_id, "ID", "the run to plot (default: the latest, the largest run_id)", NULL,
+          NULL },
+        { "out", 0, CLI_TEXT, &o->out, "DIR", "folder for the files (default: plots/SCENARIO-runID)", NULL, NULL },
+        { "format", 0, CLI_CHOICE, &o->format, "F", "png (default), svg or pdf", plot_format_names, NULL },
+        { "x", 0, CLI_TEXT, &o->x, "GROUP.KEY",
+          "with --y: a metric against a parameter over all the runs of\n"
+          "DB (a sweep): the runs are grouped by their value of the\n"
+          "scenario parameter GROUP.KEY (run_params); for each value\n"
+          "the mean of METRIC, its standard deviation and a 95 %\n"
+          "confidence interval of the mean (Student's t) are printed\n"
+          "and drawn with error bars (default DIR: plots/sweep)",
+          NULL, NULL },
+        { "y", 0, CLI_CHOICE, &o->metric, "METRIC",
+          "a numeric column of v_run_summary, e.g. stale_rate, tps,\n"
+          "confirm_latency_p50_s, propagation_p50_s",
+          metrics, NULL },
+        { NULL, 0, CLI_FLAG, NULL, NULL, NULL, NULL, NULL },
+    };
+    char **operands = NULL;
+    int rc = cli_parse(&plot_cli, opts, argc, argv, &operands);
+    if (rc != CLI_GO_ON)
+        return rc;
+    o->path = operands[0];
+    g_free(operands);
+    o->y = o->metric >= 0 ? sweep_metrics[o->metric].name : NULL;
     if ((o->x != NULL) != (o->y != NULL))
-        return plot_bad_usage("plot", "%s needs %s: --x GROUP.KEY and --y METRIC go together", o->x ? "--x" : "--y",
-                              o->x ? "--y" : "--x");
-    if (o->x && o->have_run)
-        return plot_bad_usage("plot", "--run cannot be used with --x/--y, which plot all the runs of the database");
-    if (!o->path)
-        return plot_bad_usage("plot", "missing the results database file");
-    return -1;
+        return cli_usage_error("plot", "%s needs %s: --x GROUP.KEY and --y METRIC go together", o->x ? "--x" : "--y",
+                               o->x ? "--y" : "--x");
+    if (o->x && o->run_id > 0)
+        return cli_usage_error("plot", "--run cannot be used with --x/--y, which plot all the runs of the database");
+    return CLI_GO_ON;
 }
 
 /* Reads the run's name, seed and the summary figures used in titles. */
@@ -1397,10 +1294,9 @@ static char *default_dir(const plot_ctx_t *c)
 
 int plot_main(int argc, char **argv)
 {
-    plot_opts_t o = { 0 };
-    o.format = PLOT_PNG;
+    plot_opts_t o = { .metric = -1, .format = PLOT_PNG };
     int status = parse_args(argc, argv, &o);
-    if (status >= 0)
+    if (status != CLI_GO_ON)
         return status;
     if (o.x)
         return sweep_main(&o);
@@ -1414,7 +1310,7 @@ int plot_main(int argc, char **argv)
 
     if ((status = plot_open_db("plot", o.path, &c.db)) != PLOT_OK)
         goto done;
-    if (o.have_run) {
+    if (o.run_id > 0) {
         c.run_id = o.run_id;
     } else {
         int64_t v[1];

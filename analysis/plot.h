@@ -51,8 +51,9 @@ enum { PLOT_OK = 0, PLOT_RUNTIME = 1, PLOT_BADINPUT = 2 };
 
 typedef enum plot_format { PLOT_PNG, PLOT_SVG, PLOT_PDF } plot_format_t;
 
-/* Parses "png", "svg" or "pdf". */
-bool plot_parse_format(const char *s, plot_format_t *f);
+/* "png", "svg", "pdf" in plot_format_t order, NULL-terminated: the choices
+ * of --format. */
+extern const char *const plot_format_names[];
 
 /* File extension of f, without the dot. */
 const char *plot_format_ext(plot_format_t f);
@@ -100,16 +101,6 @@ char *plot_find_gnuplot(void);
  * the images made to written; without gnuplot prints how to render later.
  * Returns PLOT_OK or PLOT_RUNTIME after printing why. */
 int plot_render(const char *cmd, const char *dir, GPtrArray *scripts, plot_format_t f, GPtrArray *written);
-
-/* Matches argv[*i] against the option --name (value in the next argument)
- * or --name=value. Returns -1 when it is another argument; else sets *val,
- * advances *i past a separate value and returns PLOT_OK, or prints a usage
- * error and returns PLOT_BADINPUT when the value is missing. */
-int plot_opt_value(const char *cmd, int argc, char **argv, int *i, const char *name, const char **val);
-
-/* Prints "chainsim CMD: <message>" and the --help hint to stderr; returns
- * PLOT_BADINPUT. */
-int plot_bad_usage(const char *cmd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 /* Prints "wrote N files:" and one path a line to stdout. */
 void plot_print_written(const GPtrArray *written);
