@@ -36,7 +36,8 @@ static const cli_command_t compare_cli = {
                                          { NULL, NULL, CLI_ONE } },
     .notes = "gnuplot is looked up in PATH; CHAINSIM_GNUPLOT=PROGRAM overrides that and\n"
              "CHAINSIM_GNUPLOT= (empty) means no gnuplot: data and scripts only.\n"
-             "The databases are only read.\n",
+             "The databases are only read. Every file is written under a temporary name\n"
+             "and renamed when complete, so a failure leaves older files as they were.\n",
     .exits = "0 success (also without gnuplot), 1 gnuplot failed or a file\n"
              "cannot be written, 2 bad usage, no such file, no run, or not a chainsim\n"
              "results database\n",
@@ -248,7 +249,7 @@ static const struct compare_chart {
 /* Writes the CDF data files of column k (1-based) for both charts; adds the
  * sample counts to n[]. */
 static int write_cdfs(sqlite3 *db, const char *path, int64_t run_id, int k, const compare_col_t *c, const char *dir,
-                      int64_t *n, GPtrArray *written)
+                      const char *const *inputs, int64_t *n, GPtrArray *written)
 {
     int status = PLOT_OK;
     for (size_t j = 0; j < G_N_ELEMENTS(compare_charts) && status == PLOT_OK; j++) {
@@ -269,7 +270,7 @@ static int write_cdfs(sqlite3 *db, const char *path, int64_t run_id, int k, cons
         status = plot_query_dat("compare", db, path, sql, run_id, d, &rows);
         if (status == PLOT_OK && rows > 0) {
             char *name = g_strdup_printf("%s-run%d.dat", ch->stem, k);
-            status = plot_write("compare", dir, name, d, written);
+            status = plot_write("compare", dir, name, d, inputs, written);
             g_free(name);
         }
         n[(size_t)(k - 1) * G_N_ELEMENTS(compare_charts) + j] = rows;
@@ -281,7 +282,7 @@ static int write_cdfs(sqlite3 *db, const char *path, int64_t run_id, int k, cons
 
 /* Writes the overlay scripts; adds their names to scripts. */
 static int write_scripts(const GPtrArray *cols, const int64_t *n, const char *dir, plot_format_t f,
-                         GPtrArray *scripts, GPtrArray *written)
+                         const char *const *inputs, GPtrArray *scripts, GPtrArray *written)
 {
     static const char *const colors[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
                                           "#9467bd", "#8c564b", "#e377c2", "#17becf" };
@@ -336,7 +337,7 @@ static int write_scripts(const GPtrArray *cols, const int64_t *n, const char *di
         }
         g_string_append(gp, "\nunset output\n");
         char *name = g_strdup_printf("%s.gp", chart);
-        int status = plot_write("compare", dir, name, gp, written);
+        int status = plot_write("compare", dir, name, gp, inputs, written);
         g_string_free(gp, TRUE);
         g_free(chart);
         if (status != PLOT_OK) {
@@ -391,13 +392,15 @@ int compare_main(int argc, char **argv)
     }
     if (status != PLOT_OK)
         goto done;
+    g_ptr_array_add(o.paths, NULL); /* the inputs, which no output file may be */
+    const char *const *inputs = (const char *const *)o.paths->pdata;
     if (o.out) {
         status = plot_mkdir("compare", o.out);
         g_array_set_size(counts, cols->len * G_N_ELEMENTS(compare_charts));
         for (guint k = 0; k < cols->len && status == PLOT_OK; k++) {
             const compare_col_t *c = g_ptr_array_index(cols, k);
             status = write_cdfs(g_ptr_array_index(dbs, c->db_index), g_ptr_array_index(o.paths, c->db_index),
-                                c->run_id, (int)k + 1, c, o.out, (int64_t *)(void *)counts->data, written);
+                                c->run_id, (int)k + 1, c, o.out, inputs, (int64_t *)(void *)counts->data, written);
         }
         if (status != PLOT_OK)
             goto done;
@@ -406,9 +409,10 @@ int compare_main(int argc, char **argv)
     print_table(cols);
     if (o.out) {
         fputc('\n', stdout);
-        status = write_scripts(cols, (const int64_t *)(const void *)counts->data, o.out, o.format, scripts, written);
+        status = write_scripts(cols, (const int64_t *)(const void *)counts->data, o.out, o.format, inputs, scripts,
+                               written);
         if (status == PLOT_OK)
-            status = plot_render("compare", o.out, scripts, o.format, written);
+            status = plot_render("compare", o.out, scripts, o.format, inputs, written);
         plot_print_written(written);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -25,8 +25,10 @@
  * text as a string with the escapes RFC 8259 requires (invalid UTF-8 replaced
  * by U+FFFD), BLOBs as a hex string. An empty result is "[]".
  *
- * The output goes to stdout or to --out FILE, created only once the query is
- * known to be valid and removed again if the export fails half-way.
+ * The output goes to stdout or to --out FILE (analysis/outfile.h): FILE is
+ * written under a temporary name only once the query is known to be valid
+ * and renamed when complete, so a failed export leaves an older FILE as it
+ * was; FILE may not be DB itself (through any path or link).
  */
 #include "analysis/export.h"
 
@@ -37,6 +39,7 @@
 #include <sqlite3.h>
 
 #include "analysis/cli.h"
+#include "analysis/outfile.h"
 #include "analysis/resultsdb.h"
 #include <stdbool.h>
 #include <stdint.h>
@@ -53,7 +56,9 @@ static const cli_command_t export_cli = {
     .usage = "DB (--table NAME | --view NAME) [--run ID] [--format csv|json] [--out FILE]",
     .about = "Writes one table or view of the results database DB as CSV or JSON.\n",
     .operands = (const cli_operand_t[]){ { "DB", "the database file", CLI_ONE }, { NULL, NULL, CLI_ONE } },
-    .notes = "Tables are written in primary-key order. The database is only read.\n",
+    .notes = "Tables are written in primary-key order. The database is only read. FILE is\n"
+             "written under a temporary name and renamed when complete, so a failed export\n"
+             "leaves an older FILE as it was; FILE may not be DB itself.\n",
     .exits = "0 success, 1 SQLite or I/O error, 2 bad usage, no such file,\n"
              "table, view or run, or not an SQLite database\n",
 };
@@ -466,7 +471,14 @@ int export_main(int argc, char **argv)
 
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    FILE *out = stdout;
+    outfile_t *file = NULL;
+    char *err = NULL;
+    const char *inputs[] = { o.path, NULL };
+    if (o.out && !outfile_check(o.out, inputs, &err)) {
+        fprintf(stderr, "chainsim export: --out %s\n", err);
+        status = EXPORT_BADINPUT;
+        goto done;
+    }
     if ((status = open_db(o.path, &db)) != EXPORT_OK)
         goto done;
     if ((status = check_object(db, &o)) != EXPORT_OK)
@@ -474,29 +486,26 @@ int export_main(int argc, char **argv)
     if ((status = prepare_select(db, &o, &st)) != EXPORT_OK)
         goto done;
 
-    if (o.out && !(out = g_fopen(o.out, "wb"))) {
-        fprintf(stderr, "chainsim export: cannot create %s: %s\n", o.out, g_strerror(errno));
-        out = stdout;
+    if (o.out && !(file = outfile_open(o.out, &err))) {
+        fprintf(stderr, "chainsim export: %s\n", err);
         status = EXPORT_RUNTIME;
         goto done;
     }
+    FILE *out = file ? outfile_stream(file) : stdout;
     status = write_rows(out, &o, db, st);
-    const char *dest = o.out ? o.out : "standard output";
-    if (fflush(out) != 0 || ferror(out)) {
-        if (status == EXPORT_OK)
-            fprintf(stderr, "chainsim export: cannot write to %s: %s\n", dest, g_strerror(errno));
-        status = EXPORT_RUNTIME;
-    }
-    if (out != stdout) {
-        if (fclose(out) != 0 && status == EXPORT_OK) {
-            fprintf(stderr, "chainsim export: cannot write to %s: %s\n", dest, g_strerror(errno));
+    if (!file) {
+        if ((fflush(out) != 0 || ferror(out)) && status == EXPORT_OK) {
+            fprintf(stderr, "chainsim export: cannot write to standard output: %s\n", g_strerror(errno));
             status = EXPORT_RUNTIME;
         }
-        out = stdout;
-        if (status != EXPORT_OK)
-            g_unlink(o.out); /* no half-written file */
+    } else if (status != EXPORT_OK) {
+        outfile_abort(file); /* any older file stays as it was */
+    } else if (!outfile_commit(file, &err)) {
+        fprintf(stderr, "chainsim export: %s\n", err);
+        status = EXPORT_RUNTIME;
     }
 done:
+    g_free(err);
     sqlite3_finalize(st);
     sqlite3_close(db);
     return status;

@@ -28,10 +28,17 @@
  * gnuplot is optional: plot_find_gnuplot() looks at CHAINSIM_GNUPLOT, then
  * PATH; without it the data and the scripts are still written and the
  * command exits 0 after saying how to render them.
+ *
+ * Every file is written under a temporary name and renamed when complete
+ * (analysis/outfile.h), images too: the scripts write to the gnuplot
+ * variable chainsim_image when it is set, and plot_render() sets it to a
+ * temporary name and renames the image once gnuplot succeeded. No output
+ * file may be the input database.
  */
 #include "analysis/plot.h"
 
 #include "analysis/cli.h"
+#include "analysis/outfile.h"
 
 #include "sim/scenario/units.h"
 
@@ -39,6 +46,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <glib/gstdio.h>
 #include <sys/wait.h>
 
 #define PLOT_BUSY_MS 10000
@@ -56,7 +64,8 @@ static const cli_command_t plot_cli = {
     .operands = (const cli_operand_t[]){ { "DB", "the results database file", CLI_ONE }, { NULL, NULL, CLI_ONE } },
     .notes = "gnuplot is looked up in PATH; CHAINSIM_GNUPLOT=PROGRAM overrides that and\n"
              "CHAINSIM_GNUPLOT= (empty) means no gnuplot: data and scripts only.\n"
-             "The database is only read.\n",
+             "The database is only read. Every file is written under a temporary name and\n"
+             "renamed when complete, so a failure leaves older files as they were.\n",
     .exits = "0 success (also without gnuplot), 1 gnuplot failed or a file\n"
              "cannot be written, 2 bad usage, no such file or run, or not a chainsim\n"
              "results database\n",
@@ -260,7 +269,12 @@ void plot_gp_begin(GString *gp, plot_format_t f, const char *chart, const char *
         g_string_append(gp, "set terminal pdfcairo size 6in,4in font 'sans,10' noenhanced\n");
         break;
     }
-    g_string_append_printf(gp, "set output '%s.%s'\n\n", chart, plot_format_ext(f));
+    /* chainsim draws into a temporary file named by chainsim_image and
+     * renames it when gnuplot succeeded (plot_render()). */
+    g_string_append_printf(gp,
+                           "if (exists(\"chainsim_image\")) { set output chainsim_image } else { set output '%s.%s' }"
+                           "\n\n",
+                           chart, plot_format_ext(f));
 }
 
 int plot_mkdir(const char *cmd, const char *dir)
@@ -272,15 +286,21 @@ int plot_mkdir(const char *cmd, const char *dir)
     return PLOT_OK;
 }
 
-int plot_write(const char *cmd, const char *dir, const char *name, const GString *contents, GPtrArray *written)
+int plot_write(const char *cmd, const char *dir, const char *name, const GString *contents,
+               const char *const *inputs, GPtrArray *written)
 {
     char *path = g_build_filename(dir, name, NULL);
-    GError *err = NULL;
-    if (!g_file_set_contents(path, contents->str, (gssize)contents->len, &err)) {
-        fprintf(stderr, "chainsim %s: cannot write %s\n", cmd, err->message);
-        g_error_free(err);
+    char *err = NULL;
+    int status = PLOT_OK;
+    if (!outfile_check(path, inputs, &err))
+        status = PLOT_BADINPUT;
+    else if (!outfile_write(path, contents->str, contents->len, &err))
+        status = PLOT_RUNTIME;
+    if (status != PLOT_OK) {
+        fprintf(stderr, "chainsim %s: %s\n", cmd, err);
+        g_free(err);
         g_free(path);
-        return PLOT_RUNTIME;
+        return status;
     }
     g_ptr_array_add(written, path);
     return PLOT_OK;
@@ -294,7 +314,80 @@ char *plot_find_gnuplot(void)
     return g_find_program_in_path("gnuplot");
 }
 
-int plot_render(const char *cmd, const char *dir, GPtrArray *scripts, plot_format_t f, GPtrArray *written)
+/* Runs gnuplot on script (in dir) to draw image (in dir, the name without
+ * the folder) through a temporary file renamed when gnuplot succeeded.
+ * Returns PLOT_OK with the image's path added to written, or an exit status
+ * after printing why. */
+static int render_one(const char *cmd, const char *gnuplot, const char *dir, const char *script, const char *image,
+                      const char *const *inputs, GPtrArray *written)
+{
+    char *path = g_build_filename(dir, image, NULL);
+    char *err = NULL;
+    outfile_t *file = NULL;
+    int status = PLOT_OK;
+    if (!outfile_check(path, inputs, &err)) {
+        fprintf(stderr, "chainsim %s: %s\n", cmd, err);
+        status = PLOT_BADINPUT;
+        goto done;
+    }
+    if (!(file = outfile_open(path, &err))) {
+        fprintf(stderr, "chainsim %s: %s\n", cmd, err);
+        status = PLOT_RUNTIME;
+        goto done;
+    }
+    /* The script writes to chainsim_image when it is set (plot_gp_begin()). */
+    char *quoted = plot_gp_quote(outfile_temp_name(file));
+    char *define = g_strdup_printf("chainsim_image=%s", quoted);
+    g_free(quoted);
+    char *argv[] = { (char *)gnuplot, "-e", define, (char *)script, NULL };
+    char *out = NULL, *gp_err = NULL;
+    int wait_status = 0;
+    GError *gerr = NULL;
+    bool ran = g_spawn_sync(dir, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &gp_err, &wait_status, &gerr);
+    g_free(define);
+    if (!ran) {
+        fprintf(stderr, "chainsim %s: cannot run gnuplot (%s): %s\n", cmd, gnuplot, gerr->message);
+        g_error_free(gerr);
+        status = PLOT_RUNTIME;
+        goto done;
+    }
+    char *temp = g_build_filename(dir, outfile_temp_name(file), NULL);
+    GStatBuf sb;
+    bool drawn = g_stat(temp, &sb) == 0 && sb.st_size > 0;
+    g_free(temp);
+    if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0) {
+        fprintf(stderr, "chainsim %s: gnuplot (%s) failed on %s/%s (%s %d):\n%s", cmd, gnuplot, dir, script,
+                WIFEXITED(wait_status) ? "exit status" : "signal",
+                WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : WTERMSIG(wait_status), gp_err ? gp_err : "");
+        status = PLOT_RUNTIME;
+    } else if (!drawn) {
+        fprintf(stderr, "chainsim %s: gnuplot (%s) ran %s/%s but drew no %s\n%s", cmd, gnuplot, dir, script, image,
+                gp_err ? gp_err : "");
+        status = PLOT_RUNTIME;
+    } else {
+        if (gp_err && *gp_err)
+            fprintf(stderr, "chainsim %s: gnuplot %s/%s said:\n%s", cmd, dir, script, gp_err);
+        bool ok = outfile_commit(file, &err);
+        file = NULL;
+        if (ok) {
+            g_ptr_array_add(written, path);
+            path = NULL;
+        } else {
+            fprintf(stderr, "chainsim %s: %s\n", cmd, err);
+            status = PLOT_RUNTIME;
+        }
+    }
+    g_free(out);
+    g_free(gp_err);
+done:
+    outfile_abort(file); /* on failure: any older image stays as it was */
+    g_free(err);
+    g_free(path);
+    return status;
+}
+
+int plot_render(const char *cmd, const char *dir, GPtrArray *scripts, plot_format_t f, const char *const *inputs,
+                GPtrArray *written)
 {
     if (scripts->len == 0)
         return PLOT_OK;
@@ -313,38 +406,9 @@ int plot_render(const char *cmd, const char *dir, GPtrArray *scripts, plot_forma
     int status = PLOT_OK;
     for (guint i = 0; i < scripts->len && status == PLOT_OK; i++) {
         const char *script = g_ptr_array_index(scripts, i);
-        char *argv[] = { gnuplot, (char *)script, NULL };
-        char *out = NULL, *err = NULL;
-        int wait_status = 0;
-        GError *gerr = NULL;
-        if (!g_spawn_sync(dir, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &wait_status, &gerr)) {
-            fprintf(stderr, "chainsim %s: cannot run gnuplot (%s): %s\n", cmd, gnuplot, gerr->message);
-            g_error_free(gerr);
-            status = PLOT_RUNTIME;
-            break;
-        }
-        char *image_name = g_strdup_printf("%.*s.%s", (int)(strlen(script) - 3), script, plot_format_ext(f));
-        char *image = g_build_filename(dir, image_name, NULL);
-        bool ok = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
-        if (!ok) {
-            fprintf(stderr, "chainsim %s: gnuplot (%s) failed on %s/%s (%s %d):\n%s", cmd, gnuplot, dir, script,
-                    WIFEXITED(wait_status) ? "exit status" : "signal",
-                    WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : WTERMSIG(wait_status), err ? err : "");
-            status = PLOT_RUNTIME;
-        } else if (!g_file_test(image, G_FILE_TEST_IS_REGULAR)) {
-            fprintf(stderr, "chainsim %s: gnuplot (%s) ran %s/%s but wrote no %s\n%s", cmd, gnuplot, dir, script,
-                    image_name, err ? err : "");
-            status = PLOT_RUNTIME;
-        } else {
-            if (err && *err)
-                fprintf(stderr, "chainsim %s: gnuplot %s/%s said:\n%s", cmd, dir, script, err);
-            g_ptr_array_add(written, image);
-            image = NULL;
-        }
+        char *image = g_strdup_printf("%.*s.%s", (int)(strlen(script) - 3), script, plot_format_ext(f));
+        status = render_one(cmd, gnuplot, dir, script, image, inputs, written);
         g_free(image);
-        g_free(image_name);
-        g_free(out);
-        g_free(err);
     }
     g_free(gnuplot);
     return status;
@@ -372,7 +436,8 @@ typedef struct plot_opts {
 /* The run being plotted and the files made so far. */
 typedef struct plot_ctx {
     sqlite3 *db;
-    const char *path; /* database */
+    const char *path;      /* database */
+    const char *inputs[2]; /* path, NULL: what the files may not be */
     const char *dir;  /* output folder */
     int64_t run_id;
     plot_format_t format;
@@ -713,6 +778,7 @@ static int sweep_main(const plot_opts_t *o)
     GPtrArray *scripts = g_ptr_array_new_with_free_func(g_free);
     char *chart = g_strdup_printf("%s_vs_%s", o->y, o->x);
     const char *dir = o->out ? o->out : "plots/sweep";
+    const char *inputs[] = { o->path, NULL };
     int64_t runs = 0, all_runs[1] = { 0 };
     int status = plot_open_db("plot", o->path, &db);
     if (status == PLOT_OK)
@@ -790,14 +856,14 @@ static int sweep_main(const plot_opts_t *o)
     status = plot_mkdir("plot", dir);
     char *dat = g_strdup_printf("%s.dat", chart);
     if (status == PLOT_OK)
-        status = plot_write("plot", dir, dat, d, written);
+        status = plot_write("plot", dir, dat, d, inputs, written);
     g_free(dat);
     g_string_free(d, TRUE);
     if (status == PLOT_OK) {
         GString *gp = g_string_new(NULL);
         sweep_script(gp, o->format, chart, o->path, o->x, m, groups, runs, numeric);
         char *name = g_strdup_printf("%s.gp", chart);
-        status = plot_write("plot", dir, name, gp, written);
+        status = plot_write("plot", dir, name, gp, inputs, written);
         if (status == PLOT_OK)
             g_ptr_array_add(scripts, name);
         else
@@ -805,7 +871,7 @@ static int sweep_main(const plot_opts_t *o)
         g_string_free(gp, TRUE);
     }
     if (status == PLOT_OK)
-        status = plot_render("plot", dir, scripts, o->format, written);
+        status = plot_render("plot", dir, scripts, o->format, inputs, written);
     plot_print_written(written);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "chainsim plot: cannot write to standard output\n");
@@ -943,7 +1009,7 @@ static void skipped(const char *chart, const char *why)
 static int add_script(plot_ctx_t *c, const char *chart, const GString *gp)
 {
     char *name = g_strdup_printf("%s.gp", chart);
-    int status = plot_write("plot", c->dir, name, gp, c->written);
+    int status = plot_write("plot", c->dir, name, gp, c->inputs, c->written);
     if (status == PLOT_OK)
         g_ptr_array_add(c->scripts, name);
     else
@@ -961,7 +1027,7 @@ static int write_series(plot_ctx_t *c, const char *name, const char *what, const
     int status = plot_query_dat("plot", c->db, c->path, sql, c->run_id, d, rows);
     if (status == PLOT_OK && *rows > 0) {
         char *file = g_strdup_printf("%s.dat", name);
-        status = plot_write("plot", c->dir, file, d, c->written);
+        status = plot_write("plot", c->dir, file, d, c->inputs, c->written);
         g_free(file);
     }
     g_string_free(d, TRUE);
@@ -1304,6 +1370,7 @@ int plot_main(int argc, char **argv)
     plot_ctx_t c = { 0 };
     char *dir = NULL;
     c.path = o.path;
+    c.inputs[0] = o.path;
     c.format = o.format;
     c.written = g_ptr_array_new_with_free_func(g_free);
     c.scripts = g_ptr_array_new_with_free_func(g_free);
@@ -1335,7 +1402,7 @@ int plot_main(int argc, char **argv)
     for (size_t i = 0; i < G_N_ELEMENTS(charts) && status == PLOT_OK; i++)
         status = charts[i](&c);
     if (status == PLOT_OK)
-        status = plot_render("plot", dir, c.scripts, c.format, c.written);
+        status = plot_render("plot", dir, c.scripts, c.format, c.inputs, c.written);
     if (c.scripts->len == 0 && status == PLOT_OK)
         printf("no chart: the run has no data to plot\n");
     plot_print_written(c.written);

@@ -82,12 +82,15 @@ char *plot_gp_quote(const char *s);
 
 /* Appends the opening lines of a chart script: a comment naming the chart,
  * `reset`, the terminal for format f sized for a paper, and the output file
- * <chart>.<ext>. */
+ * <chart>.<ext> (or the gnuplot variable chainsim_image when it is set). */
 void plot_gp_begin(GString *gp, plot_format_t f, const char *chart, const char *about);
 
-/* Writes contents to dir/name, appends the path to written (owned). Returns
- * PLOT_OK or PLOT_RUNTIME after printing why. */
-int plot_write(const char *cmd, const char *dir, const char *name, const GString *contents, GPtrArray *written);
+/* Writes contents to dir/name (through a temporary file, analysis/outfile.h)
+ * and appends the path to written (owned). Returns PLOT_OK, PLOT_BADINPUT
+ * when dir/name is one of the files of inputs (NULL-terminated), or
+ * PLOT_RUNTIME, after printing why. */
+int plot_write(const char *cmd, const char *dir, const char *name, const GString *contents,
+               const char *const *inputs, GPtrArray *written);
 
 /* Creates dir (and parents). Returns PLOT_OK or PLOT_RUNTIME after printing
  * why. */
@@ -99,8 +102,12 @@ char *plot_find_gnuplot(void);
 
 /* Runs gnuplot on each script (names relative to dir) from dir and appends
  * the images made to written; without gnuplot prints how to render later.
- * Returns PLOT_OK or PLOT_RUNTIME after printing why. */
-int plot_render(const char *cmd, const char *dir, GPtrArray *scripts, plot_format_t f, GPtrArray *written);
+ * Each image is drawn into a temporary file renamed when gnuplot succeeded,
+ * so a failure leaves an older image as it was. Returns PLOT_OK,
+ * PLOT_BADINPUT when an image would be one of the files of inputs, or
+ * PLOT_RUNTIME, after printing why. */
+int plot_render(const char *cmd, const char *dir, GPtrArray *scripts, plot_format_t f, const char *const *inputs,
+                GPtrArray *written);
 
 /* Prints "wrote N files:" and one path a line to stdout. */
 void plot_print_written(const GPtrArray *written);
