@@ -18,31 +18,30 @@
  */
 #include "analysis/compare.h"
 
+#include "analysis/cli.h"
 #include "analysis/plot.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-static const char compare_usage[] =
-    "usage: chainsim compare DB... [--out DIR] [--format png|svg|pdf]\n"
-    "\n"
-    "Prints every run of every results database DB side by side: one column per\n"
-    "run (scenario, run id, database file), one row per headline metric of the\n"
-    "view v_run_summary (consensus, throughput, confirmation and finality latency,\n"
-    "block propagation, stale rate, reorgs, missed slots).\n"
-    "\n"
-    "  --out DIR      also write the confirmation and finality latency CDFs of all\n"
-    "                 runs, overlaid: data (.dat), gnuplot scripts (.gp) and images\n"
-    "  --format F     image format with --out: png (default), svg or pdf\n"
-    "  -h, --help     show this help\n"
-    "\n"
-    "gnuplot is looked up in PATH; CHAINSIM_GNUPLOT=PROGRAM overrides that and\n"
-    "CHAINSIM_GNUPLOT= (empty) means no gnuplot: data and scripts only.\n"
-    "\n"
-    "exit status: 0 success (also without gnuplot), 1 gnuplot failed or a file\n"
-    "cannot be written, 2 bad usage, no such file, no run, or not a chainsim\n"
-    "results database\n";
+static const cli_command_t compare_cli = {
+    .name = "compare",
+    .usage = "DB... [--out DIR] [--format png|svg|pdf]",
+    .about = "Prints every run of every results database DB side by side: one column per\n"
+             "run (scenario, run id, database file), one row per headline metric of the\n"
+             "view v_run_summary (consensus, throughput, confirmation and finality latency,\n"
+             "block propagation, stale rate, reorgs, missed slots).\n",
+    .operands = (const cli_operand_t[]){ { "DB", "the results database files", CLI_MANY },
+                                         { NULL, NULL, CLI_ONE } },
+    .notes = "gnuplot is looked up in PATH; CHAINSIM_GNUPLOT=PROGRAM overrides that and\n"
+             "CHAINSIM_GNUPLOT= (empty) means no gnuplot: data and scripts only.\n"
+             "The databases are only read. Every file is written under a temporary name\n"
+             "and renamed when complete, so a failure leaves older files as they were.\n",
+    .exits = "0 success (also without gnuplot), 1 gnuplot failed or a file\n"
+             "cannot be written, 2 bad usage, no such file, no run, or not a chainsim\n"
+             "results database\n",
+};
 
 typedef enum compare_unit { CU_TEXT, CU_INT, CU_SECONDS, CU_TX_PER_S, CU_PERCENT } compare_unit_t;
 
@@ -91,47 +90,30 @@ static void col_free(gpointer p)
 typedef struct compare_opts {
     GPtrArray *paths; /* borrowed from argv */
     const char *out;
-    plot_format_t format;
+    int format; /* plot_format_t */
 } compare_opts_t;
 
+/* Parses the arguments into *o. Returns CLI_GO_ON, or an exit status after
+ * printing the help or the usage error. */
 static int parse_args(int argc, char **argv, compare_opts_t *o)
 {
-    bool options_done = false;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!options_done && a[0] == '-' && a[1] != '\0') {
-            const char *val = NULL;
-            int rc;
-            if (strcmp(a, "--") == 0) {
-                options_done = true;
-                continue;
-            }
-            if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-                fputs(compare_usage, stdout);
-                return PLOT_OK;
-            }
-            if ((rc = plot_opt_value("compare", argc, argv, &i, "--out", &val)) >= 0) {
-                if (rc != PLOT_OK)
-                    return rc;
-                if (!*val)
-                    return plot_bad_usage("compare", "--out needs a folder name, got an empty one");
-                o->out = val;
-                continue;
-            }
-            if ((rc = plot_opt_value("compare", argc, argv, &i, "--format", &val)) >= 0) {
-                if (rc != PLOT_OK)
-                    return rc;
-                if (!plot_parse_format(val, &o->format))
-                    return plot_bad_usage("compare", "--format %s: expected png, svg or pdf", val);
-                continue;
-            }
-            return plot_bad_usage("compare", "unknown option %s", a);
-        }
-        g_ptr_array_add(o->paths, (char *)a);
-    }
-    if (o->paths->len == 0)
-        return plot_bad_usage("compare", "missing the results database files");
-    return -1;
+    const cli_option_t opts[] = {
+        { "out", 0, CLI_TEXT, &o->out, "DIR",
+          "also write the confirmation and finality latency CDFs of all\n"
+          "runs, overlaid: data (.dat), gnuplot scripts (.gp) and images",
+          NULL, NULL },
+        { "format", 0, CLI_CHOICE, &o->format, "F", "image format with --out: png (default), svg or pdf",
+          plot_format_names, NULL },
+        { NULL, 0, CLI_FLAG, NULL, NULL, NULL, NULL, NULL },
+    };
+    char **operands = NULL;
+    int rc = cli_parse(&compare_cli, opts, argc, argv, &operands);
+    if (rc != CLI_GO_ON)
+        return rc;
+    for (char **p = operands; *p; p++)
+        g_ptr_array_add(o->paths, *p);
+    g_free(operands);
+    return CLI_GO_ON;
 }
 
 /* Formats a REAL with `decimals` places, or 3 significant digits when that
@@ -267,7 +249,7 @@ static const struct compare_chart {
 /* Writes the CDF data files of column k (1-based) for both charts; adds the
  * sample counts to n[]. */
 static int write_cdfs(sqlite3 *db, const char *path, int64_t run_id, int k, const compare_col_t *c, const char *dir,
-                      int64_t *n, GPtrArray *written)
+                      const char *const *inputs, int64_t *n, GPtrArray *written)
 {
     int status = PLOT_OK;
     for (size_t j = 0; j < G_N_ELEMENTS(compare_charts) && status == PLOT_OK; j++) {
@@ -288,7 +270,7 @@ static int write_cdfs(sqlite3 *db, const char *path, int64_t run_id, int k, cons
         status = plot_query_dat("compare", db, path, sql, run_id, d, &rows);
         if (status == PLOT_OK && rows > 0) {
             char *name = g_strdup_printf("%s-run%d.dat", ch->stem, k);
-            status = plot_write("compare", dir, name, d, written);
+            status = plot_write("compare", dir, name, d, inputs, written);
             g_free(name);
         }
         n[(size_t)(k - 1) * G_N_ELEMENTS(compare_charts) + j] = rows;
@@ -300,7 +282,7 @@ static int write_cdfs(sqlite3 *db, const char *path, int64_t run_id, int k, cons
 
 /* Writes the overlay scripts; adds their names to scripts. */
 static int write_scripts(const GPtrArray *cols, const int64_t *n, const char *dir, plot_format_t f,
-                         GPtrArray *scripts, GPtrArray *written)
+                         const char *const *inputs, GPtrArray *scripts, GPtrArray *written)
 {
     static const char *const colors[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
                                           "#9467bd", "#8c564b", "#e377c2", "#17becf" };
@@ -355,7 +337,7 @@ static int write_scripts(const GPtrArray *cols, const int64_t *n, const char *di
         }
         g_string_append(gp, "\nunset output\n");
         char *name = g_strdup_printf("%s.gp", chart);
-        int status = plot_write("compare", dir, name, gp, written);
+        int status = plot_write("compare", dir, name, gp, inputs, written);
         g_string_free(gp, TRUE);
         g_free(chart);
         if (status != PLOT_OK) {
@@ -383,7 +365,7 @@ int compare_main(int argc, char **argv)
     GArray *counts = g_array_new(FALSE, TRUE, sizeof(int64_t)); /* samples per run and chart */
     GPtrArray *dbs = g_ptr_array_new_with_free_func(close_db);
     int status = parse_args(argc, argv, &o);
-    if (status >= 0)
+    if (status != CLI_GO_ON)
         goto done;
     /* First read every database, so that a bad one stops before any file
      * is written. */
@@ -410,13 +392,15 @@ int compare_main(int argc, char **argv)
     }
     if (status != PLOT_OK)
         goto done;
+    g_ptr_array_add(o.paths, NULL); /* the inputs, which no output file may be */
+    const char *const *inputs = (const char *const *)o.paths->pdata;
     if (o.out) {
         status = plot_mkdir("compare", o.out);
         g_array_set_size(counts, cols->len * G_N_ELEMENTS(compare_charts));
         for (guint k = 0; k < cols->len && status == PLOT_OK; k++) {
             const compare_col_t *c = g_ptr_array_index(cols, k);
             status = write_cdfs(g_ptr_array_index(dbs, c->db_index), g_ptr_array_index(o.paths, c->db_index),
-                                c->run_id, (int)k + 1, c, o.out, (int64_t *)(void *)counts->data, written);
+                                c->run_id, (int)k + 1, c, o.out, inputs, (int64_t *)(void *)counts->data, written);
         }
         if (status != PLOT_OK)
             goto done;
@@ -425,9 +409,10 @@ int compare_main(int argc, char **argv)
     print_table(cols);
     if (o.out) {
         fputc('\n', stdout);
-        status = write_scripts(cols, (const int64_t *)(const void *)counts->data, o.out, o.format, scripts, written);
+        status = write_scripts(cols, (const int64_t *)(const void *)counts->data, o.out, o.format, inputs, scripts,
+                               written);
         if (status == PLOT_OK)
-            status = plot_render("compare", o.out, scripts, o.format, written);
+            status = plot_render("compare", o.out, scripts, o.format, inputs, written);
         plot_print_written(written);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {

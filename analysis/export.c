@@ -25,8 +25,10 @@
  * text as a string with the escapes RFC 8259 requires (invalid UTF-8 replaced
  * by U+FFFD), BLOBs as a hex string. An empty result is "[]".
  *
- * The output goes to stdout or to --out FILE, created only once the query is
- * known to be valid and removed again if the export fails half-way.
+ * The output goes to stdout or to --out FILE (analysis/outfile.h): FILE is
+ * written under a temporary name only once the query is known to be valid
+ * and renamed when complete, so a failed export leaves an older FILE as it
+ * was; FILE may not be DB itself (through any path or link).
  */
 #include "analysis/export.h"
 
@@ -36,6 +38,8 @@
 #include <math.h>
 #include <sqlite3.h>
 
+#include "analysis/cli.h"
+#include "analysis/outfile.h"
 #include "analysis/resultsdb.h"
 #include <stdbool.h>
 #include <stdint.h>
@@ -47,135 +51,81 @@ enum { EXPORT_OK = 0, EXPORT_RUNTIME = 1, EXPORT_BADINPUT = 2 };
 
 typedef enum export_format { EF_CSV, EF_JSON } export_format_t;
 
-static const char export_usage[] =
-    "usage: chainsim export DB (--table NAME | --view NAME) [--run ID] [--format csv|json] [--out FILE]\n"
-    "\n"
-    "Writes one table or view of the results database DB as CSV or JSON.\n"
-    "\n"
-    "  --table NAME   the table to export (runs, blocks, txs, ...)\n"
-    "  --view NAME    the view to export (v_run_summary, v_tx_latency, ...)\n"
-    "  --run ID       only the rows of run ID (tables and views with a run_id column)\n"
-    "  --format FMT   csv (default): RFC 4180, a header row, NULL as an empty field;\n"
-    "                 json: an array of objects, one per row, NULL as null\n"
-    "  --out FILE     write to FILE instead of standard output\n"
-    "  -h, --help     show this help\n"
-    "\n"
-    "Tables are written in primary-key order. The database is only read.\n"
-    "\n"
-    "exit status: 0 success, 1 SQLite or I/O error, 2 bad usage, no such file,\n"
-    "table, view or run, or not an SQLite database\n";
+static const cli_command_t export_cli = {
+    .name = "export",
+    .usage = "DB (--table NAME | --view NAME) [--run ID] [--format csv|json] [--out FILE]",
+    .about = "Writes one table or view of the results database DB as CSV or JSON.\n",
+    .operands = (const cli_operand_t[]){ { "DB", "the database file", CLI_ONE }, { NULL, NULL, CLI_ONE } },
+    .notes = "Tables are written in primary-key order. The database is only read. FILE is\n"
+             "written under a temporary name and renamed when complete, so a failed export\n"
+             "leaves an older FILE as it was; FILE may not be DB itself.\n",
+    .exits = "0 success, 1 SQLite or I/O error, 2 bad usage, no such file,\n"
+             "table, view or run, or not an SQLite database\n",
+};
+
+static const char *const export_formats[] = { "csv", "json", NULL }; /* export_format_t order */
 
 typedef struct export_opts {
     const char *path; /* borrowed from argv */
     const char *name;
     const char *kind; /* "table" or "view" */
     const char *out;
-    export_format_t format;
-    int64_t run_id;
-    bool have_run;
+    int format;     /* export_format_t */
+    int64_t run_id; /* 0: every run */
 } export_opts_t;
 
-static int bad_usage(const char *fmt, const char *arg)
+/* --table NAME / --view NAME: one of them, once. */
+static bool set_object(export_opts_t *o, const char *kind, const char *value, char **why)
 {
-    fputs("chainsim export: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs("\nTry 'chainsim export --help'.\n", stderr);
-    return EXPORT_BADINPUT;
-}
-
-/* If argv[*i] is option `name` ("--name VALUE" or "--name=VALUE"), sets *val
- * and returns 1 (advancing *i past a separate value); returns -1 when the
- * value is missing, 0 when argv[*i] is another option. */
-static int option_value(int argc, char **argv, int *i, const char *name, const char **val)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0)
-        return 0;
-    if (a[n] == '=') {
-        *val = a + n + 1;
-        return 1;
+    if (o->name) {
+        *why = g_strdup_printf("one table or view only, and --%s %s was given already", o->kind, o->name);
+        return false;
     }
-    if (a[n] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *val = argv[++*i];
-    return 1;
+    if (!*value) {
+        *why = g_strdup("expected a name, not an empty value");
+        return false;
+    }
+    o->name = value;
+    o->kind = kind;
+    return true;
 }
 
-/* Parses the arguments into *o. Returns -1 to go on, else an exit status
- * (after printing the help or the usage error). */
+static bool check_table(void *o, const char *value, char **why)
+{
+    return set_object(o, "table", value, why);
+}
+
+static bool check_view(void *o, const char *value, char **why)
+{
+    return set_object(o, "view", value, why);
+}
+
+/* Parses the arguments into *o. Returns CLI_GO_ON, or an exit status after
+ * printing the help or the usage error. */
 static int parse_args(int argc, char **argv, export_opts_t *o)
 {
-    static const char *const valued[] = { "--table", "--view", "--run", "--format", "--out" };
-    bool options_done = false;
-    const char *format = NULL;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (options_done || a[0] != '-' || a[1] == '\0') {
-            if (o->path)
-                return bad_usage("only one database file, got a second: %s", a);
-            o->path = a;
-            continue;
-        }
-        if (strcmp(a, "--") == 0) {
-            options_done = true;
-            continue;
-        }
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(export_usage, stdout);
-            return EXPORT_OK;
-        }
-        size_t k = 0;
-        const char *val = NULL;
-        int found = 0;
-        for (; k < G_N_ELEMENTS(valued); k++)
-            if ((found = option_value(argc, argv, &i, valued[k], &val)) != 0)
-                break;
-        if (found == 0)
-            return bad_usage("unknown option %s", a);
-        if (found < 0)
-            return bad_usage("option %s needs a value", valued[k]);
-        switch (k) {
-        case 0: /* --table */
-        case 1: /* --view */
-            if (o->name)
-                return bad_usage("give one table or view, with --table or --view, not several (%s)", val);
-            if (*val == '\0')
-                return bad_usage("%s needs a name", valued[k]);
-            o->name = val;
-            o->kind = k == 0 ? "table" : "view";
-            break;
-        case 2: { /* --run */
-            gint64 id = 0;
-            if (!g_ascii_string_to_signed(val, 10, 1, G_MAXINT64, &id, NULL))
-                return bad_usage("--run %s: expected a run id, a whole number from 1", val);
-            o->run_id = id;
-            o->have_run = true;
-            break;
-        }
-        case 3: /* --format */
-            format = val;
-            break;
-        default: /* --out */
-            if (*val == '\0')
-                return bad_usage("--out needs a file name%s", "");
-            o->out = val;
-            break;
-        }
-    }
-    if (!o->path)
-        return bad_usage("missing the database file%s", "");
+    const cli_option_t opts[] = {
+        { "table", 0, CLI_CUSTOM, o, "NAME", "the table to export (runs, blocks, txs, ...)", NULL, check_table },
+        { "view", 0, CLI_CUSTOM, o, "NAME", "the view to export (v_run_summary, v_tx_latency, ...)", NULL,
+          check_view },
+        { "run", 0, CLI_RUN_ID, &o->run_id, "ID", "only the rows of run ID (tables and views with a run_id column)",
+          NULL, NULL },
+        { "format", 0, CLI_CHOICE, &o->format, "FMT",
+          "csv (default): RFC 4180, a header row, NULL as an empty field;\n"
+          "json: an array of objects, one per row, NULL as null",
+          export_formats, NULL },
+        { "out", 0, CLI_TEXT, &o->out, "FILE", "write to FILE instead of standard output", NULL, NULL },
+        { NULL, 0, CLI_FLAG, NULL, NULL, NULL, NULL, NULL },
+    };
+    char **operands = NULL;
+    int rc = cli_parse(&export_cli, opts, argc, argv, &operands);
+    if (rc != CLI_GO_ON)
+        return rc;
+    o->path = operands[0];
+    g_free(operands);
     if (!o->name)
-        return bad_usage("say what to export: --table NAME or --view NAME%s", "");
-    if (!format || strcmp(format, "csv") == 0)
-        o->format = EF_CSV;
-    else if (strcmp(format, "json") == 0)
-        o->format = EF_JSON;
-    else
-        return bad_usage("--format %s: expected csv or json", format);
-    return -1;
+        return cli_usage_error("export", "say what to export: --table NAME or --view NAME");
+    return CLI_GO_ON;
 }
 
 static int db_error(sqlite3 *db, const char *path, const char *what)
@@ -353,10 +303,10 @@ static int prepare_select(sqlite3 *db, const export_opts_t *o, sqlite3_stmt **st
     sqlite3_finalize(*st);
     *st = NULL;
 
-    if (o->have_run && !has_run_id)
+    if (o->run_id > 0 && !has_run_id)
         fprintf(stderr, "chainsim export: note: %s %s has no run_id column; --run ignored, every row exported\n",
                 o->kind, o->name);
-    if (o->have_run && has_run_id) {
+    if (o->run_id > 0 && has_run_id) {
         if ((status = check_run(db, o->path, o->run_id)) != EXPORT_OK)
             goto done;
         g_string_append(sql, " WHERE \"run_id\" = ?1");
@@ -367,7 +317,7 @@ static int prepare_select(sqlite3 *db, const export_opts_t *o, sqlite3_stmt **st
         status = db_error(db, o->path, "cannot read it");
         goto done;
     }
-    if (o->have_run && has_run_id)
+    if (o->run_id > 0 && has_run_id)
         sqlite3_bind_int64(*st, 1, o->run_id);
 done:
     g_string_free(sql, TRUE);
@@ -516,12 +466,19 @@ int export_main(int argc, char **argv)
 {
     export_opts_t o = { 0 };
     int status = parse_args(argc, argv, &o);
-    if (status >= 0)
+    if (status != CLI_GO_ON)
         return status;
 
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    FILE *out = stdout;
+    outfile_t *file = NULL;
+    char *err = NULL;
+    const char *inputs[] = { o.path, NULL };
+    if (o.out && !outfile_check(o.out, inputs, &err)) {
+        fprintf(stderr, "chainsim export: --out %s\n", err);
+        status = EXPORT_BADINPUT;
+        goto done;
+    }
     if ((status = open_db(o.path, &db)) != EXPORT_OK)
         goto done;
     if ((status = check_object(db, &o)) != EXPORT_OK)
@@ -529,29 +486,26 @@ int export_main(int argc, char **argv)
     if ((status = prepare_select(db, &o, &st)) != EXPORT_OK)
         goto done;
 
-    if (o.out && !(out = g_fopen(o.out, "wb"))) {
-        fprintf(stderr, "chainsim export: cannot create %s: %s\n", o.out, g_strerror(errno));
-        out = stdout;
+    if (o.out && !(file = outfile_open(o.out, &err))) {
+        fprintf(stderr, "chainsim export: %s\n", err);
         status = EXPORT_RUNTIME;
         goto done;
     }
+    FILE *out = file ? outfile_stream(file) : stdout;
     status = write_rows(out, &o, db, st);
-    const char *dest = o.out ? o.out : "standard output";
-    if (fflush(out) != 0 || ferror(out)) {
-        if (status == EXPORT_OK)
-            fprintf(stderr, "chainsim export: cannot write to %s: %s\n", dest, g_strerror(errno));
-        status = EXPORT_RUNTIME;
-    }
-    if (out != stdout) {
-        if (fclose(out) != 0 && status == EXPORT_OK) {
-            fprintf(stderr, "chainsim export: cannot write to %s: %s\n", dest, g_strerror(errno));
+    if (!file) {
+        if ((fflush(out) != 0 || ferror(out)) && status == EXPORT_OK) {
+            fprintf(stderr, "chainsim export: cannot write to standard output: %s\n", g_strerror(errno));
             status = EXPORT_RUNTIME;
         }
-        out = stdout;
-        if (status != EXPORT_OK)
-            g_unlink(o.out); /* no half-written file */
+    } else if (status != EXPORT_OK) {
+        outfile_abort(file); /* any older file stays as it was */
+    } else if (!outfile_commit(file, &err)) {
+        fprintf(stderr, "chainsim export: %s\n", err);
+        status = EXPORT_RUNTIME;
     }
 done:
+    g_free(err);
     sqlite3_finalize(st);
     sqlite3_close(db);
     return status;

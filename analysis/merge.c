@@ -37,33 +37,27 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "analysis/cli.h"
 #include "sim/record/record.h"
 
 enum { MERGE_OK = 0, MERGE_RUNTIME = 1, MERGE_BADINPUT = 2 };
 
 #define MERGE_BUSY_MS 10000
 
-static const char merge_usage[] =
-    "usage: chainsim merge OUT.db IN.db...\n"
-    "\n"
-    "Appends every run of the results databases IN.db... to OUT.db (created\n"
-    "with the schema and views of chainsim if needed). Each run gets a new\n"
-    "run_id, the next free one in OUT.db, and brings along its rows of every\n"
-    "table. Each input is copied in one transaction: if it fails, OUT.db keeps\n"
-    "what was merged before it. The inputs are only read.\n"
-    "\n"
-    "  -h, --help   show this help\n"
-    "\n"
-    "exit status: 0 success, 1 SQLite or I/O error, 2 bad usage, no such input,\n"
-    "or a file that is not a chainsim results database\n";
-
-static int bad_usage(const char *fmt, const char *arg)
-{
-    fputs("chainsim merge: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs("\nTry 'chainsim merge --help'.\n", stderr);
-    return MERGE_BADINPUT;
-}
+static const cli_command_t merge_cli = {
+    .name = "merge",
+    .usage = "OUT.db IN.db...",
+    .about = "Appends every run of the results databases IN.db... to OUT.db (created\n"
+             "with the schema and views of chainsim if needed). Each run gets a new\n"
+             "run_id, the next free one in OUT.db, and brings along its rows of every\n"
+             "table. Each input is copied in one transaction: if it fails, OUT.db keeps\n"
+             "what was merged before it. The inputs are only read.\n",
+    .operands = (const cli_operand_t[]){ { "OUT.db", "the output database", CLI_ONE },
+                                         { "IN.db", "the input databases", CLI_MANY },
+                                         { NULL, NULL, CLI_ONE } },
+    .exits = "0 success, 1 SQLite or I/O error, 2 bad usage, no such input,\n"
+             "or a file that is not a chainsim results database\n",
+};
 
 /* An SQLite URI for path ("file:...", with %, ? and # escaped), with the
  * query `query` (may be NULL). g_free the result. */
@@ -391,32 +385,15 @@ static int merge_one(merge_ctx_t *m, const char *in, int64_t *nruns)
 
 int merge_main(int argc, char **argv)
 {
-    GPtrArray *files = g_ptr_array_new();
-    bool options_done = false;
-    int status = -1;
-    for (int i = 0; i < argc && status < 0; i++) {
-        const char *a = argv[i];
-        if (!options_done && a[0] == '-' && a[1] != '\0') {
-            if (strcmp(a, "--") == 0) {
-                options_done = true;
-            } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-                fputs(merge_usage, stdout);
-                status = MERGE_OK;
-            } else {
-                status = bad_usage("unknown option %s", a);
-            }
-            continue;
-        }
-        g_ptr_array_add(files, (char *)a);
-    }
-    if (status < 0 && files->len == 0)
-        status = bad_usage("missing the output database and the inputs%s", "");
-    else if (status < 0 && files->len == 1)
-        status = bad_usage("missing the input databases (after %s)", (const char *)g_ptr_array_index(files, 0));
-    if (status >= 0) {
-        g_ptr_array_free(files, TRUE);
+    const cli_option_t opts[] = { { NULL, 0, CLI_FLAG, NULL, NULL, NULL, NULL, NULL } };
+    char **operands = NULL;
+    int status = cli_parse(&merge_cli, opts, argc, argv, &operands);
+    if (status != CLI_GO_ON)
         return status;
-    }
+    GPtrArray *files = g_ptr_array_new();
+    for (char **f = operands; *f; f++)
+        g_ptr_array_add(files, *f);
+    g_free(operands);
 
     const char *out = g_ptr_array_index(files, 0);
     merge_ctx_t m = { .out = out, .in = out };

@@ -28,93 +28,52 @@
  * gnuplot is optional: plot_find_gnuplot() looks at CHAINSIM_GNUPLOT, then
  * PATH; without it the data and the scripts are still written and the
  * command exits 0 after saying how to render them.
+ *
+ * Every file is written under a temporary name and renamed when complete
+ * (analysis/outfile.h), images too: the scripts write to the gnuplot
+ * variable chainsim_image when it is set, and plot_render() sets it to a
+ * temporary name and renames the image once gnuplot succeeded. No output
+ * file may be the input database.
  */
 #include "analysis/plot.h"
+
+#include "analysis/cli.h"
+#include "analysis/outfile.h"
 
 #include "sim/scenario/units.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <glib/gstdio.h>
 #include <sys/wait.h>
 
 #define PLOT_BUSY_MS 10000
 
-static const char plot_usage[] =
-    "usage: chainsim plot DB [--run ID] [--out DIR] [--format png|svg|pdf]\n"
-    "       chainsim plot DB --x GROUP.KEY --y METRIC [--out DIR] [--format png|svg|pdf]\n"
-    "\n"
-    "Writes charts of one run recorded in the results database DB: throughput,\n"
-    "confirmation and finality latency CDFs, block propagation CDFs, chain height\n"
-    "and mempool over time with the fault events, reorg depths and stale rate.\n"
-    "For each chart DIR gets the data (.dat, with a header naming the columns and\n"
-    "units), a gnuplot script (.gp, to restyle and render again with\n"
-    "`gnuplot CHART.gp` from DIR) and, when gnuplot is installed, the image.\n"
-    "\n"
-    "  --run ID       the run to plot (default: the latest, the largest run_id)\n"
-    "  --out DIR      folder for the files (default: plots/SCENARIO-runID)\n"
-    "  --format F     png (default), svg or pdf\n"
-    "  --x GROUP.KEY  with --y: a metric against a parameter over all the runs of\n"
-    "                 DB (a sweep): the runs are grouped by their value of the\n"
-    "                 scenario parameter GROUP.KEY (run_params); for each value\n"
-    "                 the mean of METRIC, its standard deviation and a 95 %\n"
-    "                 confidence interval of the mean (Student's t) are printed\n"
-    "                 and drawn with error bars (default DIR: plots/sweep)\n"
-    "  --y METRIC     a numeric column of v_run_summary, e.g. stale_rate, tps,\n"
-    "                 confirm_latency_p50_s, propagation_p50_s\n"
-    "  -h, --help     show this help\n"
-    "\n"
-    "gnuplot is looked up in PATH; CHAINSIM_GNUPLOT=PROGRAM overrides that and\n"
-    "CHAINSIM_GNUPLOT= (empty) means no gnuplot: data and scripts only.\n"
-    "The database is only read.\n"
-    "\n"
-    "exit status: 0 success (also without gnuplot), 1 gnuplot failed or a file\n"
-    "cannot be written, 2 bad usage, no such file or run, or not a chainsim\n"
-    "results database\n";
+static const cli_command_t plot_cli = {
+    .name = "plot",
+    .usage = "DB [--run ID] [--out DIR] [--format png|svg|pdf]\n"
+             "DB --x GROUP.KEY --y METRIC [--out DIR] [--format png|svg|pdf]",
+    .about = "Writes charts of one run recorded in the results database DB: throughput,\n"
+             "confirmation and finality latency CDFs, block propagation CDFs, chain height\n"
+             "and mempool over time with the fault events, reorg depths and stale rate.\n"
+             "For each chart DIR gets the data (.dat, with a header naming the columns and\n"
+             "units), a gnuplot script (.gp, to restyle and render again with\n"
+             "`gnuplot CHART.gp` from DIR) and, when gnuplot is installed, the image.\n",
+    .operands = (const cli_operand_t[]){ { "DB", "the results database file", CLI_ONE }, { NULL, NULL, CLI_ONE } },
+    .notes = "gnuplot is looked up in PATH; CHAINSIM_GNUPLOT=PROGRAM overrides that and\n"
+             "CHAINSIM_GNUPLOT= (empty) means no gnuplot: data and scripts only.\n"
+             "The database is only read. Every file is written under a temporary name and\n"
+             "renamed when complete, so a failure leaves older files as they were.\n",
+    .exits = "0 success (also without gnuplot), 1 gnuplot failed or a file\n"
+             "cannot be written, 2 bad usage, no such file or run, or not a chainsim\n"
+             "results database\n",
+};
 
 /* ---- shared helpers ----------------------------------------------------- */
 
-int plot_bad_usage(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "chainsim %s: ", cmd);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\nTry 'chainsim %s --help'.\n", cmd);
-    return PLOT_BADINPUT;
-}
-
-int plot_opt_value(const char *cmd, int argc, char **argv, int *i, const char *name, const char **val)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '='))
-        return -1;
-    if (a[n] == '=') {
-        *val = a + n + 1;
-        return PLOT_OK;
-    }
-    if (*i + 1 >= argc)
-        return plot_bad_usage(cmd, "option %s needs a value", name);
-    *val = argv[++*i];
-    return PLOT_OK;
-}
-
-bool plot_parse_format(const char *s, plot_format_t *f)
-{
-    if (strcmp(s, "png") == 0)
-        *f = PLOT_PNG;
-    else if (strcmp(s, "svg") == 0)
-        *f = PLOT_SVG;
-    else if (strcmp(s, "pdf") == 0)
-        *f = PLOT_PDF;
-    else
-        return false;
-    return true;
-}
+const char *const plot_format_names[] = { "png", "svg", "pdf", NULL };
 
 const char *plot_format_ext(plot_format_t f)
 {
@@ -310,7 +269,12 @@ void plot_gp_begin(GString *gp, plot_format_t f, const char *chart, const char *
         g_string_append(gp, "set terminal pdfcairo size 6in,4in font 'sans,10' noenhanced\n");
         break;
     }
-    g_string_append_printf(gp, "set output '%s.%s'\n\n", chart, plot_format_ext(f));
+    /* chainsim draws into a temporary file named by chainsim_image and
+     * renames it when gnuplot succeeded (plot_render()). */
+    g_string_append_printf(gp,
+                           "if (exists(\"chainsim_image\")) { set output chainsim_image } else { set output '%s.%s' }"
+                           "\n\n",
+                           chart, plot_format_ext(f));
 }
 
 int plot_mkdir(const char *cmd, const char *dir)
@@ -322,15 +286,21 @@ int plot_mkdir(const char *cmd, const char *dir)
     return PLOT_OK;
 }
 
-int plot_write(const char *cmd, const char *dir, const char *name, const GString *contents, GPtrArray *written)
+int plot_write(const char *cmd, const char *dir, const char *name, const GString *contents,
+               const char *const *inputs, GPtrArray *written)
 {
     char *path = g_build_filename(dir, name, NULL);
-    GError *err = NULL;
-    if (!g_file_set_contents(path, contents->str, (gssize)contents->len, &err)) {
-        fprintf(stderr, "chainsim %s: cannot write %s\n", cmd, err->message);
-        g_error_free(err);
+    char *err = NULL;
+    int status = PLOT_OK;
+    if (!outfile_check(path, inputs, &err))
+        status = PLOT_BADINPUT;
+    else if (!outfile_write(path, contents->str, contents->len, &err))
+        status = PLOT_RUNTIME;
+    if (status != PLOT_OK) {
+        fprintf(stderr, "chainsim %s: %s\n", cmd, err);
+        g_free(err);
         g_free(path);
-        return PLOT_RUNTIME;
+        return status;
     }
     g_ptr_array_add(written, path);
     return PLOT_OK;
@@ -344,7 +314,80 @@ char *plot_find_gnuplot(void)
     return g_find_program_in_path("gnuplot");
 }
 
-int plot_render(const char *cmd, const char *dir, GPtrArray *scripts, plot_format_t f, GPtrArray *written)
+/* Runs gnuplot on script (in dir) to draw image (in dir, the name without
+ * the folder) through a temporary file renamed when gnuplot succeeded.
+ * Returns PLOT_OK with the image's path added to written, or an exit status
+ * after printing why. */
+static int render_one(const char *cmd, const char *gnuplot, const char *dir, const char *script, const char *image,
+                      const char *const *inputs, GPtrArray *written)
+{
+    char *path = g_build_filename(dir, image, NULL);
+    char *err = NULL;
+    outfile_t *file = NULL;
+    int status = PLOT_OK;
+    if (!outfile_check(path, inputs, &err)) {
+        fprintf(stderr, "chainsim %s: %s\n", cmd, err);
+        status = PLOT_BADINPUT;
+        goto done;
+    }
+    if (!(file = outfile_open(path, &err))) {
+        fprintf(stderr, "chainsim %s: %s\n", cmd, err);
+        status = PLOT_RUNTIME;
+        goto done;
+    }
+    /* The script writes to chainsim_image when it is set (plot_gp_begin()). */
+    char *quoted = plot_gp_quote(outfile_temp_name(file));
+    char *define = g_strdup_printf("chainsim_image=%s", quoted);
+    g_free(quoted);
+    char *argv[] = { (char *)gnuplot, "-e", define, (char *)script, NULL };
+    char *out = NULL, *gp_err = NULL;
+    int wait_status = 0;
+    GError *gerr = NULL;
+    bool ran = g_spawn_sync(dir, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &gp_err, &wait_status, &gerr);
+    g_free(define);
+    if (!ran) {
+        fprintf(stderr, "chainsim %s: cannot run gnuplot (%s): %s\n", cmd, gnuplot, gerr->message);
+        g_error_free(gerr);
+        status = PLOT_RUNTIME;
+        goto done;
+    }
+    char *temp = g_build_filename(dir, outfile_temp_name(file), NULL);
+    GStatBuf sb;
+    bool drawn = g_stat(temp, &sb) == 0 && sb.st_size > 0;
+    g_free(temp);
+    if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0) {
+        fprintf(stderr, "chainsim %s: gnuplot (%s) failed on %s/%s (%s %d):\n%s", cmd, gnuplot, dir, script,
+                WIFEXITED(wait_status) ? "exit status" : "signal",
+                WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : WTERMSIG(wait_status), gp_err ? gp_err : "");
+        status = PLOT_RUNTIME;
+    } else if (!drawn) {
+        fprintf(stderr, "chainsim %s: gnuplot (%s) ran %s/%s but drew no %s\n%s", cmd, gnuplot, dir, script, image,
+                gp_err ? gp_err : "");
+        status = PLOT_RUNTIME;
+    } else {
+        if (gp_err && *gp_err)
+            fprintf(stderr, "chainsim %s: gnuplot %s/%s said:\n%s", cmd, dir, script, gp_err);
+        bool ok = outfile_commit(file, &err);
+        file = NULL;
+        if (ok) {
+            g_ptr_array_add(written, path);
+            path = NULL;
+        } else {
+            fprintf(stderr, "chainsim %s: %s\n", cmd, err);
+            status = PLOT_RUNTIME;
+        }
+    }
+    g_free(out);
+    g_free(gp_err);
+done:
+    outfile_abort(file); /* on failure: any older image stays as it was */
+    g_free(err);
+    g_free(path);
+    return status;
+}
+
+int plot_render(const char *cmd, const char *dir, GPtrArray *scripts, plot_format_t f, const char *const *inputs,
+                GPtrArray *written)
 {
     if (scripts->len == 0)
         return PLOT_OK;
@@ -363,38 +406,9 @@ int plot_render(const char *cmd, const char *dir, GPtrArray *scripts, plot_forma
     int status = PLOT_OK;
     for (guint i = 0; i < scripts->len && status == PLOT_OK; i++) {
         const char *script = g_ptr_array_index(scripts, i);
-        char *argv[] = { gnuplot, (char *)script, NULL };
-        char *out = NULL, *err = NULL;
-        int wait_status = 0;
-        GError *gerr = NULL;
-        if (!g_spawn_sync(dir, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &wait_status, &gerr)) {
-            fprintf(stderr, "chainsim %s: cannot run gnuplot (%s): %s\n", cmd, gnuplot, gerr->message);
-            g_error_free(gerr);
-            status = PLOT_RUNTIME;
-            break;
-        }
-        char *image_name = g_strdup_printf("%.*s.%s", (int)(strlen(script) - 3), script, plot_format_ext(f));
-        char *image = g_build_filename(dir, image_name, NULL);
-        bool ok = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
-        if (!ok) {
-            fprintf(stderr, "chainsim %s: gnuplot (%s) failed on %s/%s (%s %d):\n%s", cmd, gnuplot, dir, script,
-                    WIFEXITED(wait_status) ? "exit status" : "signal",
-                    WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : WTERMSIG(wait_status), err ? err : "");
-            status = PLOT_RUNTIME;
-        } else if (!g_file_test(image, G_FILE_TEST_IS_REGULAR)) {
-            fprintf(stderr, "chainsim %s: gnuplot (%s) ran %s/%s but wrote no %s\n%s", cmd, gnuplot, dir, script,
-                    image_name, err ? err : "");
-            status = PLOT_RUNTIME;
-        } else {
-            if (err && *err)
-                fprintf(stderr, "chainsim %s: gnuplot %s/%s said:\n%s", cmd, dir, script, err);
-            g_ptr_array_add(written, image);
-            image = NULL;
-        }
+        char *image = g_strdup_printf("%.*s.%s", (int)(strlen(script) - 3), script, plot_format_ext(f));
+        status = render_one(cmd, gnuplot, dir, script, image, inputs, written);
         g_free(image);
-        g_free(image_name);
-        g_free(out);
-        g_free(err);
     }
     g_free(gnuplot);
     return status;
@@ -412,17 +426,18 @@ void plot_print_written(const GPtrArray *written)
 typedef struct plot_opts {
     const char *path; /* borrowed from argv */
     const char *out;
-    const char *x; /* --x group.key, or NULL */
-    const char *y; /* --y metric, or NULL */
-    int64_t run_id;
-    bool have_run;
-    plot_format_t format;
+    const char *x;  /* --x group.key, or NULL */
+    const char *y;  /* --y metric, or NULL */
+    int metric;     /* --y: index in sweep_metrics[], -1 when not given */
+    int64_t run_id; /* 0: the latest */
+    int format;     /* plot_format_t */
 } plot_opts_t;
 
 /* The run being plotted and the files made so far. */
 typedef struct plot_ctx {
     sqlite3 *db;
-    const char *path; /* database */
+    const char *path;      /* database */
+    const char *inputs[2]; /* path, NULL: what the files may not be */
     const char *dir;  /* output folder */
     int64_t run_id;
     plot_format_t format;
@@ -465,23 +480,6 @@ static const struct sweep_metric {
     { "missed_slots", "slots" },
     { "slashed", "validators" },
 };
-
-static const struct sweep_metric *sweep_metric_find(const char *name)
-{
-    for (size_t i = 0; i < G_N_ELEMENTS(sweep_metrics); i++)
-        if (strcmp(sweep_metrics[i].name, name) == 0)
-            return &sweep_metrics[i];
-    return NULL;
-}
-
-/* "stale_rate, tps, ..." (g_free). */
-static char *sweep_metric_names(void)
-{
-    GString *s = g_string_new(NULL);
-    for (size_t i = 0; i < G_N_ELEMENTS(sweep_metrics); i++)
-        g_string_append_printf(s, "%s%s", i ? ", " : "", sweep_metrics[i].name);
-    return g_string_free(s, FALSE);
-}
 
 /* Two-sided 95 % quantile of Student's t for df = 1..30 degrees of freedom;
  * the normal 1.96 beyond. */
@@ -773,13 +771,14 @@ static void sweep_script(GString *gp, plot_format_t f, const char *chart, const 
 /* `chainsim plot DB --x KEY --y METRIC`. */
 static int sweep_main(const plot_opts_t *o)
 {
-    const struct sweep_metric *m = sweep_metric_find(o->y);
+    const struct sweep_metric *m = &sweep_metrics[o->metric];
     sqlite3 *db = NULL;
     GPtrArray *groups = g_ptr_array_new_with_free_func(group_free);
     GPtrArray *written = g_ptr_array_new_with_free_func(g_free);
     GPtrArray *scripts = g_ptr_array_new_with_free_func(g_free);
     char *chart = g_strdup_printf("%s_vs_%s", o->y, o->x);
     const char *dir = o->out ? o->out : "plots/sweep";
+    const char *inputs[] = { o->path, NULL };
     int64_t runs = 0, all_runs[1] = { 0 };
     int status = plot_open_db("plot", o->path, &db);
     if (status == PLOT_OK)
@@ -857,14 +856,14 @@ static int sweep_main(const plot_opts_t *o)
     status = plot_mkdir("plot", dir);
     char *dat = g_strdup_printf("%s.dat", chart);
     if (status == PLOT_OK)
-        status = plot_write("plot", dir, dat, d, written);
+        status = plot_write("plot", dir, dat, d, inputs, written);
     g_free(dat);
     g_string_free(d, TRUE);
     if (status == PLOT_OK) {
         GString *gp = g_string_new(NULL);
         sweep_script(gp, o->format, chart, o->path, o->x, m, groups, runs, numeric);
         char *name = g_strdup_printf("%s.gp", chart);
-        status = plot_write("plot", dir, name, gp, written);
+        status = plot_write("plot", dir, name, gp, inputs, written);
         if (status == PLOT_OK)
             g_ptr_array_add(scripts, name);
         else
@@ -872,7 +871,7 @@ static int sweep_main(const plot_opts_t *o)
         g_string_free(gp, TRUE);
     }
     if (status == PLOT_OK)
-        status = plot_render("plot", dir, scripts, o->format, written);
+        status = plot_render("plot", dir, scripts, o->format, inputs, written);
     plot_print_written(written);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "chainsim plot: cannot write to standard output\n");
@@ -887,82 +886,46 @@ done:
     return status;
 }
 
+/* Parses the arguments into *o. Returns CLI_GO_ON, or an exit status after
+ * printing the help or the usage error. */
 static int parse_args(int argc, char **argv, plot_opts_t *o)
 {
-    bool options_done = false;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!options_done && a[0] == '-' && a[1] != '\0') {
-            const char *val = NULL;
-            int rc;
-            if (strcmp(a, "--") == 0) {
-                options_done = true;
-                continue;
-            }
-            if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-                fputs(plot_usage, stdout);
-                return PLOT_OK;
-            }
-            if ((rc = plot_opt_value("plot", argc, argv, &i, "--run", &val)) >= 0) {
-                if (rc != PLOT_OK)
-                    return rc;
-                gint64 id = 0;
-                if (!g_ascii_string_to_signed(val, 10, 1, G_MAXINT64, &id, NULL))
-                    return plot_bad_usage("plot", "--run %s: expected a run id, a whole number from 1", val);
-                o->run_id = id;
-                o->have_run = true;
-                continue;
-            }
-            if ((rc = plot_opt_value("plot", argc, argv, &i, "--out", &val)) >= 0) {
-                if (rc != PLOT_OK)
-                    return rc;
-                if (!*val)
-                    return plot_bad_usage("plot", "--out needs a folder name, got an empty one");
-                o->out = val;
-                continue;
-            }
-            if ((rc = plot_opt_value("plot", argc, argv, &i, "--format", &val)) >= 0) {
-                if (rc != PLOT_OK)
-                    return rc;
-                if (!plot_parse_format(val, &o->format))
-                    return plot_bad_usage("plot", "--format %s: expected png, svg or pdf", val);
-                continue;
-            }
-            if ((rc = plot_opt_value("plot", argc, argv, &i, "--x", &val)) >= 0) {
-                if (rc != PLOT_OK)
-                    return rc;
-                if (!*val)
-                    return plot_bad_usage("plot", "--x needs a parameter name (group.key), got an empty one");
-                o->x = val;
-                continue;
-            }
-            if ((rc = plot_opt_value("plot", argc, argv, &i, "--y", &val)) >= 0) {
-                if (rc != PLOT_OK)
-                    return rc;
-                if (!sweep_metric_find(val)) {
-                    char *names = sweep_metric_names();
-                    rc = plot_bad_usage("plot", "--y %s: not a numeric column of v_run_summary; choose one of: %s",
-                                        val, names);
-                    g_free(names);
-                    return rc;
-                }
-                o->y = val;
-                continue;
-            }
-            return plot_bad_usage("plot", "unknown option %s", a);
-        }
-        if (o->path)
-            return plot_bad_usage("plot", "only one database file, got a second: %s", a);
-        o->path = a;
-    }
+    const char *metrics[G_N_ELEMENTS(sweep_metrics) + 1];
+    for (size_t i = 0; i < G_N_ELEMENTS(sweep_metrics); i++)
+        metrics[i] = sweep_metrics[i].name;
+    metrics[G_N_ELEMENTS(sweep_metrics)] = NULL;
+    const cli_option_t opts[] = {
+        { "run", 0, CLI_RUN_ID, &o->run_id, "ID", "the run to plot (default: the latest, the largest run_id)", NULL,
+          NULL },
+        { "out", 0, CLI_TEXT, &o->out, "DIR", "folder for the files (default: plots/SCENARIO-runID)", NULL, NULL },
+        { "format", 0, CLI_CHOICE, &o->format, "F", "png (default), svg or pdf", plot_format_names, NULL },
+        { "x", 0, CLI_TEXT, &o->x, "GROUP.KEY",
+          "with --y: a metric against a parameter over all the runs of\n"
+          "DB (a sweep): the runs are grouped by their value of the\n"
+          "scenario parameter GROUP.KEY (run_params); for each value\n"
+          "the mean of METRIC, its standard deviation and a 95 %\n"
+          "confidence interval of the mean (Student's t) are printed\n"
+          "and drawn with error bars (default DIR: plots/sweep)",
+          NULL, NULL },
+        { "y", 0, CLI_CHOICE, &o->metric, "METRIC",
+          "a numeric column of v_run_summary, e.g. stale_rate, tps,\n"
+          "confirm_latency_p50_s, propagation_p50_s",
+          metrics, NULL },
+        { NULL, 0, CLI_FLAG, NULL, NULL, NULL, NULL, NULL },
+    };
+    char **operands = NULL;
+    int rc = cli_parse(&plot_cli, opts, argc, argv, &operands);
+    if (rc != CLI_GO_ON)
+        return rc;
+    o->path = operands[0];
+    g_free(operands);
+    o->y = o->metric >= 0 ? sweep_metrics[o->metric].name : NULL;
     if ((o->x != NULL) != (o->y != NULL))
-        return plot_bad_usage("plot", "%s needs %s: --x GROUP.KEY and --y METRIC go together", o->x ? "--x" : "--y",
-                              o->x ? "--y" : "--x");
-    if (o->x && o->have_run)
-        return plot_bad_usage("plot", "--run cannot be used with --x/--y, which plot all the runs of the database");
-    if (!o->path)
-        return plot_bad_usage("plot", "missing the results database file");
-    return -1;
+        return cli_usage_error("plot", "%s needs %s: --x GROUP.KEY and --y METRIC go together", o->x ? "--x" : "--y",
+                               o->x ? "--y" : "--x");
+    if (o->x && o->run_id > 0)
+        return cli_usage_error("plot", "--run cannot be used with --x/--y, which plot all the runs of the database");
+    return CLI_GO_ON;
 }
 
 /* Reads the run's name, seed and the summary figures used in titles. */
@@ -1046,7 +1009,7 @@ static void skipped(const char *chart, const char *why)
 static int add_script(plot_ctx_t *c, const char *chart, const GString *gp)
 {
     char *name = g_strdup_printf("%s.gp", chart);
-    int status = plot_write("plot", c->dir, name, gp, c->written);
+    int status = plot_write("plot", c->dir, name, gp, c->inputs, c->written);
     if (status == PLOT_OK)
         g_ptr_array_add(c->scripts, name);
     else
@@ -1064,7 +1027,7 @@ static int write_series(plot_ctx_t *c, const char *name, const char *what, const
     int status = plot_query_dat("plot", c->db, c->path, sql, c->run_id, d, rows);
     if (status == PLOT_OK && *rows > 0) {
         char *file = g_strdup_printf("%s.dat", name);
-        status = plot_write("plot", c->dir, file, d, c->written);
+        status = plot_write("plot", c->dir, file, d, c->inputs, c->written);
         g_free(file);
     }
     g_string_free(d, TRUE);
@@ -1397,10 +1360,9 @@ static char *default_dir(const plot_ctx_t *c)
 
 int plot_main(int argc, char **argv)
 {
-    plot_opts_t o = { 0 };
-    o.format = PLOT_PNG;
+    plot_opts_t o = { .metric = -1, .format = PLOT_PNG };
     int status = parse_args(argc, argv, &o);
-    if (status >= 0)
+    if (status != CLI_GO_ON)
         return status;
     if (o.x)
         return sweep_main(&o);
@@ -1408,13 +1370,14 @@ int plot_main(int argc, char **argv)
     plot_ctx_t c = { 0 };
     char *dir = NULL;
     c.path = o.path;
+    c.inputs[0] = o.path;
     c.format = o.format;
     c.written = g_ptr_array_new_with_free_func(g_free);
     c.scripts = g_ptr_array_new_with_free_func(g_free);
 
     if ((status = plot_open_db("plot", o.path, &c.db)) != PLOT_OK)
         goto done;
-    if (o.have_run) {
+    if (o.run_id > 0) {
         c.run_id = o.run_id;
     } else {
         int64_t v[1];
@@ -1439,7 +1402,7 @@ int plot_main(int argc, char **argv)
     for (size_t i = 0; i < G_N_ELEMENTS(charts) && status == PLOT_OK; i++)
         status = charts[i](&c);
     if (status == PLOT_OK)
-        status = plot_render("plot", dir, c.scripts, c.format, c.written);
+        status = plot_render("plot", dir, c.scripts, c.format, c.inputs, c.written);
     if (c.scripts->len == 0 && status == PLOT_OK)
         printf("no chart: the run has no data to plot\n");
     plot_print_written(c.written);

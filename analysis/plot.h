@@ -51,8 +51,9 @@ enum { PLOT_OK = 0, PLOT_RUNTIME = 1, PLOT_BADINPUT = 2 };
 
 typedef enum plot_format { PLOT_PNG, PLOT_SVG, PLOT_PDF } plot_format_t;
 
-/* Parses "png", "svg" or "pdf". */
-bool plot_parse_format(const char *s, plot_format_t *f);
+/* "png", "svg", "pdf" in plot_format_t order, NULL-terminated: the choices
+ * of --format. */
+extern const char *const plot_format_names[];
 
 /* File extension of f, without the dot. */
 const char *plot_format_ext(plot_format_t f);
@@ -81,12 +82,15 @@ char *plot_gp_quote(const char *s);
 
 /* Appends the opening lines of a chart script: a comment naming the chart,
  * `reset`, the terminal for format f sized for a paper, and the output file
- * <chart>.<ext>. */
+ * <chart>.<ext> (or the gnuplot variable chainsim_image when it is set). */
 void plot_gp_begin(GString *gp, plot_format_t f, const char *chart, const char *about);
 
-/* Writes contents to dir/name, appends the path to written (owned). Returns
- * PLOT_OK or PLOT_RUNTIME after printing why. */
-int plot_write(const char *cmd, const char *dir, const char *name, const GString *contents, GPtrArray *written);
+/* Writes contents to dir/name (through a temporary file, analysis/outfile.h)
+ * and appends the path to written (owned). Returns PLOT_OK, PLOT_BADINPUT
+ * when dir/name is one of the files of inputs (NULL-terminated), or
+ * PLOT_RUNTIME, after printing why. */
+int plot_write(const char *cmd, const char *dir, const char *name, const GString *contents,
+               const char *const *inputs, GPtrArray *written);
 
 /* Creates dir (and parents). Returns PLOT_OK or PLOT_RUNTIME after printing
  * why. */
@@ -98,18 +102,12 @@ char *plot_find_gnuplot(void);
 
 /* Runs gnuplot on each script (names relative to dir) from dir and appends
  * the images made to written; without gnuplot prints how to render later.
- * Returns PLOT_OK or PLOT_RUNTIME after printing why. */
-int plot_render(const char *cmd, const char *dir, GPtrArray *scripts, plot_format_t f, GPtrArray *written);
-
-/* Matches argv[*i] against the option --name (value in the next argument)
- * or --name=value. Returns -1 when it is another argument; else sets *val,
- * advances *i past a separate value and returns PLOT_OK, or prints a usage
- * error and returns PLOT_BADINPUT when the value is missing. */
-int plot_opt_value(const char *cmd, int argc, char **argv, int *i, const char *name, const char **val);
-
-/* Prints "chainsim CMD: <message>" and the --help hint to stderr; returns
- * PLOT_BADINPUT. */
-int plot_bad_usage(const char *cmd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+ * Each image is drawn into a temporary file renamed when gnuplot succeeded,
+ * so a failure leaves an older image as it was. Returns PLOT_OK,
+ * PLOT_BADINPUT when an image would be one of the files of inputs, or
+ * PLOT_RUNTIME, after printing why. */
+int plot_render(const char *cmd, const char *dir, GPtrArray *scripts, plot_format_t f, const char *const *inputs,
+                GPtrArray *written);
 
 /* Prints "wrote N files:" and one path a line to stdout. */
 void plot_print_written(const GPtrArray *written);

@@ -41,6 +41,7 @@
 #include <math.h>
 #include <sqlite3.h>
 
+#include "analysis/cli.h"
 #include "analysis/resultsdb.h"
 #include <stdbool.h>
 #include <stdint.h>
@@ -50,23 +51,19 @@
 enum { REPORT_OK = 0, REPORT_RUNTIME = 1, REPORT_BADINPUT = 2 };
 
 
-static const char report_usage[] =
-    "usage: chainsim report DB [--run ID] [--json]\n"
-    "\n"
-    "Prints the headline metrics of one run recorded in the results database DB,\n"
-    "as computed by its view v_run_summary: blocks and stale rate, throughput,\n"
-    "confirmation and finality latency, block and broadcast propagation, reorgs\n"
-    "and rejections.\n"
-    "\n"
-    "  --run ID     the run to report (default: the latest, the largest run_id)\n"
-    "  --json       one JSON object (\"key\": value, one a line) instead of a table\n"
-    "  -h, --help   show this help\n"
-    "\n"
-    "Times are seconds of simulated time; percentiles use the nearest rank.\n"
-    "The database is only read.\n"
-    "\n"
-    "exit status: 0 success, 1 SQLite error, 2 bad usage, no such file or run,\n"
-    "or not a chainsim results database\n";
+static const cli_command_t report_cli = {
+    .name = "report",
+    .usage = "DB [--run ID] [--json]",
+    .about = "Prints the headline metrics of one run recorded in the results database DB,\n"
+             "as computed by its view v_run_summary: blocks and stale rate, throughput,\n"
+             "confirmation and finality latency, block and broadcast propagation, reorgs\n"
+             "and rejections.\n",
+    .operands = (const cli_operand_t[]){ { "DB", "the results database file", CLI_ONE }, { NULL, NULL, CLI_ONE } },
+    .notes = "Times are seconds of simulated time; percentiles use the nearest rank.\n"
+             "The database is only read.\n",
+    .exits = "0 success, 1 SQLite error, 2 bad usage, no such file or run,\n"
+             "or not a chainsim results database\n",
+};
 
 typedef enum report_type { RT_INT, RT_REAL, RT_TEXT } report_type_t;
 
@@ -126,62 +123,28 @@ typedef struct report_value {
 
 typedef struct report_opts {
     const char *path; /* borrowed from argv */
-    int64_t run_id;
-    bool have_run;
+    int64_t run_id;   /* 0: the latest */
     bool json;
 } report_opts_t;
 
-static int bad_usage(const char *fmt, const char *arg)
-{
-    fputs("chainsim report: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs("\nTry 'chainsim report --help'.\n", stderr);
-    return REPORT_BADINPUT;
-}
-
-/* Parses the arguments into *o. Returns -1 to go on, else an exit status
- * (after printing the help or the usage error). */
+/* Parses the arguments into *o. Returns CLI_GO_ON, or an exit status after
+ * printing the help or the usage error. */
 static int parse_args(int argc, char **argv, report_opts_t *o)
 {
-    bool options_done = false;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!options_done && a[0] == '-' && a[1] != '\0') {
-            if (strcmp(a, "--") == 0) {
-                options_done = true;
-                continue;
-            }
-            if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-                fputs(report_usage, stdout);
-                return REPORT_OK;
-            }
-            if (strcmp(a, "--json") == 0) {
-                o->json = true;
-                continue;
-            }
-            if (strcmp(a, "--run") == 0 || strncmp(a, "--run=", 6) == 0) {
-                const char *val = a[5] == '=' ? a + 6 : NULL;
-                if (!val) {
-                    if (i + 1 >= argc)
-                        return bad_usage("option --run needs a value%s", "");
-                    val = argv[++i];
-                }
-                gint64 id = 0;
-                if (!g_ascii_string_to_signed(val, 10, 1, G_MAXINT64, &id, NULL))
-                    return bad_usage("--run %s: expected a run id, a whole number from 1", val);
-                o->run_id = id;
-                o->have_run = true;
-                continue;
-            }
-            return bad_usage("unknown option %s", a);
-        }
-        if (o->path)
-            return bad_usage("only one database file, got a second: %s", a);
-        o->path = a;
+    const cli_option_t opts[] = {
+        { "run", 0, CLI_RUN_ID, &o->run_id, "ID", "the run to report (default: the latest, the largest run_id)",
+          NULL, NULL },
+        { "json", 0, CLI_FLAG, &o->json, NULL, "one JSON object (\"key\": value, one a line) instead of a table",
+          NULL, NULL },
+        { NULL, 0, CLI_FLAG, NULL, NULL, NULL, NULL, NULL },
+    };
+    char **operands = NULL;
+    int rc = cli_parse(&report_cli, opts, argc, argv, &operands);
+    if (rc == CLI_GO_ON) {
+        o->path = operands[0];
+        g_free(operands);
     }
-    if (!o->path)
-        return bad_usage("missing the results database file%s", "");
-    return -1;
+    return rc;
 }
 
 static int db_error(sqlite3 *db, const char *path, const char *what)
@@ -437,7 +400,7 @@ int report_main(int argc, char **argv)
 {
     report_opts_t o = { 0 };
     int status = parse_args(argc, argv, &o);
-    if (status >= 0)
+    if (status != CLI_GO_ON)
         return status;
 
     sqlite3 *db = NULL;
@@ -448,7 +411,7 @@ int report_main(int argc, char **argv)
         goto done;
     if ((status = check_chainsim_db(db, o.path)) != REPORT_OK)
         goto done;
-    if (!o.have_run && (status = latest_run(db, o.path, &o.run_id)) != REPORT_OK)
+    if (o.run_id == 0 && (status = latest_run(db, o.path, &o.run_id)) != REPORT_OK)
         goto done;
     if ((status = read_summary(db, o.path, o.run_id, vals)) != REPORT_OK)
         goto done;

@@ -46,6 +46,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "analysis/cli.h"
 #include "sim/record/record.h"
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/units.h"
@@ -57,35 +58,23 @@ enum { SW_OK = 0, SW_RUNTIME = 1, SW_BADINPUT = 2, SW_INTERRUPTED = 130 };
 #define SWEEP_LOG_TAIL 10 /* lines of a failed child's stderr printed */
 #define SWEEP_BUSY_MS 10000
 
-static const char sweep_usage[] =
-    "usage: chainsim sweep SCENARIO --grid group.key=v1,v2,... [--grid ...]\n"
-    "                      [--set group.key=value ...] --seeds A..B [-j N] --out DB\n"
-    "                      [--emit-jobs FILE]\n"
-    "\n"
-    "Runs SCENARIO once per combination of the grid values and per seed, each run a\n"
-    "separate `chainsim run` process, then merges the runs into the database DB.\n"
-    "\n"
-    "  --grid group.key=v1,v2,...  values of one parameter, comma separated; repeatable:\n"
-    "                              the runs are the cartesian product of the grids\n"
-    "                              (a value cannot contain a comma)\n"
-    "  --set group.key=value       a fixed override for every run; repeatable\n"
-    "  --seeds A..B                run every combination with the seeds A to B (or one seed A)\n"
-    "  -j N, --jobs N              at most N runs at once (default 1)\n"
-    "  --out DB                    the merged results database; every run also has its own\n"
-    "                              database in the folder <DB without .db>.runs/\n"
-    "  --emit-jobs FILE            run nothing: write one command line per run to FILE\n"
-    "                              (for GNU parallel or a Slurm job array)\n"
-    "  -h, --help                  show this help\n"
-    "\n"
-    "Every combination is validated first; an invalid value stops the sweep before\n"
-    "anything runs. A run whose database in the .runs folder already holds it,\n"
-    "complete, is not run again (so an interrupted sweep resumes); a failed run is\n"
-    "reported and does not stop the others. Runs of DB with the same command line as\n"
-    "a merged run are replaced, so a repeated sweep does not duplicate runs. Each\n"
-    "run's grid values are in run_params.\n"
-    "\n"
-    "exit status: 0 every run complete, 1 a run failed or DB could not be written,\n"
-    "2 bad usage or an invalid value (nothing was run), 130 interrupted\n";
+static const cli_command_t sweep_cli = {
+    .name = "sweep",
+    .usage = "SCENARIO --grid group.key=v1,v2,... [--grid ...]\n"
+             "  [--set group.key=value ...] --seeds A..B [-j N] --out DB\n"
+             "  [--emit-jobs FILE]",
+    .about = "Runs SCENARIO once per combination of the grid values and per seed, each run a\n"
+             "separate `chainsim run` process, then merges the runs into the database DB.\n",
+    .operands = (const cli_operand_t[]){ { "SCENARIO", "the scenario file", CLI_ONE }, { NULL, NULL, CLI_ONE } },
+    .notes = "Every combination is validated first; an invalid value stops the sweep before\n"
+             "anything runs. A run whose database in the .runs folder already holds it,\n"
+             "complete, is not run again (so an interrupted sweep resumes); a failed run is\n"
+             "reported and does not stop the others. Runs of DB with the same command line as\n"
+             "a merged run are replaced, so a repeated sweep does not duplicate runs. Each\n"
+             "run's grid values are in run_params.\n",
+    .exits = "0 every run complete, 1 a run failed or DB could not be written,\n"
+             "2 bad usage or an invalid value (nothing was run), 130 interrupted\n",
+};
 
 typedef struct grid {
     char *key;     /* group.key */
@@ -142,21 +131,13 @@ static void grid_free(gpointer p)
     g_free(g);
 }
 
-static int bad_usage(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "chainsim sweep: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'chainsim sweep --help'.\n");
-    return SW_BADINPUT;
-}
-
 /* "group.key=v1,v2,...": a key with a '.', at least one value, no empty or
- * repeated value. Returns NULL after printing the problem. */
-static grid_t *parse_grid(const char *arg)
+ * repeated value. Returns NULL with *why set (g_free) when it is not. */
+static grid_t *parse_grid(const char *arg, char **why)
 {
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg || !memchr(arg, '.', (size_t)(eq - arg))) {
-        bad_usage("--grid %s: expected group.key=v1,v2,... (e.g. consensus.block_interval=2s,4s)", arg);
+        *why = g_strdup("expected group.key=v1,v2,... (e.g. consensus.block_interval=2s,4s)");
         return NULL;
     }
     grid_t *g = g_new0(grid_t, 1);
@@ -165,15 +146,13 @@ static grid_t *parse_grid(const char *arg)
     g->n = g_strv_length(g->values);
     for (guint i = 0; i < g->n; i++) {
         if (!*g->values[i]) {
-            bad_usage("--grid %s: empty value (values are separated by single commas)", arg);
+            *why = g_strdup("empty value (values are separated by single commas)");
             grid_free(g);
             return NULL;
         }
         for (guint j = 0; j < i; j++) {
             if (strcmp(g->values[i], g->values[j]) == 0) {
-                char *msg = g_strdup_printf("%s: value %s is listed twice", arg, g->values[i]);
-                bad_usage("--grid %s", msg);
-                g_free(msg);
+                *why = g_strdup_printf("value %s is listed twice", g->values[i]);
                 grid_free(g);
                 return NULL;
             }
@@ -198,100 +177,104 @@ static bool parse_seeds(const char *arg, uint64_t *lo, uint64_t *hi)
     return ok && *lo <= *hi && *hi <= INT64_MAX;
 }
 
-/* Matches option name (also as name=value) at argv[*i]: 1 with *val set,
- * 0 not this option, -1 missing value (message printed). */
-static int opt(int argc, char **argv, int *i, const char *name, const char **val)
+/* --grid group.key=v1,v2,... */
+static bool check_grid(void *data, const char *value, char **why)
 {
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '='))
-        return 0;
-    if (a[n] == '=') {
-        *val = a + n + 1;
-        return 1;
+    sweep_t *s = data;
+    grid_t *g = parse_grid(value, why);
+    if (!g)
+        return false;
+    if (strcmp(g->key, "scenario.seed") == 0) {
+        *why = g_strdup("use --seeds for the seeds");
+        grid_free(g);
+        return false;
     }
-    if (*i + 1 >= argc) {
-        bad_usage("option %s needs a value", name);
-        return -1;
+    for (guint k = 0; k < s->grids->len; k++) {
+        if (strcmp(((grid_t *)g_ptr_array_index(s->grids, k))->key, g->key) == 0) {
+            *why = g_strdup("this key already has a grid");
+            grid_free(g);
+            return false;
+        }
     }
-    *val = argv[++*i];
-    return 1;
+    g_ptr_array_add(s->grids, g);
+    return true;
 }
 
-/* Returns -1 to go on, else the exit status. */
+/* --set group.key=value, the same for every run. */
+static bool check_set(void *data, const char *value, char **why)
+{
+    sweep_t *s = data;
+    if (!*value) {
+        *why = g_strdup("expected group.key=value, not an empty value");
+        return false;
+    }
+    if (g_str_has_prefix(value, "scenario.seed=")) {
+        *why = g_strdup("use --seeds for the seeds");
+        return false;
+    }
+    g_ptr_array_add(s->sets, g_strdup(value));
+    return true;
+}
+
+/* --seeds A..B */
+static bool check_seeds(void *data, const char *value, char **why)
+{
+    sweep_t *s = data;
+    if (!parse_seeds(value, &s->seed_lo, &s->seed_hi)) {
+        *why = g_strdup("expected A..B, whole numbers from 0 to 9223372036854775807 with A <= B (e.g. 1..10)");
+        return false;
+    }
+    s->have_seeds = true;
+    return true;
+}
+
+/* -j N, --jobs N */
+static bool check_jobs(void *data, const char *value, char **why)
+{
+    sweep_t *s = data;
+    uint64_t j;
+    if (!units_parse_uint(value, &j) || j < 1 || j > SWEEP_MAX_JOBS) {
+        *why = g_strdup_printf("expected a number of parallel runs from 1 to %u", SWEEP_MAX_JOBS);
+        return false;
+    }
+    s->jobs = (unsigned)j;
+    return true;
+}
+
+/* Returns CLI_GO_ON, or an exit status after printing the help or the usage
+ * error. */
 static int parse_args(sweep_t *s, int argc, char **argv)
 {
-    const char *jobs = NULL;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *val = NULL;
-        int m;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(sweep_usage, stdout);
-            return SW_OK;
-        }
-        if ((m = opt(argc, argv, &i, "--grid", &val)) != 0) {
-            if (m < 0)
-                return SW_BADINPUT;
-            grid_t *g = parse_grid(val);
-            if (!g)
-                return SW_BADINPUT;
-            g_ptr_array_add(s->grids, g);
-            if (strcmp(g->key, "scenario.seed") == 0)
-                return bad_usage("--grid %s: use --seeds for the seeds", val);
-            for (guint k = 0; k + 1 < s->grids->len; k++)
-                if (strcmp(((grid_t *)g_ptr_array_index(s->grids, k))->key, g->key) == 0)
-                    return bad_usage("--grid %s: this key already has a grid", val);
-        } else if ((m = opt(argc, argv, &i, "--set", &val)) != 0) {
-            if (m < 0)
-                return SW_BADINPUT;
-            if (g_str_has_prefix(val, "scenario.seed="))
-                return bad_usage("--set %s: use --seeds for the seeds", val);
-            g_ptr_array_add(s->sets, g_strdup(val));
-        } else if ((m = opt(argc, argv, &i, "--seeds", &val)) != 0) {
-            if (m < 0)
-                return SW_BADINPUT;
-            if (!parse_seeds(val, &s->seed_lo, &s->seed_hi))
-                return bad_usage("--seeds %s: expected A..B, whole numbers from 0 to 9223372036854775807 "
-                                 "with A <= B (e.g. 1..10)", val);
-            s->have_seeds = true;
-        } else if ((m = opt(argc, argv, &i, "--jobs", &val)) != 0 || (m = opt(argc, argv, &i, "-j", &val)) != 0) {
-            if (m < 0)
-                return SW_BADINPUT;
-            jobs = val;
-        } else if (g_str_has_prefix(a, "-j") && a[2] >= '0' && a[2] <= '9') {
-            jobs = a + 2;
-        } else if ((m = opt(argc, argv, &i, "--out", &val)) != 0) {
-            if (m < 0)
-                return SW_BADINPUT;
-            if (!*val)
-                return bad_usage("--out needs a file name%s", "");
-            s->out = val;
-        } else if ((m = opt(argc, argv, &i, "--emit-jobs", &val)) != 0) {
-            if (m < 0)
-                return SW_BADINPUT;
-            if (!*val)
-                return bad_usage("--emit-jobs needs a file name%s", "");
-            s->emit = val;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return bad_usage("unknown option %s", a);
-        } else if (s->scenario) {
-            return bad_usage("only one scenario file, got a second: %s", a);
-        } else {
-            s->scenario = a;
-        }
-    }
-    if (jobs) {
-        uint64_t j;
-        if (!units_parse_uint(jobs, &j) || j < 1 || j > SWEEP_MAX_JOBS)
-            return bad_usage("-j %s: expected a number of parallel runs from 1 to 1024", jobs);
-        s->jobs = (unsigned)j;
-    }
-    if (!s->scenario)
-        return bad_usage("missing the scenario file%s", "");
+    const cli_option_t opts[] = {
+        { "grid", 0, CLI_CUSTOM, s, "group.key=v1,v2,...",
+          "values of one parameter, comma separated; repeatable:\n"
+          "the runs are the cartesian product of the grids\n"
+          "(a value cannot contain a comma)",
+          NULL, check_grid },
+        { "set", 0, CLI_CUSTOM, s, "group.key=value", "a fixed override for every run; repeatable", NULL, check_set },
+        { "seeds", 0, CLI_CUSTOM, s, "A..B", "run every combination with the seeds A to B (or one seed A)", NULL,
+          check_seeds },
+        { "jobs", 'j', CLI_CUSTOM, s, "N", "at most N runs at once (default 1)", NULL, check_jobs },
+        { "out", 0, CLI_TEXT, &s->out, "DB",
+          "the merged results database; every run also has its own\n"
+          "database in the folder <DB without .db>.runs/",
+          NULL, NULL },
+        { "emit-jobs", 0, CLI_TEXT, &s->emit, "FILE",
+          "run nothing: write one command line per run to FILE\n"
+          "(for GNU parallel or a Slurm job array)",
+          NULL, NULL },
+        { NULL, 0, CLI_FLAG, NULL, NULL, NULL, NULL, NULL },
+    };
+    char **operands = NULL;
+    int rc = cli_parse(&sweep_cli, opts, argc, argv, &operands);
+    if (rc != CLI_GO_ON)
+        return rc;
+    s->scenario = operands[0];
+    g_free(operands);
     if (!s->have_seeds)
-        return bad_usage("missing --seeds A..B%s", "");
+        return cli_usage_error("sweep", "missing --seeds A..B");
     if (!s->out)
-        return bad_usage("missing --out DB (the merged results database)%s", "");
+        return cli_usage_error("sweep", "missing --out DB (the merged results database)");
 
     s->ncomb = 1;
     for (guint k = 0; k < s->grids->len; k++) {
@@ -301,9 +284,9 @@ static int parse_args(sweep_t *s, int argc, char **argv)
     }
     s->nseeds = s->seed_hi - s->seed_lo < SWEEP_MAX_RUNS ? s->seed_hi - s->seed_lo + 1 : SWEEP_MAX_RUNS + 1;
     if (s->ncomb > SWEEP_MAX_RUNS || s->nseeds > SWEEP_MAX_RUNS || s->ncomb * s->nseeds > SWEEP_MAX_RUNS)
-        return bad_usage("too many runs (more than %s)", G_STRINGIFY(SWEEP_MAX_RUNS));
+        return cli_usage_error("sweep", "too many runs (more than %s)", G_STRINGIFY(SWEEP_MAX_RUNS));
     s->nruns = s->ncomb * s->nseeds;
-    return -1;
+    return CLI_GO_ON;
 }
 
 /* The overrides of run (comb, seed) as a child gets them: the seed, the
@@ -955,7 +938,7 @@ int sweep_main(int argc, char **argv, const char *self)
                   .progress = isatty(STDERR_FILENO) };
     sweep_stop = 0;
     int rc = parse_args(&s, argc, argv);
-    if (rc >= 0)
+    if (rc != CLI_GO_ON)
         goto done;
     rc = SW_BADINPUT;
     if (!validate(&s))

@@ -1,5 +1,11 @@
 /*
- * main.c - the chainsim command line.
+ * main.c - the chainsim command line: one table of commands.
+ *
+ * Every command is a row of commands[] (name, operands, one-line summary,
+ * entry function); the row is all it takes to dispatch it, list it in the
+ * top-level usage and give its help with `chainsim help NAME`. Each entry
+ * function parses its own options with cli_parse() (analysis/cli.h), so
+ * every command has the same --help layout and the same usage errors.
  *
  * Exit status: 0 success, 1 runtime failure, 2 bad input (scenario file,
  * option or value), 130 interrupted by SIGINT/SIGTERM.
@@ -12,20 +18,24 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "analysis/cli.h"
 #include "analysis/compare.h"
 #include "analysis/export.h"
 #include "analysis/merge.h"
 #include "analysis/plot.h"
-#include "sim/record/record.h"
 #include "analysis/report.h"
 #include "analysis/sweep.h"
+#include "sim/record/record.h"
 #include "sim/scenario/scenario.h"
-#include "sim/sim.h"
 #include "sim/scenario/units.h"
+#include "sim/sim.h"
 
-enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_BADINPUT = 2, EXIT_INTERRUPTED = 130 };
+enum { EXIT_OK = CLI_OK, EXIT_RUNTIME = CLI_RUNTIME, EXIT_BADINPUT = CLI_BADINPUT, EXIT_INTERRUPTED = CLI_INTERRUPTED };
 
 static volatile sig_atomic_t stop_requested;
+
+/* argv[0] of the process: the binary sweep starts for its runs. */
+static const char *program = "chainsim";
 
 static void on_signal(int sig)
 {
@@ -33,129 +43,89 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
-static const char usage_main[] =
-    "chainsim - deterministic discrete-event simulator of blockchain networks\n"
-    "\n"
-    "usage: chainsim COMMAND [ARGS]\n"
-    "\n"
-    "commands:\n"
-    "  run SCENARIO    run a scenario file and record the results\n"
-    "  check SCENARIO  validate a scenario file without running it\n"
-    "  keys            list every scenario group and key with its default\n"
-    "  report DB       print the headline metrics of a run (--json for a JSON object)\n"
-    "  plot DB         draw a run's charts with gnuplot (data and scripts kept beside them)\n"
-    "  compare DB...   headline metrics of several runs side by side, overlaid charts\n"
-    "  sweep SCENARIO  run a grid of parameter values x seeds as parallel processes\n"
-    "  export DB       a table or view as CSV or JSON\n"
-    "  merge OUT IN... merge results databases\n"
-    "  help [COMMAND]  show help for a command\n"
-    "\n"
-    "options:\n"
-    "  -h, --help      show this help\n"
-    "  --version       print the version\n"
-    "\n"
-    "exit status: 0 success, 1 runtime failure, 2 bad input, 130 interrupted\n";
+static const cli_operand_t scenario_operand[] = {
+    { "SCENARIO", "the scenario file", CLI_ONE },
+    { NULL, NULL, CLI_ONE },
+};
 
-static const char usage_run[] =
-    "usage: chainsim run SCENARIO [--seed N] [--set group.key=value ...] [--out FILE] [--quiet]\n"
-    "\n"
-    "Runs SCENARIO and records it in a results database (SQLite). The same\n"
-    "scenario, overrides, seed and build always give the same results and digest.\n"
-    "\n"
-    "  --seed N               run seed (same as --set scenario.seed=N)\n"
-    "  --set group.key=value  override a scenario value; repeatable\n"
-    "  --out FILE             results database (default results/<scenario name>.db);\n"
-    "                         an existing database gets one more run\n"
-    "  --quiet                no progress line and no summary; only the digest line\n"
-    "\n"
-    "A progress line is drawn on stderr when it is a terminal. Ctrl-C stops the run\n"
-    "at the next event, marks it interrupted in the database and exits with 130.\n"
-    "The last line printed is 'digest: <hex>'.\n";
+static const cli_command_t run_cli = {
+    .name = "run",
+    .usage = "SCENARIO [--seed N] [--set group.key=value ...] [--out FILE] [--quiet]",
+    .about = "Runs SCENARIO and records it in a results database (SQLite). The same\n"
+             "scenario, overrides, seed and build always give the same results and digest.\n",
+    .operands = scenario_operand,
+    .notes = "A progress line is drawn on stderr when it is a terminal. Ctrl-C stops the run\n"
+             "at the next event, marks it interrupted in the database and exits with 130.\n"
+             "The last line printed is 'digest: <hex>'.\n",
+    .exits = "0 success, 1 runtime failure (the database cannot be written, the run\n"
+             "failed), 2 bad input (scenario, option or value: nothing was run), 130 interrupted\n",
+};
 
-static const char usage_check[] =
-    "usage: chainsim check SCENARIO [--seed N] [--set group.key=value ...]\n"
-    "\n"
-    "Validates SCENARIO (and the overrides) without running it. Prints 'ok' and\n"
-    "exits with 0, or prints every problem with its file, line, group, key and\n"
-    "value and exits with 2.\n";
+static const cli_command_t check_cli = {
+    .name = "check",
+    .usage = "SCENARIO [--seed N] [--set group.key=value ...]",
+    .about = "Validates SCENARIO (and the overrides) without running it. Prints 'ok' and\n"
+             "exits with 0, or prints every problem with its file, line, group, key and\n"
+             "value and exits with 2.\n",
+    .operands = scenario_operand,
+    .exits = "0 the scenario is valid, 2 it is not (or bad usage)\n",
+};
 
-static const char usage_keys[] =
-    "usage: chainsim keys\n"
-    "\n"
-    "Lists every group and key a scenario file may contain, with defaults.\n";
+static const cli_command_t keys_cli = {
+    .name = "keys",
+    .usage = "",
+    .about = "Lists every group and key a scenario file may contain, with defaults.\n",
+    .exits = "0 success, 2 bad usage\n",
+};
 
+/* The options of run and check. */
 typedef struct cli {
     const char *scenario;
-    GPtrArray *sets; /* char *, owned */
+    GPtrArray *sets; /* char *, owned: --seed and --set in their order */
     const char *out;
     bool quiet;
 } cli_t;
 
-static int bad_usage(const char *cmd, const char *fmt, const char *arg)
+/* --seed N: the same as --set scenario.seed=N, in the order given. */
+static bool check_seed(void *sets, const char *value, char **why)
 {
-    fprintf(stderr, "chainsim %s: ", cmd);
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'chainsim %s --help'.\n", cmd);
-    return EXIT_BADINPUT;
+    uint64_t seed;
+    if (!units_parse_uint(value, &seed) || seed > INT64_MAX) {
+        *why = g_strdup("expected a whole number from 0 to 9223372036854775807");
+        return false;
+    }
+    g_ptr_array_add(sets, g_strdup_printf("scenario.seed=%s", value));
+    return true;
 }
 
-/* Parses the arguments of run/check. Returns -1 to go on, else an exit code. */
-static int parse_args(const char *cmd, const char *usage, int argc, char **argv, cli_t *c, bool allow_run_opts)
+/* Parses the arguments of run (with_run_options) or check into *c. Returns
+ * CLI_GO_ON or an exit status. */
+static int parse_args(const cli_command_t *cmd, int argc, char **argv, cli_t *c, bool with_run_options)
 {
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(usage, stdout);
-            return EXIT_OK;
-        }
-        if (strcmp(a, "--quiet") == 0 && allow_run_opts) {
-            c->quiet = true;
-            continue;
-        }
-        const char *opts[] = { "--seed", "--set", "--out" };
-        int which = -1;
-        for (int o = 0; o < 3; o++) {
-            size_t n = strlen(opts[o]);
-            if (strncmp(a, opts[o], n) == 0 && (a[n] == '\0' || a[n] == '=')) {
-                which = o;
-                if (a[n] == '=')
-                    val = a + n + 1;
-                else if (i + 1 < argc)
-                    val = argv[++i];
-                else
-                    return bad_usage(cmd, "option %s needs a value", opts[o]);
-            }
-        }
-        if (which == 2 && !allow_run_opts)
-            which = -1, val = NULL;
-        switch (which) {
-        case 0: {
-            uint64_t seed;
-            if (!units_parse_uint(val, &seed) || seed > INT64_MAX)
-                return bad_usage(cmd, "--seed %s: expected a whole number from 0 to 9223372036854775807", val);
-            g_ptr_array_add(c->sets, g_strdup_printf("scenario.seed=%s", val));
-            break;
-        }
-        case 1:
-            g_ptr_array_add(c->sets, g_strdup(val));
-            break;
-        case 2:
-            if (!*val)
-                return bad_usage(cmd, "--out needs a file name%s", "");
-            c->out = val;
-            break;
-        default:
-            if (a[0] == '-' && a[1] != '\0')
-                return bad_usage(cmd, "unknown option %s", a);
-            if (c->scenario)
-                return bad_usage(cmd, "only one scenario file, got a second: %s", a);
-            c->scenario = a;
-        }
+    const cli_option_t seed = { "seed", 0, CLI_CUSTOM, c->sets, "N", "run seed (same as --set scenario.seed=N)",
+                                NULL, check_seed };
+    const cli_option_t set = { "set", 0, CLI_TEXTS, c->sets, "group.key=value",
+                               "override a scenario value; repeatable, the last one wins", NULL, NULL };
+    const cli_option_t end = { NULL, 0, CLI_FLAG, NULL, NULL, NULL, NULL, NULL };
+    const cli_option_t run_opts[] = {
+        seed,
+        set,
+        { "out", 0, CLI_TEXT, &c->out, "FILE",
+          "results database (default results/<scenario name>.db);\n"
+          "an existing database gets one more run", NULL, NULL },
+        { "quiet", 0, CLI_FLAG, &c->quiet, NULL, "no progress line and no summary; only the digest line", NULL,
+          NULL },
+        end,
+    };
+    const cli_option_t check_opts[] = { seed, set, end };
+    const cli_option_t *opts = with_run_options ? run_opts : check_opts;
+    char **operands = NULL;
+    int rc = cli_parse(cmd, opts, argc, argv, &operands);
+    if (rc == CLI_GO_ON) {
+        c->scenario = operands[0];
+        g_free(operands);
     }
-    if (!c->scenario)
-        return bad_usage(cmd, "missing the scenario file%s", "");
-    return -1;
+    return rc;
 }
 
 static scenario_t *load(cli_t *c)
@@ -170,18 +140,10 @@ static scenario_t *load(cli_t *c)
     return sc;
 }
 
-/* Quotes a word for the shell only when it needs it. */
-static char *shell_word(const char *w)
-{
-    if (*w && strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./=:,+-@%") == strlen(w))
-        return g_strdup(w);
-    return g_shell_quote(w);
-}
-
 static char *command_line(const cli_t *c, const scenario_t *sc, const char *out)
 {
     GString *s = g_string_new("chainsim run ");
-    char *q = shell_word(c->scenario);
+    char *q = cli_quote(c->scenario);
     g_string_append(s, q);
     g_free(q);
     g_string_append_printf(s, " --seed %" G_GUINT64_FORMAT, sc->seed);
@@ -189,11 +151,11 @@ static char *command_line(const cli_t *c, const scenario_t *sc, const char *out)
         const char *set = g_ptr_array_index(c->sets, i);
         if (g_str_has_prefix(set, "scenario.seed="))
             continue;
-        q = shell_word(set);
+        q = cli_quote(set);
         g_string_append_printf(s, " --set %s", q);
         g_free(q);
     }
-    q = shell_word(out);
+    q = cli_quote(out);
     g_string_append_printf(s, " --out %s", q);
     g_free(q);
     return g_string_free(s, FALSE);
@@ -208,12 +170,12 @@ static int cmd_run(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
 
     cli_t c = { .sets = g_ptr_array_new_with_free_func(g_free) };
-    int rc = parse_args("run", usage_run, argc, argv, &c, true);
+    int rc = parse_args(&run_cli, argc, argv, &c, true);
     scenario_t *sc = NULL;
     record_t *rec = NULL;
     sim_t *sim = NULL;
     char *out = NULL, *cmdline = NULL, *err = NULL;
-    if (rc >= 0)
+    if (rc != CLI_GO_ON)
         goto done;
     rc = EXIT_BADINPUT;
     if (!(sc = load(&c)))
@@ -284,8 +246,8 @@ done:
 static int cmd_check(int argc, char **argv)
 {
     cli_t c = { .sets = g_ptr_array_new_with_free_func(g_free) };
-    int rc = parse_args("check", usage_check, argc, argv, &c, false);
-    if (rc < 0) {
+    int rc = parse_args(&check_cli, argc, argv, &c, false);
+    if (rc == CLI_GO_ON) {
         scenario_t *sc = load(&c);
         if (sc) {
             printf("%s: ok (%u nodes, %u timed events)\n", c.scenario, sc->net.nodes, sc->nfaults);
@@ -301,71 +263,156 @@ static int cmd_check(int argc, char **argv)
 
 static int cmd_keys(int argc, char **argv)
 {
-    if (argc > 0 && (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)) {
-        fputs(usage_keys, stdout);
+    const cli_option_t opts[] = { { NULL, 0, CLI_FLAG, NULL, NULL, NULL, NULL, NULL } };
+    char **operands = NULL;
+    int rc = cli_parse(&keys_cli, opts, argc, argv, &operands);
+    if (rc != CLI_GO_ON)
+        return rc;
+    g_free(operands);
+    scenario_print_keys(stdout);
+    return EXIT_OK;
+}
+
+static int cmd_sweep(int argc, char **argv)
+{
+    return sweep_main(argc, argv, program);
+}
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+/* One row per command, in the order of the top-level usage. */
+static const struct command {
+    const char *name;
+    const char *operands; /* as in the list of commands */
+    const char *summary;
+    int (*main)(int argc, char **argv); /* argv[0]: the first argument after the name */
+} commands[] = {
+    { "run", "SCENARIO", "run a scenario file and record the results", cmd_run },
+    { "check", "SCENARIO", "validate a scenario file without running it", cmd_check },
+    { "keys", "", "list every scenario group and key with its default", cmd_keys },
+    { "report", "DB", "print the headline metrics of a run (--json for a JSON object)", report_main },
+    { "plot", "DB", "draw a run's charts with gnuplot (data and scripts kept beside them)", plot_main },
+    { "compare", "DB...", "headline metrics of several runs side by side, overlaid charts", compare_main },
+    { "sweep", "SCENARIO", "run a grid of parameter values x seeds as parallel processes", cmd_sweep },
+    { "export", "DB", "a table or view as CSV or JSON", export_main },
+    { "merge", "OUT IN...", "merge results databases", merge_main },
+    { "help", "[COMMAND]", "show the help of a command (the same as COMMAND --help)", cmd_help },
+    { "version", "", "print the version (the same as --version)", cmd_version },
+};
+
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+/* The top-level usage, made from commands[]. */
+static void print_usage(FILE *out)
+{
+    fputs("chainsim - deterministic discrete-event simulator of blockchain networks\n"
+          "\n"
+          "usage: chainsim COMMAND [ARGS]\n"
+          "\n"
+          "commands:\n",
+          out);
+    int width = 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+        width = MAX(width, (int)(strlen(commands[i].name) + 1 + strlen(commands[i].operands)));
+    width += 2;
+    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
+        char *both = g_strdup_printf("%s %s", commands[i].name, commands[i].operands);
+        fprintf(out, "  %-*s%s\n", width, both, commands[i].summary);
+        g_free(both);
+    }
+    fprintf(out,
+            "\n"
+            "options:\n"
+            "  %-*s%s\n"
+            "  %-*s%s\n"
+            "\n"
+            "Every command takes -h or --help; `chainsim help COMMAND` prints the same.\n"
+            "\n"
+            "exit status: 0 success, 1 runtime failure, 2 bad input, 130 interrupted\n",
+            width, "-h, --help", "show this help", width, "--version", "print the version");
+}
+
+static const cli_command_t help_cli = {
+    .name = "help",
+    .usage = "[COMMAND]",
+    .about = "Prints the help of COMMAND (the same text as `chainsim COMMAND --help`), or\n"
+             "without COMMAND the list of commands.\n",
+    .operands = (const cli_operand_t[]){ { "COMMAND", "the command", CLI_OPTIONAL }, { NULL, NULL, CLI_ONE } },
+    .exits = "0 success, 2 unknown command or bad usage\n",
+};
+
+static int cmd_help(int argc, char **argv)
+{
+    const cli_option_t opts[] = { { NULL, 0, CLI_FLAG, NULL, NULL, NULL, NULL, NULL } };
+    char **operands = NULL;
+    int rc = cli_parse(&help_cli, opts, argc, argv, &operands);
+    if (rc != CLI_GO_ON)
+        return rc;
+    const char *name = operands[0];
+    g_free(operands);
+    if (!name) {
+        print_usage(stdout);
         return EXIT_OK;
     }
-    if (argc > 0)
-        return bad_usage("keys", "unexpected argument %s", argv[0]);
-    scenario_print_keys(stdout);
+    const struct command *c = find_command(name);
+    if (!c) {
+        GString *names = g_string_new(NULL);
+        for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+            g_string_append_printf(names, "%s%s", i ? ", " : "", commands[i].name);
+        rc = cli_usage_error("help", "unknown command '%s'; the commands are %s", name, names->str);
+        g_string_free(names, TRUE);
+        return rc;
+    }
+    char *h[] = { "--help", NULL };
+    return c->main(1, h);
+}
+
+static const cli_command_t version_cli = {
+    .name = "version",
+    .usage = "",
+    .about = "Prints the version of chainsim.\n",
+    .exits = "0 success, 2 bad usage\n",
+};
+
+static int cmd_version(int argc, char **argv)
+{
+    const cli_option_t opts[] = { { NULL, 0, CLI_FLAG, NULL, NULL, NULL, NULL, NULL } };
+    char **operands = NULL;
+    int rc = cli_parse(&version_cli, opts, argc, argv, &operands);
+    if (rc != CLI_GO_ON)
+        return rc;
+    g_free(operands);
+    printf("chainsim %s\n", CHAINSIM_VERSION);
     return EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
+    program = argv[0];
+    g_set_prgname("chainsim");
     if (argc < 2) {
-        fputs(usage_main, stderr);
+        print_usage(stderr);
         return EXIT_BADINPUT;
     }
-    const char *cmd = argv[1];
-    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
-        fputs(usage_main, stdout);
+    const char *name = argv[1];
+    if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
+        print_usage(stdout);
         return EXIT_OK;
     }
-    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-        printf("chainsim %s\n", CHAINSIM_VERSION);
-        return EXIT_OK;
+    if (strcmp(name, "--version") == 0)
+        return cmd_version(argc - 2, argv + 2);
+    const struct command *c = find_command(name);
+    if (!c) {
+        fprintf(stderr, "chainsim: %s '%s'\nTry 'chainsim --help'.\n",
+                name[0] == '-' ? "unknown option" : "unknown command", name);
+        return EXIT_BADINPUT;
     }
-    if (strcmp(cmd, "run") == 0)
-        return cmd_run(argc - 2, argv + 2);
-    if (strcmp(cmd, "check") == 0)
-        return cmd_check(argc - 2, argv + 2);
-    if (strcmp(cmd, "keys") == 0)
-        return cmd_keys(argc - 2, argv + 2);
-    if (strcmp(cmd, "report") == 0)
-        return report_main(argc - 2, argv + 2);
-    if (strcmp(cmd, "plot") == 0)
-        return plot_main(argc - 2, argv + 2);
-    if (strcmp(cmd, "compare") == 0)
-        return compare_main(argc - 2, argv + 2);
-    if (strcmp(cmd, "export") == 0)
-        return export_main(argc - 2, argv + 2);
-    if (strcmp(cmd, "merge") == 0)
-        return merge_main(argc - 2, argv + 2);
-    if (strcmp(cmd, "sweep") == 0)
-        return sweep_main(argc - 2, argv + 2, argv[0]);
-    if (strcmp(cmd, "help") == 0) {
-        const char *what = argc > 2 ? argv[2] : "";
-        char *h[] = { "--help", NULL };
-        if (strcmp(what, "report") == 0)
-            return report_main(1, h);
-        if (strcmp(what, "plot") == 0)
-            return plot_main(1, h);
-        if (strcmp(what, "compare") == 0)
-            return compare_main(1, h);
-        if (strcmp(what, "export") == 0)
-            return export_main(1, h);
-        if (strcmp(what, "merge") == 0)
-            return merge_main(1, h);
-        if (strcmp(what, "sweep") == 0)
-            return sweep_main(1, h, argv[0]);
-        fputs(strcmp(what, "run") == 0     ? usage_run
-              : strcmp(what, "check") == 0 ? usage_check
-              : strcmp(what, "keys") == 0  ? usage_keys
-                                           : usage_main,
-              stdout);
-        return EXIT_OK;
-    }
-    fprintf(stderr, "chainsim: unknown command '%s'\n\n%s", cmd, usage_main);
-    return EXIT_BADINPUT;
+    return c->main(argc - 2, argv + 2);
 }

@@ -21,7 +21,9 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/testutil.h"
 
@@ -576,6 +578,130 @@ START_TEST(test_export_errors)
 }
 END_TEST
 
+static char *altered_copy(const char *src, const char *name, const char *sql);
+
+/* A copy of src at dir/name (g_free). */
+static char *copy_file(const char *src, const char *name)
+{
+    char *data = NULL;
+    gsize len = 0;
+    ck_assert(g_file_get_contents(src, &data, &len, NULL));
+    char *path = g_build_filename(dir, name, NULL);
+    ck_assert(g_file_set_contents(path, data, (gssize)len, NULL));
+    g_free(data);
+    return path;
+}
+
+/* The names in dir that start with prefix ("" for all), sorted, one a line (g_free). */
+static char *names_in(const char *folder, const char *prefix)
+{
+    GPtrArray *v = g_ptr_array_new();
+    GDir *d = g_dir_open(folder, 0, NULL);
+    ck_assert_ptr_nonnull(d);
+    for (const char *n; (n = g_dir_read_name(d));)
+        if (g_str_has_prefix(n, prefix))
+            g_ptr_array_add(v, g_strdup(n));
+    g_dir_close(d);
+    g_ptr_array_sort(v, (GCompareFunc)(void *)g_strcmp0);
+    g_ptr_array_add(v, NULL);
+    char *all = g_strjoinv("\n", (char **)v->pdata);
+    g_strfreev((char **)g_ptr_array_free(v, FALSE));
+    return all;
+}
+
+/* `export X.db --table runs --out X.db` used to truncate X.db and then,
+ * failing, delete it. The output may not be the input by any name. */
+START_TEST(test_export_out_is_input)
+{
+    char *self = copy_file(db_a, "self.db");
+    char *soft = g_build_filename(dir, "self-link.db", NULL);
+    char *hard = g_build_filename(dir, "self-hard.db", NULL);
+    ck_assert_int_eq(symlink(self, soft), 0);
+    ck_assert_int_eq(link(self, hard), 0);
+    const char *outs[][2] = { { self, self }, { self, soft }, { self, hard }, { soft, self } };
+    for (size_t i = 0; i < G_N_ELEMENTS(outs); i++) {
+        char *out = NULL, *err = NULL;
+        int rc = tu_chainsim(&out, &err, "export", outs[i][0], "--table", "runs", "--out", outs[i][1], NULL);
+        ck_assert_msg(rc == 2, "export %s --out %s: exit %d (%s)", outs[i][0], outs[i][1], rc, err);
+        ck_assert_msg(strstr(err, "chainsim export: --out ") && strstr(err, outs[i][1]) &&
+                          strstr(err, "cannot be"), "stderr: %s", err);
+        g_free(out);
+        g_free(err);
+        /* The database is whole. */
+        ck_assert_int_eq(tu_db_int(self, "SELECT count(*) FROM runs"), 1);
+        char *ok = tu_db_text(self, "PRAGMA integrity_check");
+        ck_assert_str_eq(ok, "ok");
+        g_free(ok);
+    }
+    char *left = names_in(dir, ".self");
+    ck_assert_str_eq(left, "");
+    g_free(left);
+    g_unlink(soft);
+    g_unlink(hard);
+    g_unlink(self);
+    g_free(soft);
+    g_free(hard);
+    g_free(self);
+}
+END_TEST
+
+/* An export that fails half-way used to leave no file at all where an
+ * older one was: the older file stays as it was, and no temporary file is
+ * left behind. */
+START_TEST(test_export_failure_keeps_older_file)
+{
+    /* A view whose second row fails while it is read (integer overflow). */
+    char *bad = altered_copy(db_a, "overflow.db",
+                             "CREATE TABLE nums (x INTEGER); INSERT INTO nums VALUES (0), (1);"
+                             "CREATE VIEW v_overflow AS SELECT x, abs(-9223372036854775807 - x) AS y FROM nums");
+    char *folder = g_build_filename(dir, "older", NULL);
+    ck_assert_int_eq(g_mkdir_with_parents(folder, 0777), 0);
+    char *older = tu_write(folder, "out.csv", "the older file\n");
+    char *err = NULL;
+    ck_assert_int_eq(tu_chainsim(NULL, &err, "export", bad, "--view", "v_overflow", "--out", older, NULL), 1);
+    ck_assert_msg(strstr(err, "integer overflow"), "stderr: %s", err);
+    g_free(err);
+    char *text = NULL;
+    ck_assert_msg(g_file_get_contents(older, &text, NULL, NULL), "the older file is gone");
+    ck_assert_str_eq(text, "the older file\n");
+    g_free(text);
+    char *left = names_in(folder, "");
+    ck_assert_str_eq(left, "out.csv");
+    g_free(left);
+
+    /* A successful export replaces it. */
+    ck_assert_int_eq(tu_chainsim(NULL, NULL, "export", bad, "--table", "nums", "--out", older, NULL), 0);
+    ck_assert(g_file_get_contents(older, &text, NULL, NULL));
+    ck_assert_str_eq(text, "x\r\n0\r\n1\r\n");
+    g_free(text);
+    left = names_in(folder, "");
+    ck_assert_str_eq(left, "out.csv");
+    g_free(left);
+
+    /* An output that cannot be written: the system's reason. */
+    char *under_file = g_build_filename(older, "x.csv", NULL);
+    ck_assert_int_eq(tu_chainsim(NULL, &err, "export", bad, "--table", "nums", "--out", under_file, NULL), 1);
+    char *want = g_strdup_printf("cannot write %s: %s", under_file, g_strerror(ENOTDIR));
+    ck_assert_msg(strstr(err, want), "stderr: %s", err);
+    g_free(want);
+    g_free(err);
+    char *folder_out = g_build_filename(dir, "older", NULL);
+    ck_assert_int_eq(tu_chainsim(NULL, &err, "export", bad, "--table", "nums", "--out", folder_out, NULL), 1);
+    want = g_strdup_printf("cannot write %s: %s", folder_out, g_strerror(EISDIR));
+    ck_assert_msg(strstr(err, want), "stderr: %s", err);
+    g_free(want);
+    g_free(err);
+    g_unlink(older);
+    g_rmdir(folder);
+    g_unlink(bad);
+    g_free(folder_out);
+    g_free(under_file);
+    g_free(older);
+    g_free(folder);
+    g_free(bad);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------ */
 /* merge */
 
@@ -807,6 +933,8 @@ static Suite *export_suite(void)
     tcase_add_test(ex, test_export_run_filter);
     tcase_add_test(ex, test_export_json_summary);
     tcase_add_test(ex, test_export_errors);
+    tcase_add_test(ex, test_export_out_is_input);
+    tcase_add_test(ex, test_export_failure_keeps_older_file);
     tcase_add_test(ex, test_merge_two);
     tcase_add_test(ex, test_merge_twice_and_append);
     tcase_add_test(ex, test_merge_errors);

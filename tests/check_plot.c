@@ -356,6 +356,104 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/* The names in folder that start with '.', one a line (g_free). */
+static char *hidden_names(const char *folder)
+{
+    GString *s = g_string_new(NULL);
+    GDir *d = g_dir_open(folder, 0, NULL);
+    ck_assert_ptr_nonnull(d);
+    for (const char *n; (n = g_dir_read_name(d));)
+        if (n[0] == '.')
+            g_string_append_printf(s, "%s\n", n);
+    g_dir_close(d);
+    return g_string_free(s, FALSE);
+}
+
+/* A gnuplot that writes part of its image, then fails: the image a script
+ * names (set output '...'), or the file given by -e chainsim_image='...'. */
+static char *failing_gnuplot(const char *folder)
+{
+    return tu_write(folder, "half-gnuplot",
+                    "#!/bin/sh\n"
+                    "out=\n"
+                    "if [ \"$1\" = -e ]; then\n"
+                    "  out=$(printf '%s' \"$2\" | sed \"s/^chainsim_image='\\(.*\\)'$/\\1/\")\n"
+                    "  shift 2\n"
+                    "fi\n"
+                    "[ -n \"$out\" ] || out=$(sed -n \"s/.*set output '\\([^']*\\)'.*/\\1/p\" \"$1\" | tail -n 1)\n"
+                    "printf 'half an image' > \"$out\"\n"
+                    "exit 1\n");
+}
+
+/* A failing gnuplot used to leave its half-drawn image in place of the
+ * older one: the older image stays as it was. */
+START_TEST(test_plot_failure_keeps_older_images)
+{
+    char *dir = out_dir("older");
+    ck_assert_int_eq(g_mkdir_with_parents(dir, 0777), 0);
+    char *older = tu_write(dir, "throughput.png", "the older image");
+    char *fake = failing_gnuplot(dir);
+    ck_assert_int_eq(g_chmod(fake, 0755), 0);
+    g_setenv("CHAINSIM_GNUPLOT", fake, TRUE);
+    char *out = NULL, *err = NULL;
+    int rc = tu_chainsim(&out, &err, "plot", pow_db, "--out", dir, NULL);
+    g_unsetenv("CHAINSIM_GNUPLOT");
+    ck_assert_msg(rc == 1, "exit %d\n%s%s", rc, out, err);
+    ck_assert_contains(err, "failed");
+    char *text = NULL;
+    ck_assert(g_file_get_contents(older, &text, NULL, NULL));
+    ck_assert_str_eq(text, "the older image");
+    g_free(text);
+    char *hidden = hidden_names(dir);
+    ck_assert_str_eq(hidden, "");
+    g_free(hidden);
+    /* The data and scripts written before the failure are whole. */
+    expect_dat(dir, "throughput");
+    ck_assert(exists(dir, "throughput", "gp"));
+    g_free(out);
+    g_free(err);
+    g_free(fake);
+    g_free(older);
+    g_free(dir);
+}
+END_TEST
+
+/* The files plot and compare write may not be their input database. */
+START_TEST(test_output_is_input)
+{
+    char *data = NULL;
+    gsize len = 0;
+    char *dir = out_dir("self");
+    ck_assert_int_eq(g_mkdir_with_parents(dir, 0777), 0);
+    ck_assert(g_file_get_contents(pow_db, &data, &len, NULL));
+    char *self = g_build_filename(dir, "chain.dat", NULL); /* a database named like a data file */
+    ck_assert(g_file_set_contents(self, data, (gssize)len, NULL));
+    g_setenv("CHAINSIM_GNUPLOT", "", TRUE);
+    char *out = NULL, *err = NULL;
+    int rc = tu_chainsim(&out, &err, "plot", self, "--out", dir, NULL);
+    ck_assert_msg(rc == 2, "plot: exit %d\n%s%s", rc, out, err);
+    ck_assert_contains(err, self);
+    ck_assert_contains(err, "the output cannot be an input");
+    ck_assert_int_eq(tu_db_int(self, "SELECT count(*) FROM runs"), 1);
+    g_free(out);
+    g_free(err);
+
+    char *other = g_build_filename(dir, "confirm_latency-run1.dat", NULL);
+    ck_assert(g_file_set_contents(other, data, (gssize)len, NULL));
+    rc = tu_chainsim(&out, &err, "compare", other, "--out", dir, NULL);
+    g_unsetenv("CHAINSIM_GNUPLOT");
+    ck_assert_msg(rc == 2, "compare: exit %d\n%s%s", rc, out, err);
+    ck_assert_contains(err, "the output cannot be an input");
+    ck_assert_int_eq(tu_db_int(other, "SELECT count(*) FROM runs"), 1);
+    g_free(out);
+    g_free(err);
+    g_free(other);
+    g_free(self);
+    g_free(data);
+    g_free(dir);
+}
+END_TEST
+
 /* The data rows of a .dat file: label (without quotes) and the numbers. */
 typedef struct sweep_row {
     char label[32];
@@ -500,6 +598,8 @@ static Suite *plot_suite(void)
     tcase_add_test(tc, test_compare);
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_plot_sweep);
+    tcase_add_test(tc, test_plot_failure_keeps_older_images);
+    tcase_add_test(tc, test_output_is_input);
     suite_add_tcase(s, tc);
     return s;
 }
