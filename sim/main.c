@@ -28,6 +28,7 @@
 #include "sim/record/record.h"
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/units.h"
+#include "sim/guard.h"
 #include "sim/sim.h"
 
 enum { EXIT_OK = CLI_OK, EXIT_RUNTIME = CLI_RUNTIME, EXIT_BADINPUT = CLI_BADINPUT, EXIT_INTERRUPTED = CLI_INTERRUPTED };
@@ -161,6 +162,97 @@ static char *command_line(const cli_t *c, const scenario_t *sc, const char *out)
     return g_string_free(s, FALSE);
 }
 
+/* What the simulation process needs, prepared by the command before it
+ * forks. */
+typedef struct run_job {
+    const cli_t *c;
+    const scenario_t *sc;
+    const char *out;
+    const char *cmdline;
+} run_job_t;
+
+/* The simulation process: records and runs the scenario; returns the exit
+ * status. */
+static int run_body(void *ctx)
+{
+    const run_job_t *j = ctx;
+    char *err = NULL;
+    record_t *rec = NULL;
+    sim_t *sim = NULL;
+    int rc = EXIT_RUNTIME;
+    bool refused = false;
+    if (!(rec = record_open_checked(j->out, &err, &refused))) {
+        fprintf(stderr, "chainsim: %s\n", err);
+        if (refused)
+            rc = EXIT_BADINPUT;
+        goto done;
+    }
+    if (!record_begin(rec, j->sc, j->cmdline)) {
+        fprintf(stderr, "chainsim: %s\n", record_error(rec));
+        goto done;
+    }
+
+    gint64 t0_us = g_get_monotonic_time();
+    sim = sim_new(j->sc, rec);
+    sim_opts_t opts = { .stop = &stop_requested,
+                        .progress = (!j->c->quiet && isatty(STDERR_FILENO)) ? stderr : NULL };
+    sim_status_t st = sim_run(sim, &opts);
+    double wall_s = (double)(g_get_monotonic_time() - t0_us) / 1e6;
+    if (!j->c->quiet) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        sim_print_summary(sim, stdout);
+        printf("wall %.3f s, %.2f M events/s, peak memory %.1f MB\n", wall_s,
+               wall_s > 0 ? (double)sim_events(sim) / wall_s / 1e6 : 0.0, (double)ru.ru_maxrss / 1024.0);
+        printf("results: %s (run %" G_GINT64_FORMAT ")\n", j->out, record_run_id(rec));
+    }
+    printf("digest: %s\n", sim_digest(sim));
+    fflush(stdout);
+    switch (st) {
+    case SIM_COMPLETE:
+        rc = EXIT_OK;
+        break;
+    case SIM_INTERRUPTED:
+        fprintf(stderr, "chainsim: interrupted; the run is marked interrupted in %s\n", j->out);
+        rc = EXIT_INTERRUPTED;
+        break;
+    case SIM_FAILED: {
+        const char *row = record_final_status(rec);
+        fprintf(stderr, "chainsim: run failed: %s\n", sim_error(sim));
+        if (row && strcmp(row, "running") == 0)
+            fprintf(stderr, "chainsim: run %" G_GINT64_FORMAT " could not be marked failed in %s; its row still "
+                    "says running\n", record_run_id(rec), j->out);
+        else
+            fprintf(stderr, "chainsim: run %" G_GINT64_FORMAT " is marked failed in %s\n", record_run_id(rec),
+                    j->out);
+        fprintf(stderr, "reproduce with: %s\n", j->cmdline);
+        rc = EXIT_RUNTIME;
+        break;
+    }
+    }
+done:
+    sim_free(sim);
+    record_close(rec);
+    g_free(err);
+    return rc;
+}
+
+/* The simulation process died (out of memory, a crash): mark its run
+ * failed so that nothing reads it as running or complete. */
+static void run_killed(void *ctx, pid_t child, const char *cause)
+{
+    const run_job_t *j = ctx;
+    char *err = NULL;
+    fprintf(stderr, "chainsim: run failed: %s\n", cause);
+    int n = record_mark_abandoned(j->out, child, cause, &err);
+    if (n < 0)
+        fprintf(stderr, "chainsim: the run could not be marked failed: %s\n", err);
+    else if (n > 0)
+        fprintf(stderr, "chainsim: the run is marked failed in %s\n", j->out);
+    fprintf(stderr, "reproduce with: %s\n", j->cmdline);
+    g_free(err);
+}
+
 static int cmd_run(int argc, char **argv)
 {
     /* From here on a signal stops the run cleanly instead of killing it. */
@@ -172,73 +264,22 @@ static int cmd_run(int argc, char **argv)
     cli_t c = { .sets = g_ptr_array_new_with_free_func(g_free) };
     int rc = parse_args(&run_cli, argc, argv, &c, true);
     scenario_t *sc = NULL;
-    record_t *rec = NULL;
-    sim_t *sim = NULL;
-    char *out = NULL, *cmdline = NULL, *err = NULL;
+    char *out = NULL, *cmdline = NULL;
     if (rc != CLI_GO_ON)
         goto done;
     rc = EXIT_BADINPUT;
     if (!(sc = load(&c)))
         goto done;
     out = c.out ? g_strdup(c.out) : g_strdup_printf("results/%s.db", sc->name);
-    rc = EXIT_RUNTIME;
-    bool refused = false;
-    if (!(rec = record_open_checked(out, &err, &refused))) {
-        fprintf(stderr, "chainsim: %s\n", err);
-        if (refused)
-            rc = EXIT_BADINPUT;
-        goto done;
-    }
     cmdline = command_line(&c, sc, out);
-    if (!record_begin(rec, sc, cmdline)) {
-        fprintf(stderr, "chainsim: %s\n", record_error(rec));
-        goto done;
-    }
-
-    gint64 t0_us = g_get_monotonic_time();
-    sim = sim_new(sc, rec);
-    sim_opts_t opts = { .stop = &stop_requested,
-                        .progress = (!c.quiet && isatty(STDERR_FILENO)) ? stderr : NULL };
-    sim_status_t st = sim_run(sim, &opts);
-    double wall_s = (double)(g_get_monotonic_time() - t0_us) / 1e6;
-    if (!c.quiet) {
-        struct rusage ru;
-        getrusage(RUSAGE_SELF, &ru);
-        sim_print_summary(sim, stdout);
-        printf("wall %.3f s, %.2f M events/s, peak memory %.1f MB\n", wall_s,
-               wall_s > 0 ? (double)sim_events(sim) / wall_s / 1e6 : 0.0, (double)ru.ru_maxrss / 1024.0);
-        printf("results: %s (run %" G_GINT64_FORMAT ")\n", out, record_run_id(rec));
-    }
-    printf("digest: %s\n", sim_digest(sim));
-    fflush(stdout);
-    switch (st) {
-    case SIM_COMPLETE:
-        rc = EXIT_OK;
-        break;
-    case SIM_INTERRUPTED:
-        fprintf(stderr, "chainsim: interrupted; the run is marked interrupted in %s\n", out);
-        rc = EXIT_INTERRUPTED;
-        break;
-    case SIM_FAILED: {
-        const char *row = record_final_status(rec);
-        fprintf(stderr, "chainsim: run failed: %s\n", sim_error(sim));
-        if (row && strcmp(row, "running") == 0)
-            fprintf(stderr, "chainsim: run %" G_GINT64_FORMAT " could not be marked failed in %s; its row still "
-                    "says running\n", record_run_id(rec), out);
-        else
-            fprintf(stderr, "chainsim: run %" G_GINT64_FORMAT " is marked failed in %s\n", record_run_id(rec), out);
-        fprintf(stderr, "reproduce with: %s\n", cmdline);
-        rc = EXIT_RUNTIME;
-        break;
-    }
-    }
+    /* The simulation runs in a child process, so that even a run killed by
+     * the out-of-memory killer or a failed allocation is marked failed. */
+    run_job_t job = { .c = &c, .sc = sc, .out = out, .cmdline = cmdline };
+    rc = guard_run(run_body, run_killed, &job);
 done:
-    sim_free(sim);
-    record_close(rec);
     scenario_free(sc);
     g_free(out);
     g_free(cmdline);
-    g_free(err);
     g_ptr_array_free(c.sets, TRUE);
     return rc;
 }

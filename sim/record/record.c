@@ -893,3 +893,32 @@ bool record_finish(record_t *r, const char *status, const char *error, uint64_t 
     }
     return false;
 }
+
+int record_mark_abandoned(const char *path, int64_t pid, const char *cause, char **err)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int changed = -1;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_busy_timeout(db, 10000);
+    if (sqlite3_prepare_v2(db,
+                           "UPDATE runs SET status = 'failed', error = ?1 "
+                           "WHERE status = 'running' AND pid = ?2 AND host = ?3",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    if (sqlite3_bind_text(st, 1, cause, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+        sqlite3_bind_int64(st, 2, pid) != SQLITE_OK ||
+        sqlite3_bind_text(st, 3, g_get_host_name(), -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_DONE)
+        goto fail;
+    changed = sqlite3_changes(db);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return changed;
+fail:
+    *err = g_strdup_printf("%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return -1;
+}

@@ -128,4 +128,10 @@ bool record_finish(record_t *r, const char *status, const char *error, uint64_t 
  * "failed", or "running" if the row could not be updated; NULL before. */
 const char *record_final_status(const record_t *r);
 
+/* After the process that ran a run died without finishing it: marks the
+ * runs of the database at path that process (pid, on this host) left
+ * 'running' as 'failed' with `cause` as their error. Returns how many rows
+ * it changed, or -1 with a newly allocated message in *err. */
+int record_mark_abandoned(const char *path, int64_t pid, const char *cause, char **err);
+
 #endif
