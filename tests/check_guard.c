@@ -6,7 +6,6 @@
 #include <check.h>
 #include <glib.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -18,18 +17,9 @@
  * yet. */
 static int64_t recorded_pid(const char *db)
 {
-    sqlite3 *h = NULL;
-    int64_t pid = 0;
-    if (g_file_test(db, G_FILE_TEST_EXISTS) && sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
-        sqlite3_stmt *st = NULL; /* the writer may hold the lock: then try again later */
-        if (sqlite3_prepare_v2(h, "SELECT pid FROM runs WHERE status = 'running' AND "
-                                  "(SELECT count(*) FROM nodes WHERE run_id = runs.run_id) > 0",
-                               -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-            pid = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(h);
+    int64_t pid = 0; /* the writer may hold the lock: then try again later */
+    tu_db_try_int(db, "SELECT pid FROM runs WHERE status = 'running' AND "
+                      "(SELECT count(*) FROM nodes WHERE run_id = runs.run_id) > 0", &pid);
     return pid;
 }
 

@@ -96,6 +96,22 @@ static sqlite3 *open_db(const char *db)
     return h;
 }
 
+bool tu_db_try_int(const char *db, const char *sql, int64_t *out)
+{
+    sqlite3 *h = NULL;
+    bool ok = false;
+    if (g_file_test(db, G_FILE_TEST_EXISTS) && sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+            *out = sqlite3_column_int64(st, 0);
+            ok = true;
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(h);
+    return ok;
+}
+
 char *tu_db_dump(const char *db, const char *sql)
 {
     sqlite3 *h = open_db(db);

@@ -6,6 +6,7 @@
 #define CHAINSIM_TESTUTIL_H
 
 #include <check.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sim/scenario/scenario.h"
@@ -26,6 +27,11 @@ scenario_t *tu_load(const char *text, char **errors, ...) G_GNUC_NULL_TERMINATED
 /* First column of the first row of sql as integer / text (g_free). */
 int64_t tu_db_int(const char *db, const char *sql);
 char *tu_db_text(const char *db, const char *sql);
+
+/* The first column of the first row of sql as an integer into *out, for a
+ * database another process may be writing: false (and *out untouched) when
+ * the file is missing, locked, or the query has no row. */
+bool tu_db_try_int(const char *db, const char *sql, int64_t *out);
 
 /* All rows of sql, one line per row, columns separated by '|' (g_free). */
 char *tu_db_dump(const char *db, const char *sql);
