@@ -318,6 +318,65 @@ START_TEST(test_trailing_spaces)
 }
 END_TEST
 
+/* The memory estimate grows with what costs memory, and a scenario whose
+ * estimate is above scenario.memory_limit is refused, saying the estimate,
+ * the limit and how to raise it. */
+START_TEST(test_memory_estimate)
+{
+    const char *base = "[network]\nnodes = 1000\n[consensus]\nkind = pow\nblock_interval = 10s\n"
+                       "[workload]\ntx_rate = 10/s\n";
+    char *errors = NULL;
+    scenario_t *a = tu_load(base, &errors, NULL);
+    ck_assert_msg(a != NULL, "%s", errors);
+    ck_assert_uint_eq(a->memory_limit_bytes, scenario_physical_memory_bytes());
+    uint64_t ea = scenario_memory_estimate_bytes(a);
+    const char *more[] = { "network.nodes=2000", "workload.tx_rate=20/s", "scenario.duration=2h",
+                           "network.topology=full-mesh", "consensus.kind=pos", "ledger.accounts=100000" };
+    for (size_t i = 0; i < G_N_ELEMENTS(more); i++) {
+        scenario_t *b = tu_load(base, &errors, more[i], NULL);
+        ck_assert_msg(b != NULL, "%s: %s", more[i], errors);
+        ck_assert_msg(scenario_memory_estimate_bytes(b) > ea, "%s does not raise the estimate", more[i]);
+        scenario_free(b);
+    }
+    char *text = scenario_memory_text(a);
+    ck_assert_msg(g_str_has_prefix(text, "estimated memory ") && strstr(text, "(limit "), "%s", text);
+    g_free(text);
+    scenario_free(a);
+
+    /* a million proof-of-stake validators: every node keeps every validator's vote */
+    const char *huge = "[network]\nnodes = 1000000\n[consensus]\nkind = pos\nblock_interval = 12s\n";
+    EXPECT(huge, NULL, "[scenario] memory_limit", "estimated", "TB", "more than the limit",
+           "physical memory", "--set scenario.memory_limit=");
+    scenario_t *h = tu_load(huge, &errors, "scenario.memory_limit=none", NULL);
+    ck_assert_msg(h != NULL, "%s", errors);
+    ck_assert_uint_eq(h->memory_limit_bytes, UINT64_MAX);
+    ck_assert_ptr_nonnull(strstr(h->params, "scenario.memory_limit = none\n"));
+    scenario_free(h);
+    EXPECT(base, "scenario.memory_limit=1MB", "--set scenario.memory_limit=1MB", "estimated",
+           "more than the limit of 1.0 MB");
+    h = tu_load(base, &errors, "scenario.memory_limit=1000GB", NULL);
+    ck_assert_msg(h != NULL, "%s", errors);
+    ck_assert_uint_eq(h->memory_limit_bytes, 1000000000000ull);
+    scenario_free(h);
+    EXPECT("[scenario]\nmemory_limit = lots\n", NULL, "test.ini:2: [scenario] memory_limit", "physical, none");
+
+    /* check and run refuse it with exit 2, and run creates nothing */
+    char *tmp = tu_tmpdir();
+    char *ini = tu_write(tmp, "huge.ini", huge);
+    char *db = g_build_filename(tmp, "huge.db", NULL);
+    char *err = NULL;
+    ck_assert_int_eq(tu_chainsim(NULL, &err, "check", ini, NULL), 2);
+    ck_assert_ptr_nonnull(strstr(err, "memory_limit"));
+    g_free(err);
+    ck_assert_int_eq(tu_chainsim(NULL, &err, "run", ini, "--out", db, NULL), 2);
+    ck_assert(!g_file_test(db, G_FILE_TEST_EXISTS));
+    g_free(err);
+    g_free(db);
+    g_free(ini);
+    g_free(tmp);
+}
+END_TEST
+
 START_TEST(test_bad_values_name_line_key_value)
 {
     EXPECT("[scenario]\nname = x\n\n[network]\nnodes = abc\n", NULL, "test.ini:5:", "[network] nodes", "\"abc\"",
@@ -565,6 +624,7 @@ int main(void)
     tcase_add_test(tc, test_value_reasons);
     tcase_add_test(tc, test_time_limits);
     tcase_add_test(tc, test_trailing_spaces);
+    tcase_add_test(tc, test_memory_estimate);
     tcase_add_test(tc, test_bad_values_name_line_key_value);
     tcase_add_test(tc, test_structure_errors);
     tcase_add_test(tc, test_events);

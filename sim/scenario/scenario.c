@@ -19,9 +19,11 @@
 #include "sim/scenario/scenario.h"
 
 #include <glib.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/tx.h"
 #include "sim/scenario/units.h"
@@ -44,6 +46,7 @@ typedef enum {
     T_STAKE,    /* consensus.stake (special)      */
     T_IDS,      /* id list (events only)          */
     T_TEXT,     /* free text kept as is (events)  */
+    T_MEMLIMIT, /* uint64_t bytes: "physical", "none" or a size */
 } vtype_t;
 
 typedef struct keyspec {
@@ -72,6 +75,9 @@ static const keyspec_t specs[] = {
       "run seed; every random stream derives from it (--seed overrides)" },
     { "scenario", "duration", T_DURATION, "1h", NULL, 1, UINT64_MAX, OFF(duration_ns),
       "simulated time limit; the run also ends when no event is left" },
+    { "scenario", "memory_limit", T_MEMLIMIT, "physical", NULL, 0, 0, OFF(memory_limit_bytes),
+      "a scenario whose estimated memory is above this is refused: physical (the machine's memory), "
+      "none, or a size (e.g. 8GiB)" },
 
     { "network", "nodes", T_U32, "1000", NULL, 2, SCENARIO_MAX_NODES, OFF(net.nodes),
       "number of nodes" },
@@ -391,6 +397,8 @@ static const char *expected(vtype_t t)
     case T_RATE: return "a rate with a unit: /s, /m or /h (e.g. 7/s, 0.5/s, 30/m)";
     case T_HASHPOWER: case T_STAKE:
         return "equal, exponential, or shares such as 0.3,0.2,0.1 adding up to at most 1";
+    case T_MEMLIMIT:
+        return "physical, none, or a size with a unit: B, KB, MB, GB, KiB, MiB or GiB (e.g. 8GiB)";
     }
     return "?";
 }
@@ -405,7 +413,7 @@ static units_kind_t units_kind_of(vtype_t t)
 {
     switch (t) {
     case T_DURATION: return UNITS_DURATION;
-    case T_SIZE: return UNITS_SIZE;
+    case T_SIZE: case T_MEMLIMIT: return UNITS_SIZE;
     case T_BANDWIDTH: return UNITS_BANDWIDTH;
     case T_PPM: return UNITS_PPM;
     case T_SCALE: return UNITS_SCALE;
@@ -421,7 +429,7 @@ static void err_value(ctx_t *c, const char *group, const char *key, const char *
                       uint64_t max)
 {
     bool unit_type = t == T_DURATION || t == T_SIZE || t == T_BANDWIDTH || t == T_PPM || t == T_SCALE ||
-                     t == T_RATE || t == T_U32 || t == T_U64;
+                     t == T_RATE || t == T_U32 || t == T_U64 || t == T_MEMLIMIT;
     units_err_t why = unit_type ? units_why(units_kind_of(t), raw) : UNITS_ERR_SYNTAX;
     if (why == UNITS_ERR_TOO_LARGE) {
         switch (t) {
@@ -445,7 +453,7 @@ static void err_value(ctx_t *c, const char *group, const char *key, const char *
         case T_DURATION:
             err_key(c, group, key, raw, "finer than 1 ns, the resolution of simulated time");
             return;
-        case T_SIZE:
+        case T_SIZE: case T_MEMLIMIT:
             err_key(c, group, key, raw, "not a whole number of bytes");
             return;
         case T_BANDWIDTH:
@@ -805,6 +813,14 @@ static bool set_value(ctx_t *c, scenario_t *sc, const keyspec_t *s, const char *
         break;
     case T_STAKE:
         ok = parse_shares(raw, &sc->consensus.stake, sc->consensus.stake_ppm, &sc->consensus.nstakes);
+        break;
+    case T_MEMLIMIT:
+        if (strcmp(raw, "physical") == 0)
+            *(uint64_t *)base = scenario_physical_memory_bytes();
+        else if (strcmp(raw, "none") == 0)
+            *(uint64_t *)base = UINT64_MAX;
+        else
+            ok = units_parse_size(raw, (uint64_t *)base);
         break;
     case T_IDS: case T_TEXT:
         break;
@@ -1321,6 +1337,157 @@ static void cross_check(ctx_t *c, scenario_t *sc)
     time_check(c, sc);
 }
 
+/* ---------- memory ---------- */
+
+uint64_t scenario_physical_memory_bytes(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0)
+        return UINT64_MAX; /* unknown: no limit */
+    return (uint64_t)pages * (uint64_t)page;
+}
+
+/*
+ * The estimate is a sum of terms, each a count the scenario implies times
+ * bytes measured on peak RSS of release runs (/usr/bin/time -v; the
+ * measured and estimated figures are in the README):
+ *   a fixed base (program, SQLite, GLib);
+ *   per node and per link (topology, adjacency, per-node state);
+ *   per broadcast and node (arrival and request times);
+ *   with consensus: per node (chain state, mempool, keys), per account,
+ *   per block, per block and node (status and arrival times; under proof
+ *   of stake also each node's fork-choice tree), per transaction, per
+ *   transaction and node (a "known" bit), per node and transaction per
+ *   second (announcements batched per link), the transactions a mempool
+ *   holds at its fullest (the rate times the longest wait for a block: 2
+ *   intervals for slot-based engines, 2 + ln(blocks) intervals for proof of
+ *   work, whose gaps are exponential; at most the capacity), and under
+ *   proof of stake the latest vote of every validator in every node's view.
+ * Counts are expectations: blocks = duration / block_interval (at most
+ * max_blocks), transactions = tx_rate x the submission window.
+ */
+#define MEM_BASE_BYTES (6.0 * 1048576)
+#define MEM_NODE_BYTES 128.0
+#define MEM_LINK_BYTES 48.0
+#define MEM_BCAST_NODE_BYTES 24.0
+#define MEM_CHAIN_NODE_BYTES 1536.0
+#define MEM_ACCOUNT_BYTES 256.0
+#define MEM_BLOCK_BYTES 4096.0
+#define MEM_BLOCK_NODE_BYTES 20.0
+#define MEM_POS_BLOCK_NODE_BYTES 136.0
+#define MEM_TX_BYTES 1024.0
+#define MEM_RATE_NODE_BYTES 1024.0
+#define MEM_PENDING_TX_BYTES 100.0
+#define MEM_POS_VOTE_BYTES 56.0
+
+/* Expected links of the topology. */
+static double expected_links(const scenario_t *sc)
+{
+    double n = sc->net.nodes;
+    switch (sc->net.topology) {
+    case TOPO_RANDOM_OUTDEGREE: {
+        /* mean outdegree = sum over k >= 1 of P(K >= k) */
+        double mean = 1, prev = 0;
+        for (uint32_t i = 0; i + 1 < sc->net.outdegree_cdf_len; i++) {
+            prev = sc->net.outdegree_cdf[i];
+            mean += 1 - prev;
+        }
+        return n * mean;
+    }
+    case TOPO_RANDOM_REGULAR:
+    case TOPO_SMALL_WORLD:
+        return n * sc->net.degree / 2;
+    case TOPO_FULL_MESH:
+        return n * (n - 1) / 2;
+    }
+    return n * 8;
+}
+
+uint64_t scenario_memory_estimate_bytes(const scenario_t *sc)
+{
+    const double n = sc->net.nodes;
+    double m = MEM_BASE_BYTES + n * MEM_NODE_BYTES + expected_links(sc) * MEM_LINK_BYTES;
+
+    if (sc->broadcast.count > 0 && sc->broadcast.start_ns <= sc->duration_ns) {
+        double sent = sc->broadcast.interval_ns
+                          ? floor((double)(sc->duration_ns - sc->broadcast.start_ns) / sc->broadcast.interval_ns) + 1
+                          : 1;
+        if (sent > sc->broadcast.count)
+            sent = sc->broadcast.count;
+        m += sent * n * MEM_BCAST_NODE_BYTES;
+    }
+
+    if (sc->consensus.kind != CONS_NONE) {
+        const double interval_s = (double)sc->consensus.interval_ns / 1e9;
+        double blocks = (double)sc->duration_ns / (double)sc->consensus.interval_ns;
+        if (sc->consensus.max_blocks && blocks > sc->consensus.max_blocks)
+            blocks = sc->consensus.max_blocks;
+        uint64_t start = sc->workload.start_ns, stop = sc->duration_ns;
+        if (sc->workload.stop_ns && sc->workload.stop_ns < stop)
+            stop = sc->workload.stop_ns;
+        const double window_s = stop > start ? (double)(stop - start) / 1e9 : 0;
+        const double txs = sc->workload.rate_per_s * window_s;
+        const bool pos = sc->consensus.kind == CONS_POS;
+
+        m += n * MEM_CHAIN_NODE_BYTES + (double)sc->ledger.accounts * MEM_ACCOUNT_BYTES;
+        m += blocks * (MEM_BLOCK_BYTES + n * (pos ? MEM_POS_BLOCK_NODE_BYTES : MEM_BLOCK_NODE_BYTES));
+        m += txs * (MEM_TX_BYTES + n / 8) + n * sc->workload.rate_per_s * MEM_RATE_NODE_BYTES;
+        double waits = sc->consensus.kind == CONS_POW ? 2 + log(blocks > 1 ? blocks : 1) : 2;
+        double pending = sc->workload.rate_per_s * interval_s * waits;
+        if (pending > txs)
+            pending = txs;
+        if (pending > sc->mempool.capacity)
+            pending = sc->mempool.capacity;
+        m += n * pending * MEM_PENDING_TX_BYTES;
+        if (pos)
+            m += n * n * MEM_POS_VOTE_BYTES;
+    }
+    return m >= 1.8e19 ? UINT64_MAX : (uint64_t)m;
+}
+
+/* "1.5 GB", "340 MB", "12 KB" (powers of 1000, as the size unit MB). */
+static char *human_bytes(uint64_t b, char *buf, size_t n)
+{
+    if (b == UINT64_MAX)
+        g_snprintf(buf, n, "more than 18 EB");
+    else if (b >= 1000000000000ull)
+        g_snprintf(buf, n, "%.1f TB", (double)b / 1e12);
+    else if (b >= 1000000000ull)
+        g_snprintf(buf, n, "%.1f GB", (double)b / 1e9);
+    else if (b >= 1000000ull)
+        g_snprintf(buf, n, "%.1f MB", (double)b / 1e6);
+    else
+        g_snprintf(buf, n, "%.1f KB", (double)b / 1e3);
+    return buf;
+}
+
+char *scenario_memory_text(const scenario_t *sc)
+{
+    char est[32], lim[32];
+    uint64_t e = scenario_memory_estimate_bytes(sc);
+    if (sc->memory_limit_bytes == UINT64_MAX)
+        return g_strdup_printf("estimated memory %s (no limit)", human_bytes(e, est, sizeof est));
+    return g_strdup_printf("estimated memory %s (limit %s)", human_bytes(e, est, sizeof est),
+                           human_bytes(sc->memory_limit_bytes, lim, sizeof lim));
+}
+
+/* Refuses a scenario whose estimate is above scenario.memory_limit. */
+static void memory_check(ctx_t *c, const scenario_t *sc)
+{
+    uint64_t e = scenario_memory_estimate_bytes(sc);
+    if (e <= sc->memory_limit_bytes)
+        return;
+    char est[32], lim[32];
+    char *raw = g_key_file_get_value(c->kf, "scenario", "memory_limit", NULL);
+    err_key(c, "scenario", "memory_limit", NULL,
+            "the run needs an estimated %s of memory (nodes, links, blocks x nodes, transactions x nodes, "
+            "mempools), more than the limit of %s (%s); make the scenario smaller, or raise the limit with "
+            "--set scenario.memory_limit=SIZE (e.g. 64GB) or =none",
+            human_bytes(e, est, sizeof est), human_bytes(sc->memory_limit_bytes, lim, sizeof lim),
+            raw ? "scenario.memory_limit" : "the machine's physical memory, the default");
+    g_free(raw);
+}
+
 /* Why name cannot name a run (it becomes the results file
  * results/NAME.db), or NULL when it can. */
 static const char *name_problem(const char *name)
@@ -1633,6 +1800,10 @@ scenario_t *scenario_load_text(const char *path, const char *text, char *const *
     sc->faults = (fault_t *)g_array_free(faults, FALSE);
     if (sc->nfaults > 1)
         qsort(sc->faults, sc->nfaults, sizeof(fault_t), fault_cmp);
+    if (c.errors->len)
+        goto done;
+
+    memory_check(&c, sc);
     if (c.errors->len)
         goto done;
 

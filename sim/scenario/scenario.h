@@ -104,6 +104,7 @@ typedef struct scenario {
     char *description;
     uint64_t seed;
     uint64_t duration_ns;
+    uint64_t memory_limit_bytes; /* UINT64_MAX = none */
 
     struct {
         uint32_t nodes;
@@ -232,6 +233,21 @@ scenario_t *scenario_load_data(const char *path, const char *data, size_t len, c
                                int noverrides, char **errors);
 
 void scenario_free(scenario_t *sc);
+
+/* An estimate of the peak memory a run of sc needs, in bytes (see the
+ * comment in scenario.c for the terms; calibrated on measured runs, within
+ * about -20 % to +60 % of their peak RSS). scenario_load refuses a
+ * scenario whose estimate is above sc->memory_limit_bytes
+ * ([scenario] memory_limit). */
+uint64_t scenario_memory_estimate_bytes(const scenario_t *sc);
+
+/* "estimated memory 17.7 MB (limit 16.7 GB)", for check and run to print.
+ * Free with g_free. */
+char *scenario_memory_text(const scenario_t *sc);
+
+/* The machine's physical memory (sysconf), the default memory limit;
+ * UINT64_MAX when unknown. */
+uint64_t scenario_physical_memory_bytes(void);
 
 /* Prints every group and key with its type, default and meaning. */
 void scenario_print_keys(FILE *out);
