@@ -320,6 +320,8 @@ sim_status_t sim_run(sim_t *s, const sim_opts_t *opts)
         s->now_ns = end_ns; /* ran to the time limit */
     finish_digest(s);
 
+    if (evq_error(s->q)) /* a push failed (out of memory): the loop stopped */
+        sim_fail(s, "%s", evq_error(s->q));
     if (s->failed)
         status = SIM_FAILED;
     if (s->rec) {
