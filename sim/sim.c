@@ -138,6 +138,8 @@ sim_status_t sim_run(sim_t *s, const sim_opts_t *opts)
         e->now_ns = end_ns; /* ran to the time limit */
     finish_digest(s);
 
+    if (evq_error(e->q)) /* a push failed (out of memory): the loop stopped */
+        engine_fail(e, "%s", evq_error(e->q));
     if (e->failed)
         status = SIM_FAILED;
     if (s->rec) {

@@ -2,8 +2,11 @@
  * check_evq.c - Check suite for sim/evq (the event queue).
  *
  * Unit tests cover ordering by time, ties in scheduling order, cancellation
- * and stale handles, evq_peek_time over cancelled events, growth, heap
- * compaction after mass cancellation, and the abort on pushing into the past.
+ * and stale handles, evq_peek_time over cancelled events, growth (also past
+ * the slot field of the heap keys, and through renumbering of their order
+ * numbers, both with small limits), a clean failure when the queue cannot
+ * grow, heap compaction after mass cancellation, and the abort on pushing
+ * into the past.
  * A randomized test drives many thousands of mixed push/pop/cancel
  * operations against a reference model (a flat array scanned linearly for
  * the minimum (time_ns, seq)) and checks every result. Its generator is a
@@ -15,6 +18,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 static ev_data_t data_u(uint64_t u)
 {
@@ -367,7 +371,15 @@ START_TEST(test_randomized_against_reference)
     r.pending = calloc(max_evs, sizeof r.pending[0]);
     ck_assert_ptr_nonnull(r.evs);
     ck_assert_ptr_nonnull(r.pending);
+    /* Runs 3 and up start with a narrow slot field and renumber often, so
+     * widening and renumbering meet every mix of operations. */
     evq_t *q = evq_new();
+    if (_i >= 3) {
+        evq_free(q);
+        const evq_limits_t lim = { .slot_bits = (unsigned)_i - 1, .renumber_at = 700 * (uint64_t)_i,
+                                   .max_pending = EVQ_PENDING_MAX };
+        q = evq_new_limited(&lim);
+    }
 
     for (int round = 0; round < ROUNDS; round++) {
         for (size_t ph = 0; ph < sizeof phases / sizeof phases[0]; ph++) {
@@ -426,6 +438,113 @@ START_TEST(test_randomized_against_reference)
 }
 END_TEST
 
+/* The pool outgrows the slot field of the heap keys many times over (from
+ * 4 bits, as the default queue outgrows 24 bits past 2^24 pending events),
+ * with events pending, cancelled and handles held across every widening:
+ * order, seq, payloads and handles all survive. */
+START_TEST(test_growth_past_slot_field)
+{
+    enum { N = 20000 };
+    static ev_handle_t h[N];
+    static bool cancelled[N];
+    const evq_limits_t lim = { .slot_bits = 4, .renumber_at = 0, .max_pending = EVQ_PENDING_MAX };
+    evq_t *q = evq_new_limited(&lim);
+    uint64_t rs = 7;
+    size_t live = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        /* Few distinct times, so most order comes from ties. */
+        h[i] = evq_push(q, 1000 + below(&rs, 50), i, data_u(i));
+        ck_assert_uint_ne(h[i], 0);
+        live++;
+        /* Cancel an event pushed a little or a long time ago, across
+         * widenings, through the handle kept since. */
+        if (i % 3 == 0) {
+            uint32_t victim = (uint32_t)below(&rs, i + 1);
+            ck_assert_int_eq(evq_cancel(q, h[victim]), !cancelled[victim]);
+            live -= !cancelled[victim];
+            cancelled[victim] = true;
+        }
+    }
+    ck_assert_ptr_null(evq_error(q));
+    ck_assert_uint_eq(evq_len(q), live);
+    ev_t ev, prev = {0};
+    size_t popped = 0;
+    while (evq_pop(q, &ev)) {
+        ck_assert(!cancelled[ev.kind]);
+        ck_assert_uint_eq(ev.seq, ev.kind); /* seq is the push index */
+        ck_assert_uint_eq(ev.d.u, ev.kind);
+        ck_assert(!evq_cancel(q, h[ev.kind]));
+        if (popped > 0)
+            ck_assert(ev.time_ns > prev.time_ns || (ev.time_ns == prev.time_ns && ev.seq > prev.seq));
+        prev = ev;
+        popped++;
+    }
+    ck_assert_uint_eq(popped, live);
+    ck_assert_uint_eq(evq_scheduled(q), N);
+    evq_free(q);
+}
+END_TEST
+
+/* The keys' order numbers run out (here every 300 pushes) and are
+ * renumbered, many times, with ties pending and the pool growing past the
+ * keys' slot field: pop order and seq are those of scheduling. */
+START_TEST(test_renumbering_keeps_order)
+{
+    const evq_limits_t lim = { .slot_bits = 6, .renumber_at = 300, .max_pending = EVQ_PENDING_MAX };
+    evq_t *q = evq_new_limited(&lim);
+    uint64_t rs = 99, seq = 0, popped = 0;
+    ev_t ev, prev = {0};
+    for (int round = 0; round < 200; round++) {
+        /* Push 150 at a handful of times at or after now, pop 100. */
+        for (int i = 0; i < 150; i++) {
+            ck_assert_uint_ne(evq_push(q, evq_now(q) + below(&rs, 4), (uint32_t)seq, data_u(seq)), 0);
+            seq++;
+        }
+        for (int i = 0; i < 100; i++) {
+            ck_assert(evq_pop(q, &ev));
+            ck_assert_uint_eq(ev.seq, ev.kind);
+            ck_assert_uint_eq(ev.d.u, ev.seq);
+            if (popped++ > 0)
+                ck_assert(ev.time_ns > prev.time_ns || (ev.time_ns == prev.time_ns && ev.seq > prev.seq));
+            prev = ev;
+        }
+    }
+    while (evq_pop(q, &ev)) {
+        ck_assert(ev.time_ns > prev.time_ns || (ev.time_ns == prev.time_ns && ev.seq > prev.seq));
+        prev = ev;
+        popped++;
+    }
+    ck_assert_uint_eq(popped, seq);
+    evq_free(q);
+}
+END_TEST
+
+/* When the queue cannot grow (here its limit stands in for memory running
+ * out) a push fails cleanly: it returns 0, the queue says why and stops the
+ * run loop's pops, and the pending events can still be drained. */
+START_TEST(test_full_queue_fails_cleanly)
+{
+    const evq_limits_t lim = { .slot_bits = 24, .renumber_at = 0, .max_pending = 100 };
+    evq_t *q = evq_new_limited(&lim);
+    for (uint32_t i = 0; i < 100; i++)
+        ck_assert_uint_ne(evq_push(q, 1000 - i, i, data_u(i)), 0);
+    ck_assert_ptr_null(evq_error(q));
+    ck_assert_uint_eq(evq_push(q, 5, 100, data_u(100)), 0);
+    ck_assert_ptr_nonnull(evq_error(q));
+    ck_assert_ptr_nonnull(strstr(evq_error(q), "more than 100 pending events"));
+    ck_assert_uint_eq(evq_len(q), 100);
+    ck_assert_uint_eq(evq_push(q, 5, 101, data_u(101)), 0); /* stays failed */
+    ev_t ev;
+    ck_assert(!evq_pop_until(q, UINT64_MAX, &ev));
+    for (uint32_t i = 0; i < 100; i++) {
+        ck_assert(evq_pop(q, &ev));
+        ck_assert_uint_eq(ev.kind, 99 - i);
+    }
+    ck_assert(!evq_pop(q, &ev));
+    evq_free(q);
+}
+END_TEST
+
 START_TEST(test_push_into_past_aborts)
 {
     evq_t *q = evq_new();
@@ -447,6 +566,9 @@ static Suite *evq_suite(void)
     tcase_add_test(tc, test_order_by_time);
     tcase_add_test(tc, test_ties_in_scheduling_order);
     tcase_add_test(tc, test_growth);
+    tcase_add_test(tc, test_growth_past_slot_field);
+    tcase_add_test(tc, test_renumbering_keeps_order);
+    tcase_add_test(tc, test_full_queue_fails_cleanly);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("cancel");
@@ -458,7 +580,7 @@ static Suite *evq_suite(void)
 
     tc = tcase_create("randomized");
     tcase_set_timeout(tc, 120);
-    tcase_add_loop_test(tc, test_randomized_against_reference, 0, 3);
+    tcase_add_loop_test(tc, test_randomized_against_reference, 0, 6);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("asserts");
