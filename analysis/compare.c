@@ -5,8 +5,12 @@
  * arguments and then of run_id. The rows are headline metrics of
  * v_run_summary (compare_rows[]: column, label, unit), formatted as
  * `chainsim report` does: seconds and tx/s with 3 decimals, the stale rate
- * in % with 2, NULL as an em dash. Columns are headed by three lines: the
- * scenario name, "run ID" and the database file's base name.
+ * in % with 2, NULL as an em dash. Columns are headed by four lines: the
+ * scenario name, "run ID", the database file's base name and the run's
+ * status (resultsdb_run_status(): complete, interrupted, abandoned,
+ * running (on HOST, pid N), ...). Runs that did not complete are shown like
+ * the others, and named in a note on stderr; compare computes nothing over
+ * several runs, so there is nothing for them to distort.
  *
  * With --out DIR: per run k (1, 2, ... in column order) the files
  * confirm_latency-run<k>.dat and finality_latency-run<k>.dat (CDF points:
@@ -20,6 +24,7 @@
 
 #include "analysis/cli.h"
 #include "analysis/plot.h"
+#include "analysis/resultsdb.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -65,11 +70,13 @@ static const struct compare_row {
 };
 
 #define COMPARE_NROWS G_N_ELEMENTS(compare_rows)
-#define COMPARE_HEAD 3 /* header lines of a column */
+#define COMPARE_HEAD 4 /* header lines of a column */
+#define COMPARE_STATUS 3 /* the header line that holds the status */
 
 /* One run: its header lines and its formatted cells (all owned). */
 typedef struct compare_col {
-    char *head[COMPARE_HEAD]; /* scenario, "run ID", database base name */
+    char *head[COMPARE_HEAD]; /* scenario, "run ID", database base name, status */
+    bool complete;
     char *legend;             /* for the charts */
     char *cells[COMPARE_NROWS];
     guint db_index; /* in the list of databases */
@@ -173,8 +180,20 @@ static int read_column(sqlite3 *db, const char *path, int64_t run_id, compare_co
             c->head[2] = g_path_get_basename(path);
             for (size_t i = 0; i < COMPARE_NROWS; i++)
                 c->cells[i] = format_cell(st, (int)i + 1, compare_rows[i].unit);
-            c->legend = g_strdup_printf("%s run %" G_GINT64_FORMAT " (%s)", c->head[0], run_id, c->head[2]);
-            *out = c;
+            resultsdb_status_t rs;
+            status = resultsdb_run_status("compare", db, path, run_id, &rs);
+            if (status == PLOT_OK) {
+                c->head[COMPARE_STATUS] = g_strdup(rs.text);
+                c->complete = rs.complete;
+                c->legend = rs.complete ? g_strdup_printf("%s run %" G_GINT64_FORMAT " (%s)", c->head[0], run_id,
+                                                          c->head[2])
+                                        : g_strdup_printf("%s run %" G_GINT64_FORMAT " (%s, %s)", c->head[0],
+                                                          run_id, c->head[2], rs.state);
+                resultsdb_status_clear(&rs);
+                *out = c;
+            } else {
+                col_free(c);
+            }
         }
     }
     sqlite3_finalize(st);
@@ -211,7 +230,7 @@ static void print_table(const GPtrArray *cols)
         w[k] += 2;
     }
     for (int h = 0; h < COMPARE_HEAD; h++) {
-        print_padded("", label_w);
+        print_padded(h == COMPARE_STATUS ? "status" : "", label_w);
         for (guint k = 0; k < cols->len; k++) {
             const compare_col_t *c = g_ptr_array_index(cols, k);
             if (k + 1 < cols->len)
@@ -233,6 +252,26 @@ static void print_table(const GPtrArray *cols)
         fputc('\n', stdout);
     }
     g_free(w);
+}
+
+/* Names the columns whose run did not complete, on stderr. */
+static void note_incomplete(const GPtrArray *cols)
+{
+    GString *which = g_string_new(NULL);
+    guint n = 0;
+    for (guint k = 0; k < cols->len; k++) {
+        const compare_col_t *c = g_ptr_array_index(cols, k);
+        if (c->complete)
+            continue;
+        g_string_append_printf(which, "%s%s %s (%s)", n ? "; " : "", c->head[2], c->head[1], c->head[COMPARE_STATUS]);
+        n++;
+    }
+    if (n > 0)
+        fprintf(stderr,
+                "chainsim compare: note: %u of the %u runs are not complete, so their figures cover only what"
+                " they recorded: %s\n",
+                n, cols->len, which->str);
+    g_string_free(which, TRUE);
 }
 
 /* The two overlay charts: the v_tx_latency column, file stem, words. */
@@ -407,6 +446,7 @@ int compare_main(int argc, char **argv)
     }
 
     print_table(cols);
+    note_incomplete(cols);
     if (o.out) {
         fputc('\n', stdout);
         status = write_scripts(cols, (const int64_t *)(const void *)counts->data, o.out, o.format, inputs, scripts,

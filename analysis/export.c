@@ -34,7 +34,6 @@
 
 #include <errno.h>
 #include <glib.h>
-#include <glib/gstdio.h>
 #include <math.h>
 #include <sqlite3.h>
 

@@ -39,6 +39,7 @@
 
 #include "analysis/cli.h"
 #include "analysis/outfile.h"
+#include "analysis/resultsdb.h"
 
 #include "sim/scenario/units.h"
 
@@ -54,7 +55,7 @@
 static const cli_command_t plot_cli = {
     .name = "plot",
     .usage = "DB [--run ID] [--out DIR] [--format png|svg|pdf]\n"
-             "DB --x GROUP.KEY --y METRIC [--out DIR] [--format png|svg|pdf]",
+             "DB --x GROUP.KEY --y METRIC [--include-incomplete] [--out DIR] [--format png|svg|pdf]",
     .about = "Writes charts of one run recorded in the results database DB: throughput,\n"
              "confirmation and finality latency CDFs, block propagation CDFs, chain height\n"
              "and mempool over time with the fault events, reorg depths and stale rate.\n"
@@ -431,6 +432,7 @@ typedef struct plot_opts {
     int metric;     /* --y: index in sweep_metrics[], -1 when not given */
     int64_t run_id; /* 0: the latest */
     int format;     /* plot_format_t */
+    bool include_incomplete; /* --x/--y: runs that did not complete enter the means too */
 } plot_opts_t;
 
 /* The run being plotted and the files made so far. */
@@ -447,6 +449,7 @@ typedef struct plot_ctx {
     double stale_rate;
     bool have_tps;
     double tps;
+    resultsdb_status_t status; /* shown in titles and headers when not complete */
     GPtrArray *written; /* paths (owned) */
     GPtrArray *scripts; /* script names in dir (owned) */
 } plot_ctx_t;
@@ -659,13 +662,39 @@ static char *varying_keys(sqlite3 *db)
     return g_string_free(s, FALSE);
 }
 
-/* Reads (value, metric) of every run that has the parameter key into
- * groups (one per distinct value). */
-static int read_groups(sqlite3 *db, const char *path, const char *key, const char *metric, GPtrArray *groups,
-                       int64_t *runs)
+/* The runs read_groups() took and left. */
+typedef struct sweep_counts {
+    int64_t with_key;   /* runs that have the parameter */
+    int64_t used;       /* of those, the runs in the groups */
+    int64_t left_out;   /* not complete and left out (without --include-incomplete) */
+    int64_t incomplete; /* not complete and taken in (with --include-incomplete) */
+    GHashTable *states; /* state -> count (GINT_TO_POINTER) of the runs not complete */
+} sweep_counts_t;
+
+/* "1 abandoned, 2 interrupted": the states of the runs not complete, in
+ * name order (g_free). */
+static char *describe_states(GHashTable *states)
 {
-    char *sql = g_strdup_printf("SELECT p.value, s.%s FROM run_params p JOIN v_run_summary s ON s.run_id = p.run_id"
-                                " WHERE p.key = ?1 ORDER BY p.value, p.run_id",
+    GList *keys = g_list_sort(g_hash_table_get_keys(states), (GCompareFunc)(void *)strcmp);
+    GString *s = g_string_new(NULL);
+    for (GList *k = keys; k; k = k->next)
+        g_string_append_printf(s, "%s%d %s", s->len ? ", " : "", GPOINTER_TO_INT(g_hash_table_lookup(states, k->data)),
+                               (const char *)k->data);
+    g_list_free(keys);
+    return g_string_free(s, FALSE);
+}
+
+/* Reads (value, metric) of every run that has the parameter key into
+ * groups (one per distinct value). Only complete runs are taken unless
+ * with_incomplete (resultsdb_run_status()); *n counts what was taken and
+ * left (n->states is created here; the caller destroys it). */
+static int read_groups(sqlite3 *db, const char *path, const char *key, const char *metric, bool with_incomplete,
+                       GPtrArray *groups, sweep_counts_t *n)
+{
+    memset(n, 0, sizeof *n);
+    n->states = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    char *sql = g_strdup_printf("SELECT p.value, s.%s, p.run_id FROM run_params p JOIN v_run_summary s"
+                                " ON s.run_id = p.run_id WHERE p.key = ?1 ORDER BY p.value, p.run_id",
                                 metric);
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
@@ -673,9 +702,25 @@ static int read_groups(sqlite3 *db, const char *path, const char *key, const cha
     if (rc != SQLITE_OK)
         return db_error("plot", db, path, "cannot read run_params and v_run_summary");
     sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-    *runs = 0;
+    int status = PLOT_OK;
     sweep_group_t *cur = NULL;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while (status == PLOT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        n->with_key++;
+        resultsdb_status_t rs;
+        if ((status = resultsdb_run_status("plot", db, path, sqlite3_column_int64(st, 2), &rs)) != PLOT_OK)
+            break;
+        bool take = rs.complete || with_incomplete;
+        if (!rs.complete) {
+            gpointer old = g_hash_table_lookup(n->states, rs.state);
+            g_hash_table_replace(n->states, g_strdup(rs.state), GINT_TO_POINTER(GPOINTER_TO_INT(old) + 1));
+            if (take)
+                n->incomplete++;
+            else
+                n->left_out++;
+        }
+        resultsdb_status_clear(&rs);
+        if (!take)
+            continue;
         const char *value = (const char *)sqlite3_column_text(st, 0);
         if (!value)
             value = "";
@@ -686,14 +731,13 @@ static int read_groups(sqlite3 *db, const char *path, const char *key, const cha
             g_ptr_array_add(groups, cur);
         }
         cur->runs++;
-        ++*runs;
+        n->used++;
         if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
             double v = sqlite3_column_double(st, 1);
             g_array_append_val(cur->values, v);
         }
     }
-    int status = PLOT_OK;
-    if (rc != SQLITE_DONE)
+    if (status == PLOT_OK && rc != SQLITE_DONE)
         status = db_error("plot", db, path, "cannot read run_params and v_run_summary");
     sqlite3_finalize(st);
     return status;
@@ -711,16 +755,21 @@ static void dat_label(GString *d, const char *label)
 }
 
 static void sweep_script(GString *gp, plot_format_t f, const char *chart, const char *path, const char *key,
-                         const struct sweep_metric *m, const GPtrArray *groups, int64_t runs, bool numeric)
+                         const struct sweep_metric *m, const GPtrArray *groups, const sweep_counts_t *n,
+                         bool numeric)
 {
+    int64_t runs = n->used;
     plot_gp_begin(gp, f, chart, "mean of a metric per parameter value, with 95 % confidence intervals");
     g_string_append(gp, "# Style: edit freely.\n"
                         "set style line 1 lc rgb '#1f77b4' lw 3 pt 7 ps 1.5\n"
                         "set grid\n"
                         "unset key\n\n");
     char *base = g_path_get_basename(path);
-    char *title = g_strdup_printf("%s by %s: mean and 95 %% CI of the mean (%" G_GINT64_FORMAT " run%s, %s)",
-                                  m->name, key, runs, runs == 1 ? "" : "s", base);
+    char *incomplete = n->incomplete ? g_strdup_printf(", %" G_GINT64_FORMAT " of them not complete", n->incomplete)
+                                     : g_strdup("");
+    char *title = g_strdup_printf("%s by %s: mean and 95 %% CI of the mean (%" G_GINT64_FORMAT " run%s%s, %s)",
+                                  m->name, key, runs, runs == 1 ? "" : "s", incomplete, base);
+    g_free(incomplete);
     char *q = plot_gp_quote(title);
     g_string_append_printf(gp, "set title %s\n", q);
     g_free(q);
@@ -779,13 +828,23 @@ static int sweep_main(const plot_opts_t *o)
     char *chart = g_strdup_printf("%s_vs_%s", o->y, o->x);
     const char *dir = o->out ? o->out : "plots/sweep";
     const char *inputs[] = { o->path, NULL };
-    int64_t runs = 0, all_runs[1] = { 0 };
+    int64_t all_runs[1] = { 0 };
+    sweep_counts_t n = { 0 };
+    char *states = NULL;
     int status = plot_open_db("plot", o->path, &db);
     if (status == PLOT_OK)
         status = query_ints("plot", db, o->path, "SELECT count(*) FROM runs", all_runs, 1);
     if (status == PLOT_OK)
-        status = read_groups(db, o->path, o->x, m->name, groups, &runs);
-    if (status == PLOT_OK && groups->len == 0) {
+        status = read_groups(db, o->path, o->x, m->name, o->include_incomplete, groups, &n);
+    if (n.states)
+        states = describe_states(n.states);
+    if (status == PLOT_OK && groups->len == 0 && n.left_out > 0) {
+        fprintf(stderr,
+                "chainsim plot: %s: no complete run has the parameter %s (--x): the %" G_GINT64_FORMAT " run%s"
+                " that ha%s it did not complete (%s); --include-incomplete takes them in\n",
+                o->path, o->x, n.left_out, n.left_out == 1 ? "" : "s", n.left_out == 1 ? "s" : "ve", states);
+        status = PLOT_BADINPUT;
+    } else if (status == PLOT_OK && groups->len == 0) {
         char *keys = varying_keys(db);
         fprintf(stderr, "chainsim plot: %s: no run has the parameter %s (--x)%s%s%s\n", o->path, o->x,
                 all_runs[0] == 0 ? "; the database holds no run" : "",
@@ -795,6 +854,16 @@ static int sweep_main(const plot_opts_t *o)
     }
     if (status != PLOT_OK)
         goto done;
+    if (n.left_out > 0)
+        fprintf(stderr,
+                "chainsim plot: note: %" G_GINT64_FORMAT " of the %" G_GINT64_FORMAT " runs with %s left out of the"
+                " means: they did not complete (%s); --include-incomplete takes them in\n",
+                n.left_out, n.with_key, o->x, states);
+    if (n.incomplete > 0)
+        fprintf(stderr,
+                "chainsim plot: note: the means include %" G_GINT64_FORMAT " run%s that did not complete (%s)"
+                " (--include-incomplete)\n",
+                n.incomplete, n.incomplete == 1 ? "" : "s", states);
 
     /* File names: the key may hold anything. */
     for (char *p = chart; *p; p++)
@@ -805,6 +874,14 @@ static int sweep_main(const plot_opts_t *o)
     for (guint i = 0; i < groups->len; i++)
         group_stats(g_ptr_array_index(groups, i));
 
+    char *incomplete_line =
+        n.left_out ? g_strdup_printf("# left out: %" G_GINT64_FORMAT " run%s that did not complete (%s); only"
+                                     " complete runs are counted\n",
+                                     n.left_out, n.left_out == 1 ? "" : "s", states)
+        : n.incomplete ? g_strdup_printf("# counted although they did not complete (--include-incomplete): %"
+                                         G_GINT64_FORMAT " run%s (%s)\n",
+                                         n.incomplete, n.incomplete == 1 ? "" : "s", states)
+                       : g_strdup("");
     GString *d = g_string_new(NULL);
     char *base = g_path_get_basename(o->path);
     g_string_append_printf(d,
@@ -813,14 +890,16 @@ static int sweep_main(const plot_opts_t *o)
                            " degrees of freedom)\n"
                            "# %" G_GINT64_FORMAT " of the %" G_GINT64_FORMAT " runs of the database %s have the"
                            " parameter; n counts those whose %s is not NULL\n"
+                           "%s"
                            "# columns: value (as written in the scenario)  x (%s)  n (runs)  mean (%s)  stddev (%s)"
                            "  ci_low (%s)  ci_high (%s)\n",
-                           m->name, o->x, runs, all_runs[0], base, m->name,
+                           m->name, o->x, n.with_key, all_runs[0], base, m->name, incomplete_line,
                            numeric ? "the value in base units: ns, bytes, bit/s, per second or plain"
                                    : "index in text order, the values are not numbers",
                            *m->unit ? m->unit : "-", *m->unit ? m->unit : "-", *m->unit ? m->unit : "-",
                            *m->unit ? m->unit : "-");
     g_free(base);
+    g_free(incomplete_line);
     for (guint i = 0; i < groups->len; i++) {
         const sweep_group_t *g = g_ptr_array_index(groups, i);
         dat_label(d, g->label);
@@ -837,7 +916,7 @@ static int sweep_main(const plot_opts_t *o)
     int width = (int)strlen(o->x);
     for (guint i = 0; i < groups->len; i++)
         width = MAX(width, (int)g_utf8_strlen(((sweep_group_t *)g_ptr_array_index(groups, i))->label, -1));
-    printf("%s by %s (%" G_GINT64_FORMAT " run%s)\n", m->name, o->x, runs, runs == 1 ? "" : "s");
+    printf("%s by %s (%" G_GINT64_FORMAT " run%s)\n", m->name, o->x, n.used, n.used == 1 ? "" : "s");
     printf("%-*s  %4s  %14s  %s\n", width, o->x, "n", "mean", "95 % CI");
     for (guint i = 0; i < groups->len; i++) {
         const sweep_group_t *g = g_ptr_array_index(groups, i);
@@ -849,9 +928,15 @@ static int sweep_main(const plot_opts_t *o)
         else
             printf("-\n");
     }
-    if (runs < all_runs[0])
-        printf("(%" G_GINT64_FORMAT " run%s without the parameter %s left out)\n", all_runs[0] - runs,
-               all_runs[0] - runs == 1 ? "" : "s", o->x);
+    if (n.with_key < all_runs[0])
+        printf("(%" G_GINT64_FORMAT " run%s without the parameter %s left out)\n", all_runs[0] - n.with_key,
+               all_runs[0] - n.with_key == 1 ? "" : "s", o->x);
+    if (n.left_out > 0)
+        printf("(%" G_GINT64_FORMAT " run%s that did not complete left out: %s)\n", n.left_out,
+               n.left_out == 1 ? "" : "s", states);
+    else if (n.incomplete > 0)
+        printf("(%" G_GINT64_FORMAT " run%s that did not complete counted: %s)\n", n.incomplete,
+               n.incomplete == 1 ? "" : "s", states);
 
     status = plot_mkdir("plot", dir);
     char *dat = g_strdup_printf("%s.dat", chart);
@@ -861,7 +946,7 @@ static int sweep_main(const plot_opts_t *o)
     g_string_free(d, TRUE);
     if (status == PLOT_OK) {
         GString *gp = g_string_new(NULL);
-        sweep_script(gp, o->format, chart, o->path, o->x, m, groups, runs, numeric);
+        sweep_script(gp, o->format, chart, o->path, o->x, m, groups, &n, numeric);
         char *name = g_strdup_printf("%s.gp", chart);
         status = plot_write("plot", dir, name, gp, inputs, written);
         if (status == PLOT_OK)
@@ -878,6 +963,9 @@ static int sweep_main(const plot_opts_t *o)
         status = PLOT_RUNTIME;
     }
 done:
+    if (n.states)
+        g_hash_table_destroy(n.states);
+    g_free(states);
     sqlite3_close(db);
     g_free(chart);
     g_ptr_array_unref(groups);
@@ -911,6 +999,12 @@ static int parse_args(int argc, char **argv, plot_opts_t *o)
           "a numeric column of v_run_summary, e.g. stale_rate, tps,\n"
           "confirm_latency_p50_s, propagation_p50_s",
           metrics, NULL },
+        { "include-incomplete", 0, CLI_FLAG, &o->include_incomplete, NULL,
+          "with --x/--y: count the runs that did not complete too\n"
+          "(interrupted, abandoned, still running); by default only\n"
+          "complete runs enter the means, and the others are named\n"
+          "in a note",
+          NULL, NULL },
         { NULL, 0, CLI_FLAG, NULL, NULL, NULL, NULL, NULL },
     };
     char **operands = NULL;
@@ -925,6 +1019,8 @@ static int parse_args(int argc, char **argv, plot_opts_t *o)
                                o->x ? "--y" : "--x");
     if (o->x && o->run_id > 0)
         return cli_usage_error("plot", "--run cannot be used with --x/--y, which plot all the runs of the database");
+    if (o->include_incomplete && !o->x)
+        return cli_usage_error("plot", "--include-incomplete goes with --x/--y, the only charts over several runs");
     return CLI_GO_ON;
 }
 
@@ -971,23 +1067,27 @@ static int read_run(plot_ctx_t *c)
     return status;
 }
 
-/* Appends the header of a data file: what it holds, the run, the columns. */
+/* Appends the header of a data file: what it holds, the run (and its
+ * status when it is not complete), the columns. */
 static void dat_header(GString *d, const plot_ctx_t *c, const char *what, const char *columns)
 {
     char *name = plot_gp_quote(c->scenario);
     g_string_append_printf(d,
                            "# %s\n"
-                           "# scenario %s, seed %" G_GINT64_FORMAT ", run %" G_GINT64_FORMAT ", database %s\n"
+                           "# scenario %s, seed %" G_GINT64_FORMAT ", run %" G_GINT64_FORMAT ", database %s%s%s\n"
                            "# columns: %s\n",
-                           what, name, c->seed, c->run_id, c->path, columns);
+                           what, name, c->seed, c->run_id, c->path, c->status.complete ? "" : ", status ",
+                           c->status.complete ? "" : c->status.text, columns);
     g_free(name);
 }
 
-/* Appends `set title '<scenario> (seed S, run R): <what>'`. */
+/* Appends `set title '<scenario> (seed S, run R): <what>'`, with the status
+ * after the run when it is not complete. */
 static void gp_title(GString *gp, const plot_ctx_t *c, const char *what)
 {
-    char *text = g_strdup_printf("%s (seed %" G_GINT64_FORMAT ", run %" G_GINT64_FORMAT "): %s", c->scenario, c->seed,
-                                 c->run_id, what);
+    char *text = g_strdup_printf("%s (seed %" G_GINT64_FORMAT ", run %" G_GINT64_FORMAT "%s%s): %s", c->scenario,
+                                 c->seed, c->run_id, c->status.complete ? "" : ", ",
+                                 c->status.complete ? "" : c->status.text, what);
     char *q = plot_gp_quote(text);
     g_string_append_printf(gp, "set title %s\n", q);
     g_free(q);
@@ -1392,6 +1492,13 @@ int plot_main(int argc, char **argv)
     }
     if ((status = read_run(&c)) != PLOT_OK)
         goto done;
+    if ((status = resultsdb_run_status("plot", c.db, c.path, c.run_id, &c.status)) != PLOT_OK)
+        goto done;
+    if (!c.status.complete)
+        fprintf(stderr,
+                "chainsim plot: note: run %" G_GINT64_FORMAT " is not complete (%s%s%s); the charts show only what"
+                " it recorded, and their titles say so\n",
+                c.run_id, c.status.text, c.status.error ? ": " : "", c.status.error ? c.status.error : "");
     dir = o.out ? g_strdup(o.out) : default_dir(&c);
     c.dir = dir;
     if ((status = plot_mkdir("plot", dir)) != PLOT_OK)
@@ -1411,6 +1518,7 @@ int plot_main(int argc, char **argv)
         status = PLOT_RUNTIME;
     }
 done:
+    resultsdb_status_clear(&c.status);
     sqlite3_close(c.db);
     g_free(c.scenario);
     g_free(dir);

@@ -2,7 +2,7 @@
  * plot.h - `chainsim plot`: charts of one recorded run, drawn by gnuplot.
  *
  *   chainsim plot DB [--run ID] [--out DIR] [--format png|svg|pdf]
- *   chainsim plot DB --x GROUP.KEY --y METRIC [--out DIR] [--format ...]
+ *   chainsim plot DB --x GROUP.KEY --y METRIC [--include-incomplete] [--out DIR] [--format ...]
  *
  * For one run of the results database DB (opened read-only; the latest run
  * unless --run is given) writes into DIR (default plots/<scenario>-run<ID>)
@@ -10,7 +10,9 @@
  * the columns and their units) per series and one gnuplot script (.gp) per
  * chart, then runs gnuplot on each script to draw DIR/<chart>.<format>.
  * gnuplot is optional: without it the data and scripts are written and the
- * command says how to render them later (`cd DIR && gnuplot *.gp`).
+ * command says how to render them later (`cd DIR && gnuplot *.gp`). A run
+ * that is not complete is plotted with its status in every title and data
+ * header (resultsdb_run_status()) and a note on stderr.
  *
  * With --x and --y (together; not with --run), over all the runs of DB (e.g.
  * a sweep merged into one database): the runs are grouped by their value of
@@ -19,7 +21,10 @@
  * standard deviation and a 95 % confidence interval of the mean (Student's
  * t, n - 1 degrees of freedom; none for n = 1). The groups are ordered by
  * the value in base units when every value is a number with an optional
- * unit (duration, size, bandwidth, rate, plain), else as text. Writes
+ * unit (duration, size, bandwidth, rate, plain), else as text. Only runs
+ * whose status is complete (resultsdb_run_status()) enter the groups, unless
+ * --include-incomplete is given; the runs left out (or taken in) are named
+ * in a note on stderr, the data file's header and the table. Writes
  * DIR/<METRIC>_vs_<KEY>.dat and .gp (mean with error bars, default DIR
  * plots/sweep) and prints the table. A key no run has, or an unknown METRIC,
  * is exit status 2.

@@ -31,6 +31,12 @@
  * column; seconds with 3 decimals, tx/s with 3, the stale rate in % with 2;
  * NULL is shown as an em dash.
  *
+ * The status is resultsdb_run_status()'s, not runs.status as it is: in JSON
+ * its state word ("complete", "interrupted", "running", "abandoned"), in the
+ * table also where the run is and why it stopped ("running (on HOST, pid
+ * N)", "interrupted: stopped by a signal"). A run that is not complete gets
+ * a note on stderr; the exit status stays 0.
+ *
  * The database is opened read-only (SQLITE_OPEN_READONLY, no CREATE), so the
  * command never writes, creates nothing, and can read a database another
  * process is writing (it waits up to RESULTSDB_BUSY_MS for a lock).
@@ -60,6 +66,9 @@ static const cli_command_t report_cli = {
              "and rejections.\n",
     .operands = (const cli_operand_t[]){ { "DB", "the results database file", CLI_ONE }, { NULL, NULL, CLI_ONE } },
     .notes = "Times are seconds of simulated time; percentiles use the nearest rank.\n"
+             "The status says whether the run completed. A run that did not (interrupted,\n"
+             "abandoned: marked running but its process is gone, or still running) is\n"
+             "reported too, with a note on stderr, and the exit status is 0.\n"
              "The database is only read.\n",
     .exits = "0 success, 1 SQLite error, 2 bad usage, no such file or run,\n"
              "or not a chainsim results database\n",
@@ -296,6 +305,46 @@ done:
     return status;
 }
 
+/* Puts the run's status as resultsdb_run_status() sees it in place of
+ * runs.status: in JSON the state word ("abandoned"), in the table the
+ * state, where the run is and why it stopped. A run that is not complete
+ * also gets a note on stderr. Returns REPORT_OK or an exit status. */
+static int show_status(sqlite3 *db, const report_opts_t *o, report_value_t *vals, bool json)
+{
+    resultsdb_status_t rs;
+    int status = resultsdb_run_status("report", db, o->path, o->run_id, &rs);
+    if (status != REPORT_OK)
+        return status;
+    for (size_t i = 0; i < REPORT_NFIELDS; i++) {
+        if (strcmp(report_fields[i].column, "status") != 0)
+            continue;
+        g_free(vals[i].text);
+        vals[i].is_null = false;
+        if (json || !rs.error || strcmp(rs.state, "running") == 0)
+            vals[i].text = g_strdup(json ? rs.state : rs.text);
+        else
+            vals[i].text = g_strdup_printf("%s: %s", rs.text, rs.error);
+    }
+    if (strcmp(rs.state, "running") == 0)
+        fprintf(stderr,
+                "chainsim report: note: run %" G_GINT64_FORMAT " is still %s; its figures cover what it has"
+                " recorded so far\n",
+                o->run_id, rs.text);
+    else if (strcmp(rs.state, "abandoned") == 0)
+        fprintf(stderr,
+                "chainsim report: note: run %" G_GINT64_FORMAT " did not complete: it is abandoned, marked"
+                " running but its process is gone (killed or crashed before it recorded its end); its figures"
+                " cover only the part that ran\n",
+                o->run_id);
+    else if (!rs.complete)
+        fprintf(stderr,
+                "chainsim report: note: run %" G_GINT64_FORMAT " did not complete: %s%s%s; its figures cover"
+                " only the part that ran\n",
+                o->run_id, rs.text, rs.error ? ", " : "", rs.error ? rs.error : "");
+    resultsdb_status_clear(&rs);
+    return REPORT_OK;
+}
+
 static void free_values(report_value_t *vals)
 {
     for (size_t i = 0; i < REPORT_NFIELDS; i++)
@@ -414,6 +463,8 @@ int report_main(int argc, char **argv)
     if (o.run_id == 0 && (status = latest_run(db, o.path, &o.run_id)) != REPORT_OK)
         goto done;
     if ((status = read_summary(db, o.path, o.run_id, vals)) != REPORT_OK)
+        goto done;
+    if ((status = show_status(db, &o, vals, o.json)) != REPORT_OK)
         goto done;
 
     if (o.json)

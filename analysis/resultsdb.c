@@ -3,8 +3,12 @@
  */
 #include "analysis/resultsdb.h"
 
+#include <errno.h>
 #include <glib.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
 
 int resultsdb_error(const char *cmd, sqlite3 *db, const char *path, const char *what)
 {
@@ -39,6 +43,83 @@ int resultsdb_open(const char *cmd, const char *path, sqlite3 **db)
     }
     sqlite3_busy_timeout(*db, RESULTSDB_BUSY_MS);
     return 0;
+}
+
+/* Whether the runs table has the columns pid and host (written by newer
+ * recorders at the start of a run). Returns 0 or an exit status. */
+static int has_owner_columns(const char *cmd, sqlite3 *db, const char *path, bool *has)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name IN ('pid', 'host')", -1,
+                           &st, NULL) != SQLITE_OK)
+        return resultsdb_error(cmd, db, path, "cannot read the columns of runs");
+    int status = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *has = sqlite3_column_int64(st, 0) == 2;
+    else
+        status = resultsdb_error(cmd, db, path, "cannot read the columns of runs");
+    sqlite3_finalize(st);
+    return status;
+}
+
+int resultsdb_run_status(const char *cmd, sqlite3 *db, const char *path, int64_t run_id, resultsdb_status_t *out)
+{
+    memset(out, 0, sizeof *out);
+    bool owner = false;
+    int status = has_owner_columns(cmd, db, path, &owner);
+    if (status != 0)
+        return status;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db,
+                           owner ? "SELECT status, error, pid, host FROM runs WHERE run_id = ?1"
+                                 : "SELECT status, error, NULL, NULL FROM runs WHERE run_id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return resultsdb_error(cmd, db, path, "cannot read the runs");
+    sqlite3_bind_int64(st, 1, run_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        fprintf(stderr, "chainsim %s: %s: no run %" G_GINT64_FORMAT "\n", cmd, path, run_id);
+        sqlite3_finalize(st);
+        return 2;
+    }
+    if (rc != SQLITE_ROW) {
+        status = resultsdb_error(cmd, db, path, "cannot read the runs");
+        sqlite3_finalize(st);
+        return status;
+    }
+    const char *state = (const char *)sqlite3_column_text(st, 0);
+    const char *error = (const char *)sqlite3_column_text(st, 1);
+    bool have_pid = sqlite3_column_type(st, 2) == SQLITE_INTEGER && sqlite3_column_int64(st, 2) > 0 &&
+                    sqlite3_column_int64(st, 2) <= G_MAXINT;
+    int64_t pid = have_pid ? sqlite3_column_int64(st, 2) : 0;
+    const char *host = (const char *)sqlite3_column_text(st, 3);
+
+    out->state = g_strdup(state ? state : "unknown");
+    out->error = error && *error ? g_utf8_make_valid(error, -1) : NULL;
+    if (strcmp(out->state, "running") == 0 && have_pid && host && *host) {
+        if (strcmp(host, g_get_host_name()) != 0) {
+            out->text = g_strdup_printf("running (on %s, pid %" G_GINT64_FORMAT ")", host, pid);
+        } else if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+            g_free(out->state);
+            out->state = g_strdup("abandoned");
+            out->text = g_strdup_printf("abandoned (pid %" G_GINT64_FORMAT " is gone)", pid);
+        } else {
+            out->text = g_strdup_printf("running (pid %" G_GINT64_FORMAT ")", pid);
+        }
+    }
+    if (!out->text)
+        out->text = g_strdup(out->state);
+    out->complete = strcmp(out->state, "complete") == 0;
+    sqlite3_finalize(st);
+    return 0;
+}
+
+void resultsdb_status_clear(resultsdb_status_t *s)
+{
+    g_free(s->state);
+    g_free(s->text);
+    g_free(s->error);
+    memset(s, 0, sizeof *s);
 }
 
 /* Writes the n bytes at s as a JSON string literal (quotes included). */

@@ -7,9 +7,11 @@
  *   2. Validate every combination in-process with scenario_load() (the very
  *      code `chainsim check` runs), with the overrides a child would get:
  *      scenario.seed=A, the fixed --sets, then the grid assignments. Error
- *      lines are printed once each however many combinations share them; a
- *      bad value stops the sweep with exit 2 before anything runs or is
- *      written.
+ *      lines are printed once each however many combinations share them,
+ *      then each --grid argument with a value that is not valid on its own
+ *      is named; a bad value stops the sweep with exit 2 before anything
+ *      runs or is written. A --grid without values, or more than
+ *      SWEEP_MAX_RUNS runs, is bad usage (exit 2) too.
  *   3. --emit-jobs: write the child command lines and print how to run them.
  *   4. Resume: a per-run database that already holds a complete run with the
  *      same resolved parameters (runs.params) is skipped; any other file in
@@ -77,6 +79,7 @@ static const cli_command_t sweep_cli = {
 };
 
 typedef struct grid {
+    char *arg;     /* the --grid argument as given, for messages */
     char *key;     /* group.key */
     char **values; /* NULL-terminated */
     guint n;
@@ -126,6 +129,7 @@ static void on_signal(int sig)
 static void grid_free(gpointer p)
 {
     grid_t *g = p;
+    g_free(g->arg);
     g_free(g->key);
     g_strfreev(g->values);
     g_free(g);
@@ -140,7 +144,12 @@ static grid_t *parse_grid(const char *arg, char **why)
         *why = g_strdup("expected group.key=v1,v2,... (e.g. consensus.block_interval=2s,4s)");
         return NULL;
     }
+    if (eq[1] == '\0') {
+        *why = g_strdup("no values; expected group.key=v1,v2,... (e.g. consensus.block_interval=2s,4s)");
+        return NULL;
+    }
     grid_t *g = g_new0(grid_t, 1);
+    g->arg = g_strdup(arg);
     g->key = g_strndup(arg, (size_t)(eq - arg));
     g->values = g_strsplit(eq + 1, ",", -1);
     g->n = g_strv_length(g->values);
@@ -276,16 +285,26 @@ static int parse_args(sweep_t *s, int argc, char **argv)
     if (!s->out)
         return cli_usage_error("sweep", "missing --out DB (the merged results database)");
 
+    /* Counts saturate at UINT64_MAX: only whether they pass the limit matters. */
     s->ncomb = 1;
     for (guint k = 0; k < s->grids->len; k++) {
-        s->ncomb *= ((grid_t *)g_ptr_array_index(s->grids, k))->n;
-        if (s->ncomb > SWEEP_MAX_RUNS)
-            break;
+        guint n = ((grid_t *)g_ptr_array_index(s->grids, k))->n;
+        s->ncomb = s->ncomb > UINT64_MAX / n ? UINT64_MAX : s->ncomb * n;
     }
-    s->nseeds = s->seed_hi - s->seed_lo < SWEEP_MAX_RUNS ? s->seed_hi - s->seed_lo + 1 : SWEEP_MAX_RUNS + 1;
-    if (s->ncomb > SWEEP_MAX_RUNS || s->nseeds > SWEEP_MAX_RUNS || s->ncomb * s->nseeds > SWEEP_MAX_RUNS)
-        return cli_usage_error("sweep", "too many runs (more than %s)", G_STRINGIFY(SWEEP_MAX_RUNS));
-    s->nruns = s->ncomb * s->nseeds;
+    s->nseeds = s->seed_hi - s->seed_lo + 1; /* at most 2^63: seeds are below 2^63 */
+    uint64_t nruns = s->ncomb > UINT64_MAX / s->nseeds ? UINT64_MAX : s->ncomb * s->nseeds;
+    if (nruns > SWEEP_MAX_RUNS) {
+        char *runs = nruns == UINT64_MAX ? g_strdup("at least 2^64")
+                                         : g_strdup_printf("%" G_GUINT64_FORMAT, nruns);
+        rc = cli_usage_error("sweep",
+                             "too many runs: %s (%" G_GUINT64_FORMAT " combination%s of the --grid values x %"
+                             G_GUINT64_FORMAT " seed%s of --seeds), at most %u",
+                             runs, s->ncomb, s->ncomb == 1 ? "" : "s", s->nseeds, s->nseeds == 1 ? "" : "s",
+                             SWEEP_MAX_RUNS);
+        g_free(runs);
+        return rc;
+    }
+    s->nruns = nruns;
     return CLI_GO_ON;
 }
 
@@ -357,8 +376,54 @@ static scenario_t *load_run(const sweep_t *s, uint64_t comb, uint64_t seed, char
     return sc;
 }
 
+/* Loads the scenario with the seed, the fixed --sets and, unless NULL, one
+ * more assignment. Returns whether it is valid. */
+static bool valid_with(const sweep_t *s, const char *assignment)
+{
+    GPtrArray *sets = run_sets(s, 0, s->seed_lo);
+    g_ptr_array_set_size(sets, (guint)s->sets->len + 1); /* the seed and the --sets, no grid */
+    if (assignment)
+        g_ptr_array_add(sets, g_strdup(assignment));
+    char *errors = NULL;
+    scenario_t *sc = scenario_load(s->scenario, (char *const *)sets->pdata, (int)sets->len, &errors);
+    g_ptr_array_free(sets, TRUE);
+    g_free(errors);
+    scenario_free(sc);
+    return sc != NULL;
+}
+
+/* After a failed validation: names each --grid argument with a value that
+ * is not valid on its own (with the seed and the --sets, which are valid
+ * without it). Values that fail only in some combinations are not named. */
+static void name_bad_values(const sweep_t *s)
+{
+    if (!valid_with(s, NULL))
+        return; /* the scenario or the --sets: not the grids' fault */
+    for (guint k = 0; k < s->grids->len; k++) {
+        const grid_t *g = g_ptr_array_index(s->grids, k);
+        GString *bad = g_string_new(NULL);
+        guint nbad = 0;
+        for (guint i = 0; i < g->n; i++) {
+            char *assignment = g_strdup_printf("%s=%s", g->key, g->values[i]);
+            if (!valid_with(s, assignment)) {
+                char *q = cli_quote(g->values[i]);
+                g_string_append_printf(bad, "%s%s", nbad++ ? ", " : "", q);
+                g_free(q);
+            }
+            g_free(assignment);
+        }
+        if (nbad > 0) {
+            char *q = cli_quote(g->arg);
+            fprintf(stderr, "chainsim sweep: --grid %s: %s %s %s not valid (see above)\n", q,
+                    nbad == 1 ? "the value" : "the values", bad->str, nbad == 1 ? "is" : "are");
+            g_free(q);
+        }
+        g_string_free(bad, TRUE);
+    }
+}
+
 /* Validates every combination (with the first seed). Prints each distinct
- * error line once. */
+ * error line once, then names the --grid arguments at fault. */
 static bool validate(const sweep_t *s)
 {
     GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -382,9 +447,11 @@ static bool validate(const sweep_t *s)
         g_free(errors);
     }
     g_hash_table_destroy(seen);
-    if (bad)
+    if (bad) {
+        name_bad_values(s);
         fprintf(stderr, "chainsim sweep: %s: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
                         " combinations are not valid; nothing was run\n", s->scenario, bad, s->ncomb);
+    }
     return bad == 0;
 }
 

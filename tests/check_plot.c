@@ -10,6 +10,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -584,6 +585,148 @@ START_TEST(test_plot_sweep)
 }
 END_TEST
 
+/* A copy of the sweep database at name in the fixture folder, with sql run
+ * on it (g_free). */
+static char *sweep_copy(const char *name, const char *sql)
+{
+    char *data = NULL;
+    gsize len = 0;
+    ck_assert(g_file_get_contents(sweep_db, &data, &len, NULL));
+    char *path = out_dir(name);
+    ck_assert(g_file_set_contents(path, data, (gssize)len, NULL));
+    g_free(data);
+    sqlite3 *h = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    char *msg = NULL;
+    ck_assert_msg(sqlite3_exec(h, sql, NULL, NULL, &msg) == SQLITE_OK, "%s", msg);
+    sqlite3_close(h);
+    return path;
+}
+
+/* stale_rate of one run of the sweep database. */
+static double run_stale_rate(const char *db, int64_t run_id)
+{
+    char *sql = g_strdup_printf("SELECT printf('%%.17g', stale_rate) FROM v_run_summary WHERE run_id = %d",
+                                (int)run_id);
+    char *text = tu_db_text(db, sql);
+    double v = g_ascii_strtod(text, NULL);
+    g_free(text);
+    g_free(sql);
+    return v;
+}
+
+/* plot --x/--y used to average interrupted runs into the means: only
+ * complete runs count unless --include-incomplete, and a note says so. */
+START_TEST(test_plot_sweep_incomplete_runs)
+{
+    /* Run 3 is block_interval 2s, seed 1 (the fixture ran 4s first). */
+    char *db = sweep_copy("sweep-interrupted.db",
+                          "UPDATE runs SET status = 'interrupted', error = 'stopped by a signal' WHERE run_id = 3");
+    char *value = tu_db_text(db, "SELECT value FROM run_params WHERE run_id = 3 AND key = 'consensus.block_interval'");
+    ck_assert_str_eq(value, "2s");
+    g_free(value);
+    char *dir = out_dir("sweep-interrupted");
+    char *dat = g_build_filename(dir, "stale_rate_vs_consensus.block_interval.dat", NULL);
+    g_setenv("CHAINSIM_GNUPLOT", "", TRUE);
+
+    char *out = NULL, *err = NULL;
+    int rc = tu_chainsim(&out, &err, "plot", db, "--x", "consensus.block_interval", "--y", "stale_rate", "--out",
+                         dir, NULL);
+    ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+    ck_assert_contains(err, "chainsim plot: note: 1 of the 4 runs with consensus.block_interval left out");
+    ck_assert_contains(err, "(1 interrupted)");
+    ck_assert_contains(err, "--include-incomplete");
+    ck_assert_contains(out, "(3 runs)");
+    sweep_row_t rows[4];
+    ck_assert_int_eq(read_sweep_rows(dat, rows, 4), 2);
+    ck_assert_str_eq(rows[0].label, "2s");
+    ck_assert_double_eq_tol(rows[0].n, 1, 1e-12);
+    ck_assert_double_eq_tol(rows[0].mean, run_stale_rate(db, 4), 1e-12);
+    ck_assert_double_eq_tol(rows[1].n, 2, 1e-12);
+    char *text = NULL;
+    ck_assert(g_file_get_contents(dat, &text, NULL, NULL));
+    ck_assert_contains(text, "# left out: 1 run that did not complete (1 interrupted)");
+    g_free(text);
+    g_free(out);
+    g_free(err);
+
+    /* --include-incomplete: all four, and the note says so. */
+    rc = tu_chainsim(&out, &err, "plot", db, "--x", "consensus.block_interval", "--y", "stale_rate", "--out", dir,
+                     "--include-incomplete", NULL);
+    ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+    ck_assert_contains(err, "the means include 1 run that did not complete (1 interrupted)");
+    ck_assert_int_eq(read_sweep_rows(dat, rows, 4), 2);
+    ck_assert_double_eq_tol(rows[0].n, 2, 1e-12);
+    ck_assert_double_eq_tol(rows[0].mean, sweep_mean("2s"), 1e-9);
+    char *gp_path = g_build_filename(dir, "stale_rate_vs_consensus.block_interval.gp", NULL);
+    ck_assert(g_file_get_contents(gp_path, &text, NULL, NULL));
+    ck_assert_contains(text, "4 runs, 1 of them not complete");
+    g_free(text);
+    g_free(gp_path);
+    g_free(out);
+    g_free(err);
+
+    /* No complete run at all: nothing to plot, and why. */
+    char *none = sweep_copy("sweep-none.db", "UPDATE runs SET status = 'interrupted'");
+    rc = tu_chainsim(&out, &err, "plot", none, "--x", "consensus.block_interval", "--y", "tps", "--out", dir, NULL);
+    ck_assert_msg(rc == 2, "exit %d\n%s%s", rc, out, err);
+    ck_assert_contains(err, "no complete run has the parameter consensus.block_interval");
+    ck_assert_contains(err, "(4 interrupted)");
+    g_free(out);
+    g_free(err);
+    expect_bad("plot", "--include-incomplete goes with --x/--y", db, "--include-incomplete", NULL);
+    g_unsetenv("CHAINSIM_GNUPLOT");
+    g_free(none);
+    g_free(dat);
+    g_free(dir);
+    g_free(db);
+}
+END_TEST
+
+/* compare and plot show the status of a run that did not complete. */
+START_TEST(test_status_shown)
+{
+    char *sql = g_strdup_printf("ALTER TABLE runs ADD COLUMN pid INTEGER; ALTER TABLE runs ADD COLUMN host TEXT;"
+                                "UPDATE runs SET status = 'interrupted', error = 'stopped by a signal'"
+                                " WHERE run_id = 3;"
+                                "UPDATE runs SET status = 'running', pid = 2147483646, host = '%s' WHERE run_id = 2;"
+                                "UPDATE runs SET pid = 1, host = '%s' WHERE run_id IN (1, 4)",
+                                g_get_host_name(), g_get_host_name());
+    char *db = sweep_copy("sweep-status.db", sql);
+    g_free(sql);
+    char *out = NULL, *err = NULL;
+    int rc = tu_chainsim(&out, &err, "compare", db, NULL);
+    ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+    const char *line = strstr(out, "\nstatus ");
+    ck_assert_msg(line != NULL, "no status line:\n%s", out);
+    char *status = g_strndup(line + 1, strcspn(line + 1, "\n"));
+    const char *c1 = strstr(status, "complete"), *c2 = strstr(status, "abandoned (pid 2147483646 is gone)"),
+               *c3 = strstr(status, "interrupted"), *c4 = c3 ? strstr(c3, "complete") : NULL;
+    ck_assert_msg(c1 && c2 && c3 && c4 && c1 < c2 && c2 < c3, "status line: %s", status);
+    ck_assert_contains(err, "2 of the 4 runs are not complete");
+    g_free(status);
+    g_free(out);
+    g_free(err);
+
+    /* The charts of one run say it in their titles. */
+    char *dir = out_dir("plot-interrupted");
+    g_setenv("CHAINSIM_GNUPLOT", "", TRUE);
+    rc = tu_chainsim(&out, &err, "plot", db, "--run", "3", "--out", dir, NULL);
+    g_unsetenv("CHAINSIM_GNUPLOT");
+    ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+    ck_assert_contains(err, "chainsim plot: note: run 3 is not complete (interrupted: stopped by a signal)");
+    char *gp = NULL, *p = g_build_filename(dir, "chain.gp", NULL);
+    ck_assert(g_file_get_contents(p, &gp, NULL, NULL));
+    ck_assert_contains(gp, "(seed 1, run 3, interrupted): ");
+    g_free(gp);
+    g_free(p);
+    g_free(out);
+    g_free(err);
+    g_free(dir);
+    g_free(db);
+}
+END_TEST
+
 static Suite *plot_suite(void)
 {
     Suite *s = suite_create("plot");
@@ -600,6 +743,8 @@ static Suite *plot_suite(void)
     tcase_add_test(tc, test_plot_sweep);
     tcase_add_test(tc, test_plot_failure_keeps_older_images);
     tcase_add_test(tc, test_output_is_input);
+    tcase_add_test(tc, test_plot_sweep_incomplete_runs);
+    tcase_add_test(tc, test_status_shown);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -28,6 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "analysis/resultsdb.h"
 #include "sim/record/record.h"
 #include "tests/testutil.h"
 
@@ -584,6 +587,124 @@ START_TEST(test_report_errors)
 }
 END_TEST
 
+/* ---- the status of runs that did not complete -------------------------- */
+
+/* No process has this id (above any pid_max): kill(pid, 0) fails with ESRCH. */
+#define GONE_PID "2147483646"
+
+/* A database whose runs table has the columns pid and host, as a recorder
+ * that writes them makes it, with runs in every status; the first run is
+ * run 1 of fill_sql, complete. Returns the path (g_free). */
+static char *make_status_db(const char *dir)
+{
+    char *sql = g_strdup_printf(
+        "ALTER TABLE runs ADD COLUMN pid INTEGER;"
+        "ALTER TABLE runs ADD COLUMN host TEXT;"
+        "%s"
+        "INSERT INTO runs (run_id, scenario_name, scenario_path, scenario_text, params, overrides, seed, version,"
+        "                  command, started_at, status, error, pid, host) VALUES"
+        " (3, 'stopped', 's.ini', '', '', '', 1, 'test', 'c', '2024-01-01T00:00:00Z', 'interrupted',"
+        "  'stopped by a signal', NULL, NULL),"
+        " (4, 'killed', 's.ini', '', '', '', 1, 'test', 'c', '2024-01-01T00:00:00Z', 'running', NULL, " GONE_PID ","
+        "  '%s'),"
+        " (5, 'alive', 's.ini', '', '', '', 1, 'test', 'c', '2024-01-01T00:00:00Z', 'running', NULL, %d, '%s'),"
+        " (6, 'remote', 's.ini', '', '', '', 1, 'test', 'c', '2024-01-01T00:00:00Z', 'running', NULL, 77,"
+        "  'elsewhere.example'),"
+        " (7, 'unknown', 's.ini', '', '', '', 1, 'test', 'c', '2024-01-01T00:00:00Z', 'running', NULL, NULL, NULL);",
+        fill_sql, g_get_host_name(), (int)getpid(), g_get_host_name());
+    char *path = make_db(dir, "status.db", sql);
+    g_free(sql);
+    return path;
+}
+
+static void expect_status(sqlite3 *db, int64_t run_id, const char *state, const char *text, bool complete)
+{
+    resultsdb_status_t st;
+    ck_assert_int_eq(resultsdb_run_status("test", db, "status.db", run_id, &st), 0);
+    ck_assert_str_eq(st.state, state);
+    ck_assert_str_eq(st.text, text);
+    ck_assert_int_eq(st.complete, complete);
+    resultsdb_status_clear(&st);
+}
+
+START_TEST(test_run_status_rule)
+{
+    char *dir = tu_tmpdir();
+    char *path = make_status_db(dir);
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    char *alive = g_strdup_printf("running (pid %d)", (int)getpid());
+    expect_status(db, 1, "complete", "complete", true);
+    expect_status(db, 3, "interrupted", "interrupted", false);
+    expect_status(db, 4, "abandoned", "abandoned (pid " GONE_PID " is gone)", false);
+    expect_status(db, 5, "running", alive, false);
+    expect_status(db, 6, "running", "running (on elsewhere.example, pid 77)", false);
+    expect_status(db, 7, "running", "running", false);
+    resultsdb_status_t st;
+    ck_assert_int_eq(resultsdb_run_status("test", db, "status.db", 3, &st), 0);
+    ck_assert_str_eq(st.error, "stopped by a signal");
+    resultsdb_status_clear(&st);
+    ck_assert_int_eq(resultsdb_run_status("test", db, "status.db", 99, &st), 2);
+    sqlite3_close(db);
+    g_free(alive);
+
+    /* Without the columns pid and host (older databases): as recorded. */
+    char *old = make_db(dir, "old.db",
+                        "INSERT INTO runs (run_id, scenario_name, scenario_path, scenario_text, params, overrides,"
+                        " seed, version, command, started_at, status) VALUES (1, 'r', 'r.ini', '', '', '', 1,"
+                        " 'test', 'c', '2024-01-01T00:00:00Z', 'running')");
+    ck_assert_int_eq(sqlite3_open_v2(old, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    expect_status(db, 1, "running", "running", false);
+    sqlite3_close(db);
+    g_free(old);
+    g_free(path);
+    g_free(dir);
+}
+END_TEST
+
+/* `report` says clearly when a run did not complete, and exits 0. */
+START_TEST(test_report_incomplete_runs)
+{
+    char *dir = tu_tmpdir();
+    char *db = make_status_db(dir);
+    static const struct {
+        const char *run, *status_line, *json, *note;
+    } cases[] = {
+        { "4", "abandoned (pid " GONE_PID " is gone)", "\"status\": \"abandoned\",", "its process is gone" },
+        { "3", "interrupted: stopped by a signal", "\"status\": \"interrupted\",", "did not complete" },
+        { "6", "running (on elsewhere.example, pid 77)", "\"status\": \"running\",", "is still running" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *out = NULL, *err = NULL;
+        int rc = tu_chainsim(&out, &err, "report", db, "--run", cases[i].run, NULL);
+        ck_assert_msg(rc == 0, "run %s: exit %d\n%s", cases[i].run, rc, err);
+        char *line = g_strdup_printf("\nstatus  ");
+        const char *at = strstr(out, line);
+        ck_assert_msg(at != NULL, "no status line:\n%s", out);
+        ck_assert_contains(out, cases[i].status_line);
+        ck_assert_contains(err, "chainsim report: note: run ");
+        ck_assert_contains(err, cases[i].note);
+        g_free(line);
+        g_free(out);
+        g_free(err);
+        rc = tu_chainsim(&out, &err, "report", db, "--run", cases[i].run, "--json", NULL);
+        ck_assert_int_eq(rc, 0);
+        ck_assert_contains(out, cases[i].json);
+        ck_assert_contains(err, cases[i].note);
+        g_free(out);
+        g_free(err);
+    }
+    /* A complete run: no note. */
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(tu_chainsim(&out, &err, "report", db, "--run", "1", NULL), 0);
+    ck_assert_str_eq(err, "");
+    g_free(out);
+    g_free(err);
+    g_free(db);
+    g_free(dir);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
     Suite *s = suite_create("report");
@@ -600,6 +721,8 @@ static Suite *report_suite(void)
     tcase_add_test(cmd, test_report_json);
     tcase_add_test(cmd, test_report_table);
     tcase_add_test(cmd, test_report_errors);
+    tcase_add_test(cmd, test_run_status_rule);
+    tcase_add_test(cmd, test_report_incomplete_runs);
     suite_add_tcase(s, cmd);
     return s;
 }

@@ -157,6 +157,55 @@ START_TEST(test_sweep_usage)
 }
 END_TEST
 
+/* Grid values that cannot give runs: exit 2, naming the --grid argument,
+ * before anything is written. `--grid network.nodes=` used to run nothing
+ * and exit 0; the limit on runs was printed as "1000000u". */
+START_TEST(test_sweep_grid_errors)
+{
+    char *dir = tu_tmpdir();
+    char *db = g_build_filename(dir, "g.db", NULL);
+    char *runs = g_build_filename(dir, "g.runs", NULL);
+    char *scen = tu_source("scenarios/quickstart.ini");
+    char *out = NULL, *err = NULL;
+
+    ck_assert_int_eq(tu_chainsim(&out, &err, "sweep", scen, "--grid", "network.nodes=", "--seeds", "1..2", "--out",
+                                 db, NULL), 2);
+    ck_assert_str_eq(out, "");
+    ck_assert_msg(g_str_has_prefix(err, "chainsim sweep: --grid network.nodes=: no values; expected group.key="),
+                  "stderr: %s", err);
+    g_free(out);
+    g_free(err);
+
+    ck_assert_int_eq(tu_chainsim(NULL, &err, "sweep", scen, "--grid", "network.nodes=10,20", "--seeds",
+                                 "1..100000000", "--out", db, NULL), 2);
+    ck_assert_msg(strstr(err, "chainsim sweep: too many runs: 200000000 (2 combinations of the --grid values x "
+                              "100000000 seeds of --seeds), at most 1000000\n"), "stderr: %s", err);
+    ck_assert_ptr_null(strstr(err, "1000000u"));
+    g_free(err);
+
+    /* A value that is not valid on its own is named with its --grid. */
+    ck_assert_int_eq(tu_chainsim(NULL, &err, "sweep", scen, "--grid", "network.nodes=10,20", "--grid",
+                                 "consensus.block_interval=2s,fast,slow", "--seeds", "1", "--out", db, NULL), 2);
+    ck_assert_msg(strstr(err, "chainsim sweep: --grid consensus.block_interval=2s,fast,slow: the values fast, slow "
+                              "are not valid") && !strstr(err, "--grid network.nodes") &&
+                      strstr(err, "4 of 6 combinations are not valid; nothing was run"),
+                  "stderr: %s", err);
+    g_free(err);
+    ck_assert_int_eq(tu_chainsim(NULL, &err, "sweep", scen, "--grid", "network.bogus=1,2", "--seeds", "1", "--out",
+                                 db, NULL), 2);
+    ck_assert_msg(strstr(err, "unknown key") && strstr(err, "--grid network.bogus=1,2: the values 1, 2 are not valid"),
+                  "stderr: %s", err);
+    g_free(err);
+
+    ck_assert(!g_file_test(db, G_FILE_TEST_EXISTS));
+    ck_assert(!g_file_test(runs, G_FILE_TEST_EXISTS));
+    g_free(scen);
+    g_free(runs);
+    g_free(db);
+    g_free(dir);
+}
+END_TEST
+
 START_TEST(test_sweep_emit_jobs)
 {
     char *dir = tu_tmpdir();
@@ -259,6 +308,7 @@ static Suite *sweep_suite(void)
     tcase_add_test(tc, test_sweep_grid_seeds_resume);
     tcase_add_test(tc, test_sweep_bad_grid_value);
     tcase_add_test(tc, test_sweep_usage);
+    tcase_add_test(tc, test_sweep_grid_errors);
     tcase_add_test(tc, test_sweep_emit_jobs);
     tcase_add_test(tc, test_sweep_child_failure);
     suite_add_tcase(s, tc);
