@@ -202,6 +202,7 @@ START_TEST(test_unwritable_output_is_runtime_error)
     char *err = NULL;
     ck_assert_int_eq(tu_chainsim(NULL, &err, "run", sc, "--out", db, NULL), 1);
     ck_assert_ptr_nonnull(strstr(err, "cannot create the folder"));
+    ck_assert_ptr_nonnull(strstr(err, "Not a directory")); /* the system's reason */
     g_free(err);
     char *notdb = tu_write(tmp, "garbage.db", "this is not a database, just text long enough to matter......");
     ck_assert_int_eq(tu_chainsim(NULL, &err, "run", sc, "--out", notdb, NULL), 2); /* refused: bad input */

@@ -443,7 +443,8 @@ record_t *record_open_checked(const char *path, char **err, bool *refused)
         *refused = false;
     char *dir = g_path_get_dirname(path);
     if (g_mkdir_with_parents(dir, 0755) != 0) {
-        *err = g_strdup_printf("cannot create the folder %s for the results database", dir);
+        *err = g_strdup_printf("cannot create the folder %s for the results database: %s", dir,
+                               g_strerror(errno));
         g_free(dir);
         g_free(r);
         return NULL;
@@ -458,8 +459,10 @@ record_t *record_open_checked(const char *path, char **err, bool *refused)
         return NULL;
     }
     if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-        *err = g_strdup_printf("cannot open the results database %s: %s", path,
-                               r->db ? sqlite3_errmsg(r->db) : "out of memory");
+        int sys = r->db ? sqlite3_system_errno(r->db) : 0;
+        *err = g_strdup_printf("cannot open the results database %s: %s%s%s", path,
+                               r->db ? sqlite3_errmsg(r->db) : "out of memory", sys ? ": " : "",
+                               sys ? g_strerror(sys) : "");
         sqlite3_close(r->db);
         g_free(r);
         return NULL;
