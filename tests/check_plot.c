@@ -686,8 +686,7 @@ END_TEST
 /* compare and plot show the status of a run that did not complete. */
 START_TEST(test_status_shown)
 {
-    char *sql = g_strdup_printf("ALTER TABLE runs ADD COLUMN pid INTEGER; ALTER TABLE runs ADD COLUMN host TEXT;"
-                                "UPDATE runs SET status = 'interrupted', error = 'stopped by a signal'"
+    char *sql = g_strdup_printf("UPDATE runs SET status = 'interrupted', error = 'stopped by a signal'"
                                 " WHERE run_id = 3;"
                                 "UPDATE runs SET status = 'running', pid = 2147483646, host = '%s' WHERE run_id = 2;"
                                 "UPDATE runs SET pid = 1, host = '%s' WHERE run_id IN (1, 4)",

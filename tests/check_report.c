@@ -592,14 +592,12 @@ END_TEST
 /* No process has this id (above any pid_max): kill(pid, 0) fails with ESRCH. */
 #define GONE_PID "2147483646"
 
-/* A database whose runs table has the columns pid and host, as a recorder
- * that writes them makes it, with runs in every status; the first run is
+/* A database (runs with the columns pid and host, as the recorder writes
+ * them) with runs in every status; the first run is
  * run 1 of fill_sql, complete. Returns the path (g_free). */
 static char *make_status_db(const char *dir)
 {
     char *sql = g_strdup_printf(
-        "ALTER TABLE runs ADD COLUMN pid INTEGER;"
-        "ALTER TABLE runs ADD COLUMN host TEXT;"
         "%s"
         "INSERT INTO runs (run_id, scenario_name, scenario_path, scenario_text, params, overrides, seed, version,"
         "                  command, started_at, status, error, pid, host) VALUES"
