@@ -358,19 +358,21 @@ SELECT b.run_id,
        b.blocks,
        b.length,
        (SELECT group_concat(producer, ',') FROM (
-            SELECT DISTINCT k.producer FROM fork_blocks fb
+            SELECT k.producer FROM fork_blocks fb
             JOIN blocks k ON k.run_id = fb.run_id AND k.block_index = fb.block_index
             WHERE fb.run_id = b.run_id AND fb.fork_id = b.fork_id AND fb.branch = b.branch
-            ORDER BY k.block_index)) AS producers,
+            GROUP BY k.producer ORDER BY min(k.block_index))) AS producers,
        b.reached,
        b.reach10_ns / 1e9  AS reach10_s,
        b.reach50_ns / 1e9  AS reach50_s,
        b.reach90_ns / 1e9  AS reach90_s,
        b.reach100_ns / 1e9 AS reach100_s,
        b.tip_nodes,
-       (SELECT count(DISTINCT r.node_id) FROM v_fork_reorgs r
-        WHERE r.run_id = b.run_id AND r.fork_id = b.fork_id AND r.from_branch = b.branch) AS left_nodes
-FROM fork_branches b;
+       coalesce(l.left_nodes, 0) AS left_nodes
+FROM fork_branches b
+LEFT JOIN (SELECT run_id, fork_id, from_branch, count(DISTINCT node_id) AS left_nodes
+           FROM v_fork_reorgs GROUP BY run_id, fork_id, from_branch) l
+       ON l.run_id = b.run_id AND l.fork_id = b.fork_id AND l.from_branch = b.branch;
 
 -- One row per fork, in the facts `chainsim forks` prints:
 --   created_s        when the fork began (its second branch's first block was made)
@@ -385,6 +387,7 @@ FROM fork_branches b;
 --   resolved_s       resolved forks: when the last node left a losing branch
 --                    (the latest of the fork's reorgs), or decided_s when no
 --                    node ever had a losing block as its tip; NULL otherwise
+--   created_ns, decided_ns, resolved_ns   the same times in integer nanoseconds
 --   reorgs, reorg_nodes, reorg_max_depth   the fork's reorgs (v_fork_reorgs):
 --                    how many, at how many distinct nodes, the deepest
 --   txs_reincluded, txs_dropped, txs_double_spent   fates of the losing
@@ -416,6 +419,9 @@ SELECT f.run_id,
        f.decided_ns / 1e9 AS decided_s,
        CASE WHEN f.status = 'resolved'
             THEN coalesce(g.last_ns, f.decided_ns) / 1e9 END AS resolved_s,
+       f.created_ns,
+       f.decided_ns,
+       CASE WHEN f.status = 'resolved' THEN coalesce(g.last_ns, f.decided_ns) END AS resolved_ns,
        coalesce(g.reorgs, 0) AS reorgs,
        coalesce(g.reorg_nodes, 0) AS reorg_nodes,
        coalesce(g.reorg_max_depth, 0) AS reorg_max_depth,

@@ -21,6 +21,7 @@
 #include "analysis/cli.h"
 #include "analysis/compare.h"
 #include "analysis/export.h"
+#include "analysis/forks.h"
 #include "analysis/merge.h"
 #include "analysis/plot.h"
 #include "analysis/report.h"
@@ -338,6 +339,7 @@ static const struct command {
     { "sweep", "SCENARIO", "run a grid of parameter values x seeds as parallel processes", cmd_sweep },
     { "export", "DB", "a table or view as CSV or JSON", export_main },
     { "merge", "OUT IN...", "merge results databases", merge_main },
+    { "forks", "DB", "the forks of a run: branches, resolution, reorgs, transactions", forks_main },
     { "help", "[COMMAND]", "show the help of a command (the same as COMMAND --help)", cmd_help },
     { "version", "", "print the version (the same as --version)", cmd_version },
 };
