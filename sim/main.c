@@ -26,6 +26,7 @@
 #include "analysis/plot.h"
 #include "analysis/report.h"
 #include "analysis/sweep.h"
+#include "analysis/tree.h"
 #include "sim/record/record.h"
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/units.h"
@@ -340,6 +341,7 @@ static const struct command {
     { "export", "DB", "a table or view as CSV or JSON", export_main },
     { "merge", "OUT IN...", "merge results databases", merge_main },
     { "forks", "DB", "the forks of a run: branches, resolution, reorgs, transactions", forks_main },
+    { "tree", "DB", "draw a run's block tree with Graphviz (the .dot kept beside it)", tree_main },
     { "help", "[COMMAND]", "show the help of a command (the same as COMMAND --help)", cmd_help },
     { "version", "", "print the version (the same as --version)", cmd_version },
 };
