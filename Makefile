@@ -26,9 +26,11 @@ test: deps
 	@cmake --build build-test -j $(JOBS)
 	cd build-test && ctest --output-on-failure -j $(JOBS)
 
-# Long checks kept out of make test: every preset's digest against the pinned ones.
+# Long checks kept out of make test: every preset's digest against the pinned
+# ones, and every preset's recorded run replayed (chainsim replay).
 validate: build
 	./tests/digests.sh build/chainsim
+	./tests/replays.sh build/chainsim
 
 bench: build
 	./tests/bench/run.sh build
