@@ -8,7 +8,7 @@ CMAKE_FLAGS ?=
 all: build
 
 deps:
-	@./.ci/install-deps --with-gnuplot
+	@./.ci/install-deps --with-gnuplot --with-graphviz
 
 build: deps
 	@cmake -S . -B build -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
@@ -17,16 +17,20 @@ build: deps
 demo: build
 	./build/chainsim run scenarios/quickstart.ini --out results/quickstart.db
 	./build/chainsim plot results/quickstart.db --out plots/quickstart
+	./build/chainsim tree results/quickstart.db --out plots/quickstart/tree.svg
 	@echo "quick start plots: plots/quickstart/*.png (data and gnuplot scripts beside them)"
+	@echo "quick start block tree: plots/quickstart/tree.svg (Graphviz source tree.dot beside it)"
 
 test: deps
 	@cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DCHAINSIM_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build-test -j $(JOBS)
 	cd build-test && ctest --output-on-failure -j $(JOBS)
 
-# Long checks kept out of make test: every preset's digest against the pinned ones.
+# Long checks kept out of make test: every preset's digest against the pinned
+# ones, and every preset's recorded run replayed (chainsim replay).
 validate: build
 	./tests/digests.sh build/chainsim
+	./tests/replays.sh build/chainsim
 
 bench: build
 	./tests/bench/run.sh build

@@ -7,8 +7,9 @@
 -- bandwidths in bit/s.
 
 -- Schema version, upgraded by record_open() (sim/record/record.c): 1 the
--- first schema; 2 status 'failed'; 3 runs.pid and runs.host.
-PRAGMA user_version = 3;
+-- first schema; 2 status 'failed'; 3 runs.pid and runs.host; 4 the fork log
+-- (forks, fork_branches, fork_blocks, fork_txs, node_tips, block_marks).
+PRAGMA user_version = 4;
 -- Marks the file as a chainsim results database: 0x4348534D, "CHSM" in
 -- ASCII (RECORD_APPLICATION_ID in sim/record/record.h). chainsim refuses to
 -- write to an SQLite file with another application_id; `file` shows it.
@@ -219,3 +220,116 @@ CREATE TABLE IF NOT EXISTS chain_summary (
     missed_slots INTEGER,              -- slot-based engines: slots up to the tip without a main-chain block
     slashed      INTEGER               -- pos: validators slashed on the final main chain
 );
+
+-- ---------------------------------------------------------------------------
+-- The fork log (schema 4): written at the end of every run with consensus
+-- (sim/node/forklog.c), from the blocks and the nodes' tips as they stand
+-- then. A fork is a block with two or more children, whatever made them (a
+-- race between producers, a partition, an equivocating proposer, an
+-- adversary). Its branches are the subtrees of those children. The branch
+-- on the final main chain won; the others lost. The reorganisations a fork
+-- caused, and when it was resolved, come from the reorgs table: see the
+-- views v_fork_reorgs and v_forks (analysis/views.sql).
+
+-- One row per fork.
+CREATE TABLE IF NOT EXISTS forks (
+    run_id       INTEGER NOT NULL REFERENCES runs(run_id),
+    fork_id      INTEGER NOT NULL,    -- 1, 2, ... in order of created_ns, then parent_index
+    parent_index INTEGER NOT NULL,    -- the fork point: block_index of the common parent
+    fork_height  INTEGER NOT NULL,    -- its height
+    created_ns   INTEGER NOT NULL,    -- creation of the second branch's first block: the fork began
+    branches     INTEGER NOT NULL,    -- children of the fork point (2 or more)
+    winner       INTEGER,             -- the branch on the final main chain; NULL when the fork point is stale
+    -- resolved: a branch won and no node's tip is on a losing branch at the end;
+    -- open: a branch won but some nodes' tips are still on a losing branch
+    --       at the end (nodes cut off, down, or the race still running);
+    -- abandoned: the fork point itself is stale, every branch lost.
+    status       TEXT NOT NULL CHECK (status IN ('resolved', 'open', 'abandoned')),
+    depth        INTEGER NOT NULL,    -- length of the longest losing branch (of any branch when abandoned)
+    stale_blocks INTEGER NOT NULL,    -- blocks on the losing branches
+    decided_ns   INTEGER,             -- creation of the winning branch's first block higher than every
+                                      -- losing block (longest chain decides); NULL when there is none
+    open_nodes   INTEGER NOT NULL,    -- nodes whose tip at the end is on a losing branch
+    equivocation INTEGER NOT NULL,    -- 1 when two branches start with blocks of one producer for one slot
+    PRIMARY KEY (run_id, fork_id)
+) WITHOUT ROWID;
+
+-- One row per branch of a fork.
+CREATE TABLE IF NOT EXISTS fork_branches (
+    run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+    fork_id     INTEGER NOT NULL,
+    branch      INTEGER NOT NULL,     -- 0, 1, ... in creation order of their first blocks
+    root_index  INTEGER NOT NULL,     -- its first block, a child of the fork point
+    tip_index   INTEGER NOT NULL,     -- its highest block listed in fork_blocks (ties: the earliest)
+    blocks      INTEGER NOT NULL,     -- blocks listed in fork_blocks
+    length      INTEGER NOT NULL,     -- height of tip_index - fork_height
+    won         INTEGER NOT NULL,     -- 1 for the branch on the final main chain
+    reached     INTEGER NOT NULL,     -- nodes that received its first block
+    reach10_ns  INTEGER,              -- when 10 / 50 / 90 / 100 % of all nodes had received its first
+    reach50_ns  INTEGER,              -- block (simulated time, not a delay); NULL if that share never did
+    reach90_ns  INTEGER,
+    reach100_ns INTEGER,
+    tip_nodes   INTEGER NOT NULL,     -- nodes whose tip at the end is this branch's first block or a
+                                      -- descendant of it
+    PRIMARY KEY (run_id, fork_id, branch)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS fork_branches_root ON fork_branches (run_id, root_index);
+
+-- The blocks of each branch: every block of a losing branch (its whole
+-- subtree); for the winning branch, the main-chain blocks from its first
+-- block up to one above the highest losing block (the part that competed
+-- and the block that decided it), or to the main chain's tip.
+CREATE TABLE IF NOT EXISTS fork_blocks (
+    run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+    fork_id     INTEGER NOT NULL,
+    branch      INTEGER NOT NULL,
+    block_index INTEGER NOT NULL,
+    PRIMARY KEY (run_id, fork_id, block_index)
+) WITHOUT ROWID;
+
+-- The transactions of the losing branches' blocks, for forks with a winner,
+-- and what became of each on the final main chain.
+CREATE TABLE IF NOT EXISTS fork_txs (
+    run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+    fork_id     INTEGER NOT NULL,
+    block_index INTEGER NOT NULL,     -- the stale block that included it
+    tx_id       TEXT NOT NULL,        -- hex
+    tx_index    INTEGER,              -- txs.tx_index; NULL for a transaction not from the workload
+    sender      INTEGER,              -- account number; NULL when not from the workload
+    nonce       INTEGER NOT NULL,
+    -- reincluded: the final main chain includes it too (main_block);
+    -- double-spent: the final main chain includes another transaction of the
+    --   same sender with the same nonce (main_block, conflict_tx);
+    -- dropped: neither.
+    fate        TEXT NOT NULL CHECK (fate IN ('reincluded', 'dropped', 'double-spent')),
+    main_block  INTEGER,
+    conflict_tx TEXT,                 -- double-spent: the id of the transaction that used the nonce
+    PRIMARY KEY (run_id, fork_id, block_index, tx_id)
+) WITHOUT ROWID;
+
+-- Every node's view at the end of the run.
+CREATE TABLE IF NOT EXISTS node_tips (
+    run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+    node_id     INTEGER NOT NULL,
+    tip_index   INTEGER NOT NULL,     -- the node's tip (block_index)
+    final_index INTEGER NOT NULL,     -- the latest final block of its chain
+    up          INTEGER NOT NULL,     -- 0 when the node is down (crashed) at the end
+    PRIMARY KEY (run_id, node_id)
+) WITHOUT ROWID;
+
+-- Blocks with something to mark in a drawing of the block tree; only
+-- blocks with at least one mark have a row.
+CREATE TABLE IF NOT EXISTS block_marks (
+    run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+    block_index INTEGER NOT NULL,
+    evidence    INTEGER NOT NULL,     -- pieces of slashing evidence the block carries (pos)
+    -- finalized: a checkpoint finalized on the final main chain (pos);
+    -- justified: the latest justified checkpoint of the final main chain
+    --   when it is not finalized (pos);
+    -- final: the latest final block of the final main chain (pow: confirmations
+    --   deep; dpos: the last irreversible block). NULL: none of these.
+    checkpoint  TEXT CHECK (checkpoint IN ('finalized', 'justified', 'final')),
+    adversary   TEXT,                 -- the adversary policy that produced it; reserved, always NULL
+                                      -- until adversaries exist
+    PRIMARY KEY (run_id, block_index)
+) WITHOUT ROWID;

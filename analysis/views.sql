@@ -295,3 +295,145 @@ FROM (
            (SELECT c.missed_slots FROM chain_summary c WHERE c.run_id = r.run_id) AS missed_slots,
            (SELECT c.slashed FROM chain_summary c WHERE c.run_id = r.run_id) AS slashed
     FROM runs r);
+
+-- ---------------------------------------------------------------------------
+-- The fork log (tables forks, fork_branches, fork_blocks, fork_txs; see
+-- analysis/schema.sql).
+
+-- One row per reorganisation, with the fork it belongs to: the fork whose
+-- fork point is the common ancestor of the old and the new tip (at
+-- fork_height), and the branches the node left (from_branch) and joined
+-- (to_branch). Found by walking both tips up the blocks table to the height
+-- just above the common ancestor: the branches' first blocks. Columns as in
+-- v_reorgs, with at_ns kept in nanoseconds, plus fork_id, from_branch,
+-- to_branch (NULL when the new tip is the common ancestor itself).
+-- Reorgs of runs recorded before the fork log (schema 4) have no row.
+CREATE VIEW IF NOT EXISTS v_fork_reorgs AS
+WITH RECURSIVE
+    walk(run_id, seq, side, block_index, height, stop) AS (
+        SELECT g.run_id, g.seq, 0, g.old_tip, b.height, g.fork_height + 1
+        FROM reorgs g JOIN blocks b ON b.run_id = g.run_id AND b.block_index = g.old_tip
+        UNION ALL
+        SELECT g.run_id, g.seq, 1, g.new_tip, b.height, g.fork_height + 1
+        FROM reorgs g JOIN blocks b ON b.run_id = g.run_id AND b.block_index = g.new_tip
+        UNION ALL
+        SELECT w.run_id, w.seq, w.side, b.parent_index, w.height - 1, w.stop
+        FROM walk w JOIN blocks b ON b.run_id = w.run_id AND b.block_index = w.block_index
+        WHERE w.height > w.stop),
+    roots(run_id, seq, old_root, new_root) AS (
+        SELECT run_id, seq,
+               max(CASE WHEN side = 0 THEN block_index END),
+               max(CASE WHEN side = 1 THEN block_index END)
+        FROM walk WHERE height = stop
+        GROUP BY run_id, seq)
+SELECT g.run_id,
+       g.seq,
+       g.node_id,
+       g.at_ns,
+       g.depth,
+       g.old_tip,
+       g.new_tip,
+       g.fork_height,
+       fo.fork_id,
+       fo.branch AS from_branch,
+       fn.branch AS to_branch
+FROM reorgs g
+JOIN roots x ON x.run_id = g.run_id AND x.seq = g.seq
+JOIN fork_branches fo ON fo.run_id = g.run_id AND fo.root_index = x.old_root
+LEFT JOIN fork_branches fn ON fn.run_id = g.run_id AND fn.root_index = x.new_root AND fn.fork_id = fo.fork_id;
+
+-- One row per branch of a fork: fork_branches with times in seconds and
+--   producers   the distinct producers of its blocks (fork_blocks), in block
+--               order, separated by ','
+--   left_nodes  distinct nodes that had a block of the branch as their tip
+--               and reorganised away from it (v_fork_reorgs)
+-- reachNN_s: simulated time (s) when NN % of all nodes had its first block.
+CREATE VIEW IF NOT EXISTS v_fork_branches AS
+SELECT b.run_id,
+       b.fork_id,
+       b.branch,
+       b.won,
+       b.root_index,
+       b.tip_index,
+       b.blocks,
+       b.length,
+       (SELECT group_concat(producer, ',') FROM (
+            SELECT k.producer FROM fork_blocks fb
+            JOIN blocks k ON k.run_id = fb.run_id AND k.block_index = fb.block_index
+            WHERE fb.run_id = b.run_id AND fb.fork_id = b.fork_id AND fb.branch = b.branch
+            GROUP BY k.producer ORDER BY min(k.block_index))) AS producers,
+       b.reached,
+       b.reach10_ns / 1e9  AS reach10_s,
+       b.reach50_ns / 1e9  AS reach50_s,
+       b.reach90_ns / 1e9  AS reach90_s,
+       b.reach100_ns / 1e9 AS reach100_s,
+       b.tip_nodes,
+       coalesce(l.left_nodes, 0) AS left_nodes
+FROM fork_branches b
+LEFT JOIN (SELECT run_id, fork_id, from_branch, count(DISTINCT node_id) AS left_nodes
+           FROM v_fork_reorgs GROUP BY run_id, fork_id, from_branch) l
+       ON l.run_id = b.run_id AND l.fork_id = b.fork_id AND l.from_branch = b.branch;
+
+-- One row per fork, in the facts `chainsim forks` prints:
+--   created_s        when the fork began (its second branch's first block was made)
+--   cause            adversary: a block of the fork was made by an adversary
+--                    (block_marks.adversary; none exist yet); equivocation: two
+--                    branches begin with blocks of one producer for one slot;
+--                    partition: a partition was in force when the fork began
+--                    (the latest partition or heal of faults at or before
+--                    created_ns is a partition); race: none of these
+--   status, winner, depth, stale_blocks, open_nodes   as in forks
+--   decided_s        creation of the winner's first block above every losing block
+--   resolved_s       resolved forks: when the last node left a losing branch
+--                    (the latest of the fork's reorgs), or decided_s when no
+--                    node ever had a losing block as its tip; NULL otherwise
+--   created_ns, decided_ns, resolved_ns   the same times in integer nanoseconds
+--   reorgs, reorg_nodes, reorg_max_depth   the fork's reorgs (v_fork_reorgs):
+--                    how many, at how many distinct nodes, the deepest
+--   txs_reincluded, txs_dropped, txs_double_spent   fates of the losing
+--                    branches' transactions (fork_txs)
+CREATE VIEW IF NOT EXISTS v_forks AS
+SELECT f.run_id,
+       f.fork_id,
+       f.parent_index,
+       f.fork_height,
+       f.created_ns / 1e9 AS created_s,
+       CASE
+           WHEN EXISTS (SELECT 1 FROM fork_blocks fb
+                        JOIN block_marks m ON m.run_id = fb.run_id AND m.block_index = fb.block_index
+                        WHERE fb.run_id = f.run_id AND fb.fork_id = f.fork_id AND m.adversary IS NOT NULL)
+               THEN 'adversary'
+           WHEN f.equivocation THEN 'equivocation'
+           WHEN (SELECT q.kind FROM faults q
+                 WHERE q.run_id = f.run_id AND q.at_ns <= f.created_ns AND q.kind IN ('partition', 'heal')
+                 ORDER BY q.at_ns DESC, q.seq DESC LIMIT 1) = 'partition'
+               THEN 'partition'
+           ELSE 'race'
+       END AS cause,
+       f.branches,
+       f.winner,
+       f.status,
+       f.depth,
+       f.stale_blocks,
+       f.open_nodes,
+       f.decided_ns / 1e9 AS decided_s,
+       CASE WHEN f.status = 'resolved'
+            THEN coalesce(g.last_ns, f.decided_ns) / 1e9 END AS resolved_s,
+       f.created_ns,
+       f.decided_ns,
+       CASE WHEN f.status = 'resolved' THEN coalesce(g.last_ns, f.decided_ns) END AS resolved_ns,
+       coalesce(g.reorgs, 0) AS reorgs,
+       coalesce(g.reorg_nodes, 0) AS reorg_nodes,
+       coalesce(g.reorg_max_depth, 0) AS reorg_max_depth,
+       coalesce(t.reincluded, 0) AS txs_reincluded,
+       coalesce(t.dropped, 0) AS txs_dropped,
+       coalesce(t.double_spent, 0) AS txs_double_spent
+FROM forks f
+LEFT JOIN (SELECT run_id, fork_id, count(*) AS reorgs, count(DISTINCT node_id) AS reorg_nodes,
+                  max(depth) AS reorg_max_depth, max(at_ns) AS last_ns
+           FROM v_fork_reorgs GROUP BY run_id, fork_id) g
+       ON g.run_id = f.run_id AND g.fork_id = f.fork_id
+LEFT JOIN (SELECT run_id, fork_id, sum(fate = 'reincluded') AS reincluded, sum(fate = 'dropped') AS dropped,
+                  sum(fate = 'double-spent') AS double_spent
+           FROM fork_txs GROUP BY run_id, fork_id) t
+       ON t.run_id = f.run_id AND t.fork_id = f.fork_id;

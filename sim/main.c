@@ -21,14 +21,18 @@
 #include "analysis/cli.h"
 #include "analysis/compare.h"
 #include "analysis/export.h"
+#include "analysis/forks.h"
 #include "analysis/merge.h"
 #include "analysis/plot.h"
 #include "analysis/report.h"
+#include "analysis/runinfo.h"
 #include "analysis/sweep.h"
+#include "analysis/tree.h"
 #include "sim/record/record.h"
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/units.h"
 #include "sim/guard.h"
+#include "sim/inspect.h"
 #include "sim/sim.h"
 
 enum { EXIT_OK = CLI_OK, EXIT_RUNTIME = CLI_RUNTIME, EXIT_BADINPUT = CLI_BADINPUT, EXIT_INTERRUPTED = CLI_INTERRUPTED };
@@ -322,6 +326,395 @@ static int cmd_sweep(int argc, char **argv)
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
+/* ---------- replay and state: a stored run run again ---------- */
+
+/* A time option (--until, --at): a duration with a unit, e.g. 90s. */
+static bool check_time(void *dest, const char *value, char **why)
+{
+    if (!units_parse_duration(value, dest)) {
+        *why = g_strdup("expected a simulated time with a unit, e.g. 90s, 1.5m or 2500ms");
+        return false;
+    }
+    return true;
+}
+
+/* --node N: a node id, checked against the run once it is read. */
+static bool check_node(void *dest, const char *value, char **why)
+{
+    uint64_t v;
+    if (!units_parse_uint(value, &v) || v >= SCENARIO_MAX_NODES) {
+        *why = g_strdup_printf("expected a node id, a whole number from 0 to %u", SCENARIO_MAX_NODES - 1);
+        return false;
+    }
+    *(uint64_t *)dest = v;
+    return true;
+}
+
+/* Reads run *run_id (0: the latest) of the database at path and loads its
+ * scenario from the stored text, path and overrides. Says so on stderr
+ * when the run was recorded by another version of chainsim, or when the
+ * parameters resolved now differ from the recorded ones. Returns CLI_GO_ON
+ * with *ri and *sc set (free both), or an exit status after printing why;
+ * the database is only read, and closed on return. */
+static int load_stored(const char *cmd, const char *path, int64_t *run_id, runinfo_t *ri, scenario_t **sc)
+{
+    sqlite3 *db = NULL;
+    *sc = NULL;
+    memset(ri, 0, sizeof *ri);
+    int rc = runinfo_open(cmd, path, &db);
+    if (!rc)
+        rc = runinfo_pick(cmd, db, path, run_id);
+    if (!rc)
+        rc = runinfo_load(cmd, db, path, *run_id, ri);
+    sqlite3_close(db);
+    if (rc)
+        return rc;
+    if (!ri->scenario_text || !ri->scenario_path) {
+        fprintf(stderr, "chainsim %s: %s: run %" G_GINT64_FORMAT " has no scenario text to run again\n", cmd, path,
+                *run_id);
+        return EXIT_BADINPUT;
+    }
+    if (g_strcmp0(ri->version, CHAINSIM_VERSION) != 0)
+        fprintf(stderr, "chainsim %s: note: run %" G_GINT64_FORMAT " was recorded by chainsim %s; this is chainsim %s, "
+                "whose behaviour may differ\n", cmd, *run_id, ri->version ? ri->version : "(unknown)", CHAINSIM_VERSION);
+    char **sets = g_strsplit(ri->overrides ? ri->overrides : "", "\n", -1);
+    GPtrArray *ov = g_ptr_array_new_with_free_func(g_free);
+    for (int i = 0; sets[i]; i++)
+        if (*sets[i])
+            g_ptr_array_add(ov, g_strdup(sets[i]));
+    g_strfreev(sets);
+    char *errors = NULL;
+    *sc = scenario_load_text(ri->scenario_path, ri->scenario_text, (char *const *)ov->pdata, (int)ov->len, &errors);
+    if (*sc && (*sc)->seed != ri->seed) { /* a seed given outside the overrides: pin it */
+        scenario_free(*sc);
+        g_ptr_array_add(ov, g_strdup_printf("scenario.seed=%" G_GUINT64_FORMAT, ri->seed));
+        *sc = scenario_load_text(ri->scenario_path, ri->scenario_text, (char *const *)ov->pdata, (int)ov->len,
+                                 &errors);
+    }
+    g_ptr_array_free(ov, TRUE);
+    if (!*sc) {
+        fputs(errors ? errors : "", stderr);
+        fprintf(stderr, "chainsim %s: %s: the scenario of run %" G_GINT64_FORMAT " is not valid for this chainsim; "
+                "nothing was run\n", cmd, path, *run_id);
+        g_free(errors);
+        return EXIT_BADINPUT;
+    }
+    if (ri->params && strcmp(ri->params, (*sc)->params) != 0) {
+        char **was = g_strsplit(ri->params, "\n", -1), **now = g_strsplit((*sc)->params, "\n", -1);
+        fprintf(stderr, "chainsim %s: note: the parameters resolved now differ from the recorded ones:\n", cmd);
+        int shown = 0;
+        for (int i = 0; was[i] && shown < 5; i++)
+            if (!g_strv_contains((const char *const *)now, was[i]) && *was[i]) {
+                fprintf(stderr, "  recorded: %s\n", was[i]);
+                shown++;
+            }
+        for (int i = 0; now[i] && shown < 10; i++)
+            if (!g_strv_contains((const char *const *)was, now[i]) && *now[i]) {
+                fprintf(stderr, "  now:      %s\n", now[i]);
+                shown++;
+            }
+        g_strfreev(was);
+        g_strfreev(now);
+    }
+    return CLI_GO_ON;
+}
+
+/* Catches SIGINT and SIGTERM: the replay stops at the next event. */
+static void catch_signals(void)
+{
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static const cli_operand_t db_operand[] = {
+    { "DB", "the results database file", CLI_ONE },
+    { NULL, NULL, CLI_ONE },
+};
+
+static const cli_command_t replay_cli = {
+    .name = "replay",
+    .usage = "DB [--run ID] [--until TIME]",
+    .about = "Runs a recorded run again from the scenario text, overrides and seed stored\n"
+             "in the results database DB, and checks that the run digest is the recorded\n"
+             "one. Prints 'reproduced: <digest>' when it is; otherwise both digests.\n",
+    .operands = db_operand,
+    .notes = "Nothing is recorded: the database is only read. When the run was recorded by\n"
+             "another version of chainsim, or its parameters resolve differently now, a note\n"
+             "says so before the run starts. With --until the run stops after the last event\n"
+             "at or before TIME and prints its summary there; there is no digest to compare.\n",
+    .exits = "0 reproduced (or stopped at --until), 1 the digest differs or the run failed,\n"
+             "2 bad usage, no such file or run, a run that did not complete, a time past\n"
+             "its end, 130 interrupted\n",
+};
+
+static int cmd_replay(int argc, char **argv)
+{
+    uint64_t until_ns = UINT64_MAX;
+    int64_t run_id = 0;
+    const cli_option_t opts[] = {
+        { "run", 0, CLI_RUN_ID, &run_id, "ID", "the run (default: the latest, the largest run_id)", NULL, NULL },
+        { "until", 0, CLI_CUSTOM, &until_ns, "TIME", "stop at this simulated time (e.g. 90s); no digest check", NULL,
+          check_time },
+        { NULL, 0, CLI_FLAG, NULL, NULL, NULL, NULL, NULL },
+    };
+    char **operands = NULL;
+    int rc = cli_parse(&replay_cli, opts, argc, argv, &operands);
+    if (rc != CLI_GO_ON)
+        return rc;
+    const char *path = operands[0];
+    g_free(operands);
+    runinfo_t ri;
+    scenario_t *sc = NULL;
+    sim_t *sim = NULL;
+    if ((rc = load_stored("replay", path, &run_id, &ri, &sc)) != CLI_GO_ON)
+        goto done;
+    rc = EXIT_BADINPUT;
+    const bool until = until_ns != UINT64_MAX;
+    if (!until && (g_strcmp0(ri.status, "complete") != 0 || !ri.digest)) {
+        fprintf(stderr, "chainsim replay: %s: run %" G_GINT64_FORMAT " did not complete (status %s): there is no "
+                "digest of a whole run to reproduce; --until TIME replays part of it\n", path, run_id,
+                ri.status ? ri.status : "unknown");
+        goto done;
+    }
+    if (until && (!ri.has_end || until_ns > ri.sim_end_ns)) {
+        char t[32], e[32];
+        units_human_ns(until_ns, t, sizeof t);
+        if (ri.has_end)
+            fprintf(stderr, "chainsim replay: --until %s: past the end of run %" G_GINT64_FORMAT " (%s)\n", t, run_id,
+                    units_human_ns(ri.sim_end_ns, e, sizeof e));
+        else
+            fprintf(stderr, "chainsim replay: %s: run %" G_GINT64_FORMAT " has no end time (status %s)\n", path,
+                    run_id, ri.status ? ri.status : "unknown");
+        goto done;
+    }
+    catch_signals();
+    printf("replaying run %" G_GINT64_FORMAT " of %s (seed %" G_GUINT64_FORMAT ")%s\n", run_id, sc->name, sc->seed,
+           until ? " up to --until" : "");
+    fflush(stdout);
+    sim = sim_new(sc, NULL);
+    sim_opts_t o = { .stop = &stop_requested, .progress = isatty(STDERR_FILENO) ? stderr : NULL };
+    sim_status_t st = until ? inspect_run_until(sim, until_ns, &o) : sim_run(sim, &o);
+    if (st == SIM_INTERRUPTED) {
+        fprintf(stderr, "chainsim replay: interrupted\n");
+        rc = EXIT_INTERRUPTED;
+    } else if (st == SIM_FAILED) {
+        fprintf(stderr, "chainsim replay: the run failed: %s\n", sim_error(sim));
+        rc = EXIT_RUNTIME;
+    } else if (until) {
+        char t[32];
+        sim_print_summary(sim, stdout);
+        printf("stopped at %s (--until): no digest to compare\n", units_human_ns(until_ns, t, sizeof t));
+        rc = EXIT_OK;
+    } else if (strcmp(sim_digest(sim), ri.digest) == 0) {
+        printf("reproduced: %s\n", sim_digest(sim));
+        rc = EXIT_OK;
+    } else {
+        printf("digest differs:\n  recorded %s\n  replayed %s\n", ri.digest, sim_digest(sim));
+        fprintf(stderr, "chainsim replay: run %" G_GINT64_FORMAT " was not reproduced\n", run_id);
+        rc = EXIT_RUNTIME;
+    }
+    fflush(stdout);
+done:
+    sim_free(sim);
+    scenario_free(sc);
+    runinfo_clear(&ri);
+    return rc;
+}
+
+static const cli_command_t state_cli = {
+    .name = "state",
+    .usage = "DB [--run ID] --at TIME --node N [--account ADDR ...] [--json]",
+    .about = "Prints what node N saw at simulated time TIME in a recorded run: its tip\n"
+             "(block, hash, height, producer), its latest final (finalized, irreversible)\n"
+             "block, its mempool, and the balances and nonces of the accounts named, or a\n"
+             "summary of all accounts (how many, the total balance, the largest). The run is\n"
+             "replayed to TIME from the scenario stored in DB; nothing is recorded.\n",
+    .operands = db_operand,
+    .notes = "ADDR is an address (cs + 48 hex digits) or a workload account number. The\n"
+             "state is the one after every event at or before TIME. Block numbers are the\n"
+             "block_index of the database's blocks table.\n",
+    .exits = "0 success, 1 the replay failed, 2 bad usage, no such file or run, a run\n"
+             "without a blockchain, a time past its end, a node or account that does not\n"
+             "exist, 130 interrupted\n",
+};
+
+static void print_block_text(const char *what, const inspect_block_t *b)
+{
+    char t[32];
+    if (b->producer < 0)
+        printf("%-10s genesis, block 0, %s\n", what, b->id_hex);
+    else
+        printf("%-10s block %u, height %" G_GUINT64_FORMAT ", by node %" G_GINT64_FORMAT ", made at %s\n"
+               "%-10s %s\n", what, b->index, b->height, b->producer, units_human_ns(b->created_ns, t, sizeof t), "",
+               b->id_hex);
+}
+
+static void print_block_json(const char *key, const inspect_block_t *b)
+{
+    printf("  \"%s\": {\"block_index\": %u, \"block_id\": \"%s\", \"height\": %" G_GUINT64_FORMAT ", \"producer\": ",
+           key, b->index, b->id_hex, b->height);
+    if (b->producer < 0)
+        printf("null");
+    else
+        printf("%" G_GINT64_FORMAT, b->producer);
+    printf(", \"created_ns\": %" G_GUINT64_FORMAT "},\n", b->created_ns);
+}
+
+/* Prints accounts (n addresses) as text or JSON entries. */
+static void print_accounts(const sim_t *sim, uint32_t node, const addr_t *addrs, const account_t *accts, uint32_t n,
+                           bool json, const char *key)
+{
+    if (json)
+        printf("  \"%s\": [", key);
+    for (uint32_t i = 0; i < n; i++) {
+        char text[ADDR_TEXT_LEN + 1], label[64];
+        addr_to_text(&addrs[i], text);
+        inspect_addr_label(sim, &addrs[i], label, sizeof label);
+        if (json)
+            printf("%s{\"address\": \"%s\", \"label\": \"%s\", \"balance\": %" G_GUINT64_FORMAT
+                   ", \"nonce\": %" G_GUINT64_FORMAT "}", i ? ", " : "", text, label, accts[i].balance,
+                   accts[i].nonce);
+        else
+            printf("  %s  %-16s balance %" G_GUINT64_FORMAT "  nonce %" G_GUINT64_FORMAT "\n", text,
+                   *label ? label : "-", accts[i].balance, accts[i].nonce);
+    }
+    (void)node;
+    if (json)
+        printf("]");
+}
+
+static int cmd_state(int argc, char **argv)
+{
+    uint64_t at_ns = UINT64_MAX, node64 = UINT64_MAX;
+    int64_t run_id = 0;
+    bool json = false;
+    GPtrArray *accounts = g_ptr_array_new_with_free_func(g_free);
+    const cli_option_t opts[] = {
+        { "run", 0, CLI_RUN_ID, &run_id, "ID", "the run (default: the latest, the largest run_id)", NULL, NULL },
+        { "at", 0, CLI_CUSTOM, &at_ns, "TIME", "the simulated time (e.g. 90s); required", NULL, check_time },
+        { "node", 0, CLI_CUSTOM, &node64, "N", "the node; required", NULL, check_node },
+        { "account", 0, CLI_TEXTS, accounts, "ADDR",
+          "an account: address (cs...) or workload account number; repeatable", NULL, NULL },
+        { "json", 0, CLI_FLAG, &json, NULL, "one JSON object instead of text", NULL, NULL },
+        { NULL, 0, CLI_FLAG, NULL, NULL, NULL, NULL, NULL },
+    };
+    char **operands = NULL;
+    runinfo_t ri = { 0 };
+    scenario_t *sc = NULL;
+    sim_t *sim = NULL;
+    addr_t *addrs = NULL;
+    int rc = cli_parse(&state_cli, opts, argc, argv, &operands);
+    if (rc != CLI_GO_ON)
+        goto done;
+    const char *path = operands[0];
+    g_free(operands);
+    if (at_ns == UINT64_MAX || node64 == UINT64_MAX) {
+        rc = cli_usage_error("state", "missing %s", at_ns == UINT64_MAX ? "--at TIME" : "--node N");
+        goto done;
+    }
+    if ((rc = load_stored("state", path, &run_id, &ri, &sc)) != CLI_GO_ON)
+        goto done;
+    rc = EXIT_BADINPUT;
+    if (sc->consensus.kind == CONS_NONE) {
+        fprintf(stderr, "chainsim state: %s: run %" G_GINT64_FORMAT " has no blockchain (consensus.kind = none): "
+                "no node state to show\n", path, run_id);
+        goto done;
+    }
+    if (node64 >= sc->net.nodes) {
+        fprintf(stderr, "chainsim state: --node %" G_GUINT64_FORMAT ": run %" G_GINT64_FORMAT " has %u nodes, "
+                "0 to %u\n", node64, run_id, sc->net.nodes, sc->net.nodes - 1);
+        goto done;
+    }
+    char t[32], e[32];
+    if (!ri.has_end || at_ns > ri.sim_end_ns) {
+        if (ri.has_end)
+            fprintf(stderr, "chainsim state: --at %s: past the end of run %" G_GINT64_FORMAT " (%s)\n",
+                    units_human_ns(at_ns, t, sizeof t), run_id, units_human_ns(ri.sim_end_ns, e, sizeof e));
+        else
+            fprintf(stderr, "chainsim state: %s: run %" G_GINT64_FORMAT " has no end time (status %s)\n", path,
+                    run_id, ri.status ? ri.status : "unknown");
+        goto done;
+    }
+    const uint32_t node = (uint32_t)node64;
+    sim = sim_new(sc, NULL);
+    addrs = g_new0(addr_t, accounts->len + 1);
+    for (guint i = 0; i < accounts->len; i++) {
+        const char *a = g_ptr_array_index(accounts, i);
+        guint64 num;
+        if (addr_from_text(&addrs[i], a))
+            continue;
+        if (g_ascii_string_to_unsigned(a, 10, 0, G_MAXUINT32, &num, NULL) && num < inspect_accounts(sim)) {
+            inspect_account_addr(sim, (uint32_t)num, &addrs[i]);
+            continue;
+        }
+        char *q = cli_quote(a);
+        fprintf(stderr, "chainsim state: --account %s: expected an address (cs followed by 48 hex digits, with its "
+                "checksum) or an account number from 0 to %u\n", q, inspect_accounts(sim) - 1);
+        g_free(q);
+        goto done;
+    }
+
+    catch_signals();
+    sim_opts_t o = { .stop = &stop_requested };
+    sim_status_t st = inspect_run_until(sim, at_ns, &o);
+    if (st != SIM_COMPLETE) {
+        if (st == SIM_INTERRUPTED)
+            fprintf(stderr, "chainsim state: interrupted\n");
+        else
+            fprintf(stderr, "chainsim state: the replay failed: %s\n", sim_error(sim));
+        rc = st == SIM_INTERRUPTED ? EXIT_INTERRUPTED : EXIT_RUNTIME;
+        goto done;
+    }
+    inspect_view_t v;
+    inspect_node(sim, node, &v);
+    account_t *accts = g_new0(account_t, MAX(accounts->len, 5u));
+    uint32_t nshow = accounts->len;
+    if (accounts->len) {
+        for (guint i = 0; i < accounts->len; i++)
+            accts[i] = inspect_account(sim, node, &addrs[i]);
+    } else {
+        g_free(addrs);
+        addrs = g_new0(addr_t, 5);
+        nshow = inspect_largest(sim, node, 5, addrs, accts);
+    }
+    if (json) {
+        printf("{\n  \"run_id\": %" G_GINT64_FORMAT ",\n  \"at_ns\": %" G_GUINT64_FORMAT ",\n  \"node\": %u,\n"
+               "  \"up\": %s,\n", run_id, at_ns, node, v.up ? "true" : "false");
+        print_block_json("tip", &v.tip);
+        print_block_json("final", &v.final);
+        printf("  \"mempool_txs\": %" G_GUINT64_FORMAT ",\n  \"accounts\": %" G_GUINT64_FORMAT ",\n"
+               "  \"total_balance\": %" G_GUINT64_FORMAT ",\n", v.mempool_txs, v.accounts, v.total_balance);
+        print_accounts(sim, node, addrs, accts, nshow, true, accounts->len ? "named" : "largest");
+        printf("\n}\n");
+    } else {
+        printf("run %" G_GINT64_FORMAT " of %s, node %u at %s%s\n", run_id, sc->name, node,
+               units_human_ns(at_ns, t, sizeof t), v.up ? "" : " (down)");
+        print_block_text("tip", &v.tip);
+        print_block_text("final", &v.final);
+        printf("%-10s %" G_GUINT64_FORMAT " transactions\n", "mempool", v.mempool_txs);
+        printf("%-10s %" G_GUINT64_FORMAT " accounts, total balance %" G_GUINT64_FORMAT "\n", "state", v.accounts,
+               v.total_balance);
+        printf("%s\n", accounts->len ? "accounts:" : "largest balances:");
+        print_accounts(sim, node, addrs, accts, nshow, false, NULL);
+    }
+    g_free(accts);
+    rc = EXIT_OK;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "chainsim state: cannot write to standard output\n");
+        rc = EXIT_RUNTIME;
+    }
+done:
+    g_free(addrs);
+    sim_free(sim);
+    scenario_free(sc);
+    runinfo_clear(&ri);
+    g_ptr_array_free(accounts, TRUE);
+    return rc;
+}
+
+
 /* One row per command, in the order of the top-level usage. */
 static const struct command {
     const char *name;
@@ -338,6 +731,10 @@ static const struct command {
     { "sweep", "SCENARIO", "run a grid of parameter values x seeds as parallel processes", cmd_sweep },
     { "export", "DB", "a table or view as CSV or JSON", export_main },
     { "merge", "OUT IN...", "merge results databases", merge_main },
+    { "forks", "DB", "the forks of a run: branches, resolution, reorgs, transactions", forks_main },
+    { "tree", "DB", "draw a run's block tree with Graphviz (the .dot kept beside it)", tree_main },
+    { "replay", "DB", "run a recorded run again and check that its digest is reproduced", cmd_replay },
+    { "state", "DB", "a node's view at a moment: tip, finality, mempool, balances", cmd_state },
     { "help", "[COMMAND]", "show the help of a command (the same as COMMAND --help)", cmd_help },
     { "version", "", "print the version (the same as --version)", cmd_version },
 };

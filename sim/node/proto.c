@@ -11,6 +11,7 @@
 #include "sim/node/proto.h"
 #include "sim/node/broadcast.h"
 #include "sim/node/chain.h"
+#include "sim/node/forklog.h"
 #include "sim/node/txrelay.h"
 
 void proto_node_restarted(void *ctx, uint32_t node)
@@ -46,7 +47,7 @@ void proto_trace_final(proto_t *s)
 
 bool proto_record(proto_t *s)
 {
-    return bcast_record(s) && chain_record(s);
+    return bcast_record(s) && chain_record(s) && forklog_record(s);
 }
 
 void proto_print_summary(const proto_t *s, FILE *out)

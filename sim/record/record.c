@@ -32,7 +32,9 @@
  *      schema.sql (with the columns of version 3), copies the rows and drops
  *      the old table;
  *   3  runs.pid and runs.host, added with ALTER TABLE when missing (they
- *      come last in runs, as ALTER TABLE puts them).
+ *      come last in runs, as ALTER TABLE puts them);
+ *   4  the fork log tables (forks, fork_branches, fork_blocks, fork_txs,
+ *      node_tips, block_marks): new tables only, created by schema.sql.
  * The other tables are created when missing by schema.sql itself, which
  * also sets user_version and application_id.
  *
@@ -62,7 +64,8 @@ extern const char record_views_sql[];
 
 enum stmt_id {
     ST_NODE, ST_LINK, ST_FAULT, ST_MSG, ST_BCAST, ST_ARRIVAL, ST_PARAM,
-    ST_BLOCK, ST_BLOCK_ARRIVAL, ST_TX, ST_REORG, ST_REJECT, ST_SAMPLE, ST_CHAIN, ST_COUNT
+    ST_BLOCK, ST_BLOCK_ARRIVAL, ST_TX, ST_REORG, ST_REJECT, ST_SAMPLE, ST_CHAIN,
+    ST_FORK, ST_FORK_BRANCH, ST_FORK_BLOCK, ST_FORK_TX, ST_NODE_TIP, ST_BLOCK_MARK, ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -80,6 +83,12 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_REJECT] = "INSERT INTO rejections VALUES (?1, ?2, ?3, ?4)",
     [ST_SAMPLE] = "INSERT INTO samples VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [ST_CHAIN] = "INSERT INTO chain_summary VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_FORK] = "INSERT INTO forks VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    [ST_FORK_BRANCH] = "INSERT INTO fork_branches VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    [ST_FORK_BLOCK] = "INSERT INTO fork_blocks VALUES (?1, ?2, ?3, ?4)",
+    [ST_FORK_TX] = "INSERT INTO fork_txs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [ST_NODE_TIP] = "INSERT INTO node_tips VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_BLOCK_MARK] = "INSERT INTO block_marks VALUES (?1, ?2, ?3, ?4, ?5)",
 };
 
 /* The table of each statement, for messages. */
@@ -87,7 +96,9 @@ static const char *const stmt_table[ST_COUNT] = {
     [ST_NODE] = "nodes", [ST_LINK] = "links", [ST_FAULT] = "faults", [ST_MSG] = "msg_stats",
     [ST_BCAST] = "broadcasts", [ST_ARRIVAL] = "arrivals", [ST_PARAM] = "run_params", [ST_BLOCK] = "blocks",
     [ST_BLOCK_ARRIVAL] = "block_arrivals", [ST_TX] = "txs", [ST_REORG] = "reorgs", [ST_REJECT] = "rejections",
-    [ST_SAMPLE] = "samples", [ST_CHAIN] = "chain_summary",
+    [ST_SAMPLE] = "samples", [ST_CHAIN] = "chain_summary", [ST_FORK] = "forks", [ST_FORK_BRANCH] = "fork_branches",
+    [ST_FORK_BLOCK] = "fork_blocks", [ST_FORK_TX] = "fork_txs", [ST_NODE_TIP] = "node_tips",
+    [ST_BLOCK_MARK] = "block_marks",
 };
 
 /* The columns of runs in schema version 1, all kept by the upgrade. */
@@ -830,6 +841,101 @@ bool record_chain_summary(record_t *r, const char *engine, uint64_t main_height,
     bind_i64(r, st, 5, missed_slots);
     bind_i64(r, st, 6, slashed);
     return done(r, ST_CHAIN);
+}
+
+/* ---------- the fork log ---------- */
+
+bool record_fork(record_t *r, const record_fork_t *f)
+{
+    sqlite3_stmt *st = row(r, ST_FORK);
+    if (!st)
+        return false;
+    bind_int(r, st, 2, f->fork_id);
+    bind_int(r, st, 3, f->parent_index);
+    bind_int(r, st, 4, (int64_t)f->fork_height);
+    bind_int(r, st, 5, (int64_t)f->created_ns);
+    bind_int(r, st, 6, f->branches);
+    bind_i64(r, st, 7, f->winner);
+    bind_text(r, st, 8, f->status);
+    bind_int(r, st, 9, (int64_t)f->depth);
+    bind_int(r, st, 10, f->stale_blocks);
+    bind_u64(r, st, 11, f->decided_ns);
+    bind_int(r, st, 12, f->open_nodes);
+    bind_int(r, st, 13, f->equivocation);
+    return done(r, ST_FORK);
+}
+
+bool record_fork_branch(record_t *r, const record_fork_branch_t *b)
+{
+    sqlite3_stmt *st = row(r, ST_FORK_BRANCH);
+    if (!st)
+        return false;
+    bind_int(r, st, 2, b->fork_id);
+    bind_int(r, st, 3, b->branch);
+    bind_int(r, st, 4, b->root_index);
+    bind_int(r, st, 5, b->tip_index);
+    bind_int(r, st, 6, b->blocks);
+    bind_int(r, st, 7, (int64_t)b->length);
+    bind_int(r, st, 8, b->won);
+    bind_int(r, st, 9, b->reached);
+    for (int i = 0; i < 4; i++)
+        bind_u64(r, st, 10 + i, b->reach_ns[i]);
+    bind_int(r, st, 14, b->tip_nodes);
+    return done(r, ST_FORK_BRANCH);
+}
+
+bool record_fork_block(record_t *r, uint32_t fork_id, uint32_t branch, uint32_t block_index)
+{
+    sqlite3_stmt *st = row(r, ST_FORK_BLOCK);
+    if (!st)
+        return false;
+    bind_int(r, st, 2, fork_id);
+    bind_int(r, st, 3, branch);
+    bind_int(r, st, 4, block_index);
+    return done(r, ST_FORK_BLOCK);
+}
+
+bool record_fork_tx(record_t *r, uint32_t fork_id, uint32_t block_index, const char *tx_id_hex, int64_t tx_index,
+                    int64_t sender, uint64_t nonce, const char *fate, int64_t main_block, const char *conflict_hex)
+{
+    sqlite3_stmt *st = row(r, ST_FORK_TX);
+    if (!st)
+        return false;
+    bind_int(r, st, 2, fork_id);
+    bind_int(r, st, 3, block_index);
+    bind_text(r, st, 4, tx_id_hex);
+    bind_i64(r, st, 5, tx_index);
+    bind_i64(r, st, 6, sender);
+    bind_int(r, st, 7, (int64_t)nonce);
+    bind_text(r, st, 8, fate);
+    bind_i64(r, st, 9, main_block);
+    bind_text(r, st, 10, conflict_hex);
+    return done(r, ST_FORK_TX);
+}
+
+bool record_node_tip(record_t *r, uint32_t node, uint32_t tip_index, uint32_t final_index, bool up)
+{
+    sqlite3_stmt *st = row(r, ST_NODE_TIP);
+    if (!st)
+        return false;
+    bind_int(r, st, 2, node);
+    bind_int(r, st, 3, tip_index);
+    bind_int(r, st, 4, final_index);
+    bind_int(r, st, 5, up);
+    return done(r, ST_NODE_TIP);
+}
+
+bool record_block_mark(record_t *r, uint32_t block_index, uint32_t evidence, const char *checkpoint,
+                       const char *adversary)
+{
+    sqlite3_stmt *st = row(r, ST_BLOCK_MARK);
+    if (!st)
+        return false;
+    bind_int(r, st, 2, block_index);
+    bind_int(r, st, 3, evidence);
+    bind_text(r, st, 4, checkpoint);
+    bind_text(r, st, 5, adversary);
+    return done(r, ST_BLOCK_MARK);
 }
 
 /* ---------- the end of a run ---------- */

@@ -50,7 +50,7 @@
  * "CHSM" in ASCII. analysis/schema.sql sets it; keep the two equal. */
 #define RECORD_APPLICATION_ID 0x4348534D
 /* PRAGMA user_version of the current schema (analysis/schema.sql). */
-#define RECORD_SCHEMA_VERSION 3
+#define RECORD_SCHEMA_VERSION 4
 
 typedef struct record record_t;
 
@@ -109,6 +109,47 @@ bool record_sample(record_t *r, uint64_t t_ns, double mempool_mean, uint64_t mem
 /* missed_slots / slashed: -1 = not applicable (NULL). */
 bool record_chain_summary(record_t *r, const char *engine, uint64_t main_height, uint64_t final_height,
                           int64_t missed_slots, int64_t slashed);
+
+/* The fork log (schema 4; sim/node/forklog.c fills these). Signed ids of
+ * -1 and times of UINT64_MAX are stored as NULL, as above. */
+typedef struct record_fork {
+    uint32_t fork_id;
+    uint32_t parent_index;
+    uint64_t fork_height;
+    uint64_t created_ns;
+    uint32_t branches;
+    int64_t winner;       /* branch number, -1 = none */
+    const char *status;   /* resolved, open, abandoned */
+    uint64_t depth;
+    uint32_t stale_blocks;
+    uint64_t decided_ns;  /* UINT64_MAX = none */
+    uint32_t open_nodes;
+    bool equivocation;
+} record_fork_t;
+
+typedef struct record_fork_branch {
+    uint32_t fork_id;
+    uint32_t branch;
+    uint32_t root_index;
+    uint32_t tip_index;
+    uint32_t blocks;
+    uint64_t length;
+    bool won;
+    uint32_t reached;
+    uint64_t reach_ns[4]; /* 10, 50, 90, 100 %; UINT64_MAX = never */
+    uint32_t tip_nodes;
+} record_fork_branch_t;
+
+bool record_fork(record_t *r, const record_fork_t *f);
+bool record_fork_branch(record_t *r, const record_fork_branch_t *b);
+bool record_fork_block(record_t *r, uint32_t fork_id, uint32_t branch, uint32_t block_index);
+/* tx_index, sender, main_block: -1 = NULL; conflict_hex may be NULL. */
+bool record_fork_tx(record_t *r, uint32_t fork_id, uint32_t block_index, const char *tx_id_hex, int64_t tx_index,
+                    int64_t sender, uint64_t nonce, const char *fate, int64_t main_block, const char *conflict_hex);
+bool record_node_tip(record_t *r, uint32_t node, uint32_t tip_index, uint32_t final_index, bool up);
+/* checkpoint, adversary: NULL = none. */
+bool record_block_mark(record_t *r, uint32_t block_index, uint32_t evidence, const char *checkpoint,
+                       const char *adversary);
 
 /* Commits the open batch now. */
 bool record_flush(record_t *r);
