@@ -7,10 +7,15 @@
  *     its value before (in the parent) and after. Entries whose value did not
  *     actually change are dropped at seal, so the delta lists real changes
  *     only. An empty delta is a NULL pointer and costs nothing;
- *   - snap (only when depth % STATE_SNAPSHOT_EVERY == 0, genesis included): a
+ *   - snap (genesis, and the versions chosen at seal, see Snapshots): a
  *     full copy of every existing account (non-zero balance or nonce) as an
  *     array of entries plus a GHashTable set over it keyed by the 20 address
  *     bytes;
+ *   - snap_dist and snap_changes: how many versions lie between this one and
+ *     its nearest ancestor holding a snapshot (this one included; 0 when it
+ *     holds one itself), and how many changes their deltas hold together;
+ *   - serial: a number no other version of the process has (state_serial),
+ *     so callers can memoise lookups per version without holding it;
  *   - total and accounts: the sum of balances and the number of existing
  *     accounts, kept up to date by state_set, so both are O(1).
  * While mutable (state_child .. state_seal) a version also has `pending`, a
@@ -20,9 +25,20 @@
  * Lookup (state_get) walks from the version towards the root: the pending
  * table if mutable, then for each sealed version either its snapshot (a
  * complete answer: absent means a zero account) or a binary search of its
- * delta (a hit's `after` is the answer). Because every depth that is a
- * multiple of STATE_SNAPSHOT_EVERY holds a snapshot and genesis (depth 0) is
- * one, a lookup visits at most STATE_SNAPSHOT_EVERY sealed versions.
+ * delta (a hit's `after` is the answer). Genesis holds a snapshot, and the
+ * seal rule below bounds the walk to STATE_SNAPSHOT_EVERY sealed versions.
+ *
+ * Snapshots: a version is sealed with a snapshot when the deltas since the
+ * nearest snapshot (its own included) hold at least a quarter as many
+ * changes as there are accounts, or when it is STATE_SNAPSHOT_EVERY versions
+ * below that snapshot. A snapshot costs O(accounts) time and memory, so the
+ * first rule pays for it with at least accounts / 4 changes (amortised, a
+ * snapshot entry per 4 changes at most), and makes a lookup cheap where it
+ * matters: when blocks change many accounts, a version or its parent holds
+ * a snapshot and a lookup is one or two probes instead of a walk whose
+ * length would grow with the height since the last fixed-depth snapshot.
+ * With few changes per version the walk is at most STATE_SNAPSHOT_EVERY
+ * short deltas, as before.
  *
  * Sealed deltas are searched by bisection instead of carrying a hash table
  * each: the sorted array is needed anyway for state_delta (undo data), a
@@ -31,14 +47,13 @@
  * for an empty delta). Hash tables are used where they pay: the full
  * snapshots and the mutable version being built.
  *
- * Snapshot construction (at seal of a version at depth d, d % N == 0, d > 0):
- * the nearest ancestor snapshot is at depth d - N. Walking the N versions
- * from this one upwards, the first entry seen for each address is its newest
+ * Snapshot construction (at seal, below genesis): walking the versions from
+ * this one up to the nearest ancestor holding a snapshot, the first entry seen for each address is its newest
  * value (collected in a temporary GHashTable). The new entry array is the
  * ancestor's entries not overridden, then the newest values that still exist,
  * in delta order (never hash-table order). The array is allocated once at its
  * final capacity so the set's pointers into it stay valid. Cost O(accounts +
- * changes in the window), paid once every N versions.
+ * changes in the window), paid once per snapshot.
  *
  * Determinism: no result depends on hash-table iteration order. The pending
  * table is iterated only to fill the delta array, which is then sorted by
@@ -90,6 +105,9 @@ struct state {
     GHashTable *pending;    /* mutable versions only: addr -> state_change_t* (owned) */
     uint64_t total;         /* sum of balances */
     uint64_t accounts;      /* accounts with a non-zero balance or nonce */
+    uint64_t serial;        /* unique in the process */
+    uint64_t snap_changes;  /* changes in the deltas since the nearest snapshot, own included */
+    uint32_t snap_dist;     /* versions since the nearest snapshot (0: holds one) */
     uint32_t ndelta;
     uint32_t depth;
     uint32_t refs;
@@ -135,9 +153,12 @@ static int change_cmp(const void *a, const void *b)
     return addr_cmp(&((const state_change_t *)a)->addr, &((const state_change_t *)b)->addr);
 }
 
+static uint64_t serial_counter;
+
 static state_t *state_alloc(state_t *parent)
 {
     state_t *s = g_new0(state_t, 1);
+    s->serial = ++serial_counter;
     s->parent = parent;
     s->refs = 1;
     s->depth = parent ? parent->depth + 1 : 0;
@@ -227,15 +248,15 @@ void state_set(state_t *s, const addr_t *addr, account_t acct)
     c->after = acct;
 }
 
-/* Builds the snapshot of sealed version s at a snapshot depth > 0 from the
- * ancestor snapshot STATE_SNAPSHOT_EVERY levels up and the deltas between. */
+/* Builds the snapshot of sealed version s (depth > 0) from the nearest
+ * ancestor snapshot, s->snap_dist versions up, and the deltas between. */
 static void snap_build(state_t *s)
 {
     const state_t *v = s;
     size_t nchanges = 0;
     GHashTable *newest = g_hash_table_new(addr_hash_cb, addr_equal_cb); /* addr -> change, borrowed */
-    for (uint32_t i = 0; i < STATE_SNAPSHOT_EVERY; i++) {
-        STATE_ASSERT(v != NULL);
+    for (uint32_t i = 0; i < s->snap_dist; i++) {
+        STATE_ASSERT(v != NULL && v->snap == NULL);
         for (uint32_t k = 0; k < v->ndelta; k++) {
             if (!g_hash_table_contains(newest, &v->delta[k].addr)) {
                 g_hash_table_add(newest, &v->delta[k]);
@@ -257,7 +278,7 @@ static void snap_build(state_t *s)
     /* Walk the same versions again in array order, taking each address once
      * (where it is newest), so the array layout never follows hash order. */
     v = s;
-    for (uint32_t i = 0; i < STATE_SNAPSHOT_EVERY; i++) {
+    for (uint32_t i = 0; i < s->snap_dist; i++) {
         for (uint32_t k = 0; k < v->ndelta; k++) {
             const state_change_t *c = &v->delta[k];
             if (g_hash_table_lookup(newest, &c->addr) != c)
@@ -302,8 +323,16 @@ void state_seal(state_t *s)
     s->delta = delta;
     s->ndelta = (uint32_t)k;
     s->sealed = true;
-    if (s->depth % STATE_SNAPSHOT_EVERY == 0 && s->depth > 0)
+    if (s->parent == NULL)
+        return; /* genesis: state_genesis makes its snapshot */
+    const state_t *p = s->parent;
+    s->snap_dist = p->snap != NULL ? 1 : p->snap_dist + 1;
+    s->snap_changes = (p->snap != NULL ? 0 : p->snap_changes) + k;
+    if (s->snap_dist >= STATE_SNAPSHOT_EVERY || s->snap_changes >= s->accounts / 4 + 1) {
         snap_build(s);
+        s->snap_dist = 0;
+        s->snap_changes = 0;
+    }
 }
 
 state_t *state_genesis(const addr_t *addrs, const uint64_t *balances, size_t n)
@@ -340,6 +369,17 @@ const state_change_t *state_delta(const state_t *s, size_t *n)
     STATE_ASSERT(s->sealed);
     *n = s->ndelta;
     return s->delta;
+}
+
+uint64_t state_serial(const state_t *s)
+{
+    return s->sealed ? s->serial : 0;
+}
+
+uint32_t state_snapshot_distance(const state_t *s)
+{
+    STATE_ASSERT(s->sealed);
+    return s->snap_dist;
 }
 
 uint32_t state_depth(const state_t *s)

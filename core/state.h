@@ -4,9 +4,12 @@
  * The state after a block is a pure function of the block and its parent's
  * state, so it is computed once and shared: each version holds only the
  * accounts its block changed (the delta, with their values before and after:
- * the undo data), and a pointer to its parent version. Every
- * STATE_SNAPSHOT_EVERY levels a version also holds a full copy of all
- * accounts, so a lookup walks at most that many deltas. A node's state is the
+ * the undo data), and a pointer to its parent version. Some versions also
+ * hold a full copy of all accounts (a snapshot): one whenever the deltas
+ * since the last snapshot hold a quarter as many changes as there are
+ * accounts, and at least every STATE_SNAPSHOT_EVERY levels, so a lookup
+ * walks at most that many deltas, and one or two when blocks change many
+ * accounts. A node's state is the
  * version of its tip block; a reorganisation is a change of version (the
  * deltas of the versions left and entered are the undo and redo data).
  *
@@ -54,6 +57,15 @@ void state_seal(state_t *s);
 /* The changes of this version against its parent, sorted by address;
  * valid while s lives. */
 const state_change_t *state_delta(const state_t *s, size_t *n);
+
+/* A number that no other version of this process has, for memoising
+ * lookups per version; 0 while s is mutable (its accounts may change). */
+uint64_t state_serial(const state_t *s);
+
+/* How many versions from sealed s up to the nearest one holding a snapshot
+ * (0 when s holds one): a lookup searches at most that many deltas. Always
+ * below STATE_SNAPSHOT_EVERY. */
+uint32_t state_snapshot_distance(const state_t *s);
 
 uint32_t state_depth(const state_t *s);
 const state_t *state_parent(const state_t *s);

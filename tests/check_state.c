@@ -7,8 +7,11 @@
  * writes dropped), zeroed accounts, reference counting and the assertions on
  * misuse.
  *
- * The randomized test builds a chain of 300 versions (several snapshots at
- * every STATE_SNAPSHOT_EVERY depths) and a fork branching off the middle of
+ * Snapshot spacing: busy versions (a quarter of the accounts changed each)
+ * are at most one delta from a snapshot, quiet ones fewer than
+ * STATE_SNAPSHOT_EVERY.
+ *
+ * The randomized test builds a chain of 300 versions (several snapshots) and a fork branching off the middle of
  * it, and compares every version against a reference model: a plain table of
  * account values per depth for a fixed set of addresses. At each new version
  * it checks every address, the delta, the total and the account count, and
@@ -248,6 +251,67 @@ START_TEST(test_refcounts)
 }
 END_TEST
 
+/* Snapshots follow the changes: when every version changes a quarter of the
+ * accounts or more, a lookup searches at most one delta before a snapshot;
+ * with one change per version, at most STATE_SNAPSHOT_EVERY - 1. Values
+ * stay right either way. */
+START_TEST(test_snapshot_spacing)
+{
+    enum { N = 400, VERSIONS = 200 };
+    addr_t *addrs = g_new(addr_t, N);
+    uint64_t *bal = g_new(uint64_t, N);
+    for (uint32_t i = 0; i < N; i++) {
+        addrs[i] = mkaddr(i);
+        bal[i] = 1000;
+    }
+    state_t *g = state_genesis(addrs, bal, N);
+    ck_assert_uint_eq(state_snapshot_distance(g), 0);
+
+    /* Busy versions: each one changes N / 4 accounts. */
+    state_t *tip = state_ref(g);
+    for (uint32_t v = 1; v <= VERSIONS; v++) {
+        state_t *c = state_child(tip);
+        for (uint32_t k = 0; k < N / 4; k++) {
+            uint32_t i = (v * 7 + k * 4) % N;
+            state_set(c, &addrs[i], acct(1000 + v, v));
+        }
+        state_seal(c);
+        state_unref(tip);
+        tip = c;
+        ck_assert_uint_le(state_snapshot_distance(tip), 1);
+    }
+    /* Quiet versions: one change each. */
+    uint32_t most = 0;
+    for (uint32_t v = 1; v <= VERSIONS; v++) {
+        state_t *c = state_child(tip);
+        state_set(c, &addrs[v % N], acct(5, v));
+        state_seal(c);
+        state_unref(tip);
+        tip = c;
+        uint32_t d = state_snapshot_distance(tip);
+        ck_assert_uint_lt(d, STATE_SNAPSHOT_EVERY);
+        most = d > most ? d : most;
+        assert_acct(state_get(tip, &addrs[v % N]), 5, v);
+    }
+    ck_assert_uint_eq(most, STATE_SNAPSHOT_EVERY - 1);
+    /* Accounts last set by the busy versions, read through the quiet ones:
+     * the latest busy version v that set them wrote (1000 + v, v). */
+    for (uint32_t i = VERSIONS + 1; i < N; i++) {
+        uint32_t last = 0;
+        for (uint32_t v = 1; v <= VERSIONS; v++)
+            for (uint32_t k = 0; k < N / 4; k++)
+                if ((v * 7 + k * 4) % N == i)
+                    last = v;
+        ck_assert_uint_gt(last, 0);
+        assert_acct(state_get(tip, &addrs[i]), 1000 + last, last);
+    }
+    state_unref(tip);
+    state_unref(g);
+    g_free(addrs);
+    g_free(bal);
+}
+END_TEST
+
 /* The reference model: values of K addresses at each depth of a branch. */
 enum { K = 48, DEPTH = 300, FORK_AT = 100, FORK_LEN = 200 };
 
@@ -429,6 +493,7 @@ static Suite *state_suite(void)
     tcase_add_test(tc, test_child);
     tcase_add_test(tc, test_siblings);
     tcase_add_test(tc, test_refcounts);
+    tcase_add_test(tc, test_snapshot_spacing);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("reference");
