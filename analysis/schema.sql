@@ -279,11 +279,13 @@ CREATE INDEX IF NOT EXISTS fork_branches_root ON fork_branches (run_id, root_ind
 -- subtree); for the winning branch, the main-chain blocks from its first
 -- block up to one above the highest losing block (the part that competed
 -- and the block that decided it), or to the main chain's tip.
+-- (The key columns come first: SQLite 3.40's integrity_check wrongly reports
+-- NULLs in a WITHOUT ROWID table whose key columns are not its first.)
 CREATE TABLE IF NOT EXISTS fork_blocks (
     run_id      INTEGER NOT NULL REFERENCES runs(run_id),
     fork_id     INTEGER NOT NULL,
-    branch      INTEGER NOT NULL,
     block_index INTEGER NOT NULL,
+    branch      INTEGER NOT NULL,
     PRIMARY KEY (run_id, fork_id, block_index)
 ) WITHOUT ROWID;
 

@@ -22,7 +22,8 @@
     ck_assert_msg(strstr((hay), (needle)) != NULL, "missing <%s> in:\n%s", (needle), (hay))
 
 static const char *const commands[] = { "run",    "check", "keys",  "report", "plot",   "compare",
-                                        "export", "merge", "sweep", "help",   "version" };
+                                        "export", "merge", "sweep", "forks",  "tree",   "replay",
+                                        "state",  "help",  "version" };
 
 /* Runs chainsim with up to 5 arguments; asserts exit 2, nothing on stdout
  * and exactly "chainsim CMD: MESSAGE\nTry 'chainsim CMD --help'.\n" on

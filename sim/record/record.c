@@ -890,8 +890,8 @@ bool record_fork_block(record_t *r, uint32_t fork_id, uint32_t branch, uint32_t 
     if (!st)
         return false;
     bind_int(r, st, 2, fork_id);
-    bind_int(r, st, 3, branch);
-    bind_int(r, st, 4, block_index);
+    bind_int(r, st, 3, block_index);
+    bind_int(r, st, 4, branch);
     return done(r, ST_FORK_BLOCK);
 }
 
