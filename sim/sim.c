@@ -134,12 +134,12 @@ sim_status_t sim_run(sim_t *s, const sim_opts_t *opts)
     }
     if (opts && opts->progress)
         progress(s, opts->progress, start_us, true);
+    if (evq_error(e->q)) /* a push failed (out of memory): the loop stopped */
+        engine_fail(e, "%s", evq_error(e->q));
     if (status == SIM_COMPLETE && !e->failed && evq_len(e->q) > 0)
         e->now_ns = end_ns; /* ran to the time limit */
     finish_digest(s);
 
-    if (evq_error(e->q)) /* a push failed (out of memory): the loop stopped */
-        engine_fail(e, "%s", evq_error(e->q));
     if (e->failed)
         status = SIM_FAILED;
     if (s->rec) {
