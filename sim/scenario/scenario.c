@@ -13,8 +13,13 @@
  * come from one place. Event groups ([event NAME]) use `event_specs`, where
  * each key also says which event types accept it.
  *
+ * After the values, cross checks (time_check: no time the scenario gives or
+ * implies passes SCENARIO_MAX_TIME_NS) and, last, the memory estimate
+ * against [scenario] memory_limit.
+ *
  * Invariant: scenario_load returns either a fully valid scenario or NULL with
- * at least one error line; nothing is partially applied.
+ * at least one error line, each line one line (control characters shown
+ * escaped); nothing is partially applied.
  */
 #include "sim/scenario/scenario.h"
 
