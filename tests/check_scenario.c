@@ -425,6 +425,11 @@ START_TEST(test_structure_errors)
     ck_assert_msg(sc != NULL, "%s", errors);
     ck_assert_uint_eq(sc->net.nodes, 5);
     scenario_free(sc);
+    /* a group name does not start or end with a space: "[event x ]" named
+     * event "x" in group "event x ", which --set could not reach (found by
+     * fuzz_scenario) */
+    EXPECT("[event x ]\nat = 1s\ntype = heal\n", NULL, "test.ini:1:", "not a valid group header", "space");
+    EXPECT("[ network]\n", NULL, "test.ini:1:", "not a valid group header");
     /* GKeyFile's reserved Encoding key (found by fuzz_scenario) */
     EXPECT("[scenario]\nEncoding = 10m\n", NULL, "test.ini:2: [scenario] Encoding", "unknown key");
     EXPECT("[scenario]\n[network]\nEncoding = UTF-8\n", NULL, "test.ini:3: [network] Encoding", "unknown key");

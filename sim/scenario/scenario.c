@@ -13,8 +13,13 @@
  * come from one place. Event groups ([event NAME]) use `event_specs`, where
  * each key also says which event types accept it.
  *
+ * After the values, cross checks (time_check: no time the scenario gives or
+ * implies passes SCENARIO_MAX_TIME_NS) and, last, the memory estimate
+ * against [scenario] memory_limit.
+ *
  * Invariant: scenario_load returns either a fully valid scenario or NULL with
- * at least one error line; nothing is partially applied.
+ * at least one error line, each line one line (control characters shown
+ * escaped); nothing is partially applied.
  */
 #include "sim/scenario/scenario.h"
 
@@ -474,7 +479,9 @@ static void err_value(ctx_t *c, const char *group, const char *key, const char *
 
 static bool valid_group_name(const char *g)
 {
-    if (!*g)
+    /* no white space at either end: "[event x ]" and "--set 'event x .at=1s'"
+     * (which is stripped) must name the same group */
+    if (!*g || g_ascii_isspace(g[0]) || g_ascii_isspace(g[strlen(g) - 1]))
         return false;
     for (const char *p = g; *p; p++)
         if (*p == '[' || *p == ']' || *p == '.' || *p == '=' || (unsigned char)*p < 0x20 || *p == 0x7f)
@@ -545,10 +552,20 @@ static bool scan_lines(ctx_t *c, const char *text)
             while (n > 0 && (l[n - 1] == ' ' || l[n - 1] == '\t'))
                 n--;
             char *name = n >= 2 && l[n - 1] == ']' ? g_strndup(l + 1, n - 2) : NULL;
-            if (!name || !valid_group_name(name)) {
+            char *trimmed = name ? g_strstrip(g_strdup(name)) : NULL;
+            bool bare_event = trimmed && strcmp(trimmed, "event") == 0;
+            g_free(trimmed);
+            if (bare_event) {
+                g_string_append_printf(c->errors, "%s:%d: \"%s\": an event group needs a name: [event NAME]\n",
+                                       c->path, lineno, shown);
+                ok = false;
+                g_free(name);
+                g_free(group);
+                group = NULL;
+            } else if (!name || !valid_group_name(name)) {
                 g_string_append_printf(c->errors,
-                    "%s:%d: \"%s\": not a valid group header; expected [name] "
-                    "(names may not contain '.', '[', ']', '=' or control characters)\n", c->path, lineno, shown);
+                    "%s:%d: \"%s\": not a valid group header; expected [name] (names may not start or end with "
+                    "a space or contain '.', '[', ']', '=' or control characters)\n", c->path, lineno, shown);
                 ok = false;
                 g_free(name);
                 g_free(group);

@@ -50,7 +50,7 @@ trap 'rm -rf "$probe"' EXIT
 printf '#include <stdint.h>\n#include <stddef.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' >"$probe/p.c"
 if ! command -v "$cc" >/dev/null 2>&1 ||
    ! "$cc" -fsanitize=fuzzer,address,undefined "$probe/p.c" -o "$probe/p" >/dev/null 2>&1; then
-  msg="clang with libFuzzer not found ($cc); on Debian: apt-get install clang (clang-14 and libclang-rt-14-dev)"
+  msg="clang with libFuzzer not found ($cc); on Debian 12: apt-get install clang libclang-rt-14-dev (the libFuzzer runtime is only a recommended package of clang-14)"
   if [ $smoke -eq 1 ]; then echo "fuzz_smoke skipped: $msg"; exit 77; fi
   echo "run.sh: $msg" >&2
   exit 2
