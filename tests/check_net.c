@@ -126,6 +126,24 @@ START_TEST(test_per_node_upload_queue_is_fifo)
 }
 END_TEST
 
+/* A queue that would run past the end of time saturates instead of
+ * wrapping around to the past. */
+START_TEST(test_upload_queue_saturates)
+{
+    scenario_t *sc;
+    sim_t *s = make_mesh3("", "", &sc);
+    s->net.nodes[0].up_busy_until_ns = UINT64_MAX - 500 * MS;
+    send(s, 0, 1, &big); /* 1 s on the wire: would end past 2^64 ns */
+    ck_assert_uint_eq(s->net.nodes[0].up_busy_until_ns, UINT64_MAX);
+    ev_t ev;
+    ck_assert(evq_pop(s->eng.q, &ev));
+    ck_assert_int_eq(ev.kind, EV_DELIVER);
+    ck_assert_uint_eq(ev.time_ns, UINT64_MAX); /* never before it was sent */
+    engine_discard(&s->eng, &ev);
+    destroy(s, sc);
+}
+END_TEST
+
 START_TEST(test_per_link_upload_queue)
 {
     scenario_t *sc;
@@ -423,6 +441,7 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_transfer_arithmetic);
     tcase_add_test(tc, test_per_node_upload_queue_is_fifo);
+    tcase_add_test(tc, test_upload_queue_saturates);
     tcase_add_test(tc, test_per_link_upload_queue);
     tcase_add_test(tc, test_partition_and_heal);
     tcase_add_test(tc, test_partition_by_region_and_fraction);

@@ -338,7 +338,10 @@ void net_send(net_t *net, uint32_t from, uint32_t to, uint32_t link, const msg_t
     if (net->sc->net.upload_queue == UPQ_PER_LINK)
         busy = &net->link_busy_ns[2 * (size_t)link + (net->links[link].a == from ? 0 : 1)];
     uint64_t start_ns = *busy > net->eng->now_ns ? *busy : net->eng->now_ns;
-    *busy = start_ns + xfer_ns;
+    /* Saturating: a node that queues more than it can ever send (a tiny
+     * bandwidth, a flood) stays busy to the end of time instead of wrapping
+     * around to the past. */
+    *busy = start_ns > UINT64_MAX - xfer_ns ? UINT64_MAX : start_ns + xfer_ns;
 
     uint32_t loss = net->loss_ppm[f->region][t->region];
     if (loss && rng_chance_ppm(&f->rng, loss)) {
@@ -346,7 +349,8 @@ void net_send(net_t *net, uint32_t from, uint32_t to, uint32_t link, const msg_t
         free_owned(net, m);
         return;
     }
-    uint64_t at_ns = start_ns + xfer_ns + net_latency_ns(net, from, to);
+    uint64_t lat_ns = net_latency_ns(net, from, to);
+    uint64_t at_ns = *busy > UINT64_MAX - lat_ns ? UINT64_MAX : *busy + lat_ns;
     st->in_flight++;
     engine_at(net->eng, at_ns, EV_DELIVER,
              (ev_data_t){ .a = to, .b = link, .c = f->epoch, .e = from, .u = start_ns, .p = (void *)m });
