@@ -8,56 +8,55 @@
  *
  * The shared set (one per run; a pool created without one gets its own):
  *   - transactions, named by 32-bit handles (0 = none), one per transaction
- *     held by at least one pool. The fields every pool touches per
- *     transaction are arrays of their own, indexed by handle (the object,
- *     holding one counted reference for all pools; the number of pools
- *     holding it; its sender's handle; its size), the rest a record (nonce,
- *     cost: what it takes from the balance (ledger_tx_cost), fee rate, the
- *     first 8 id bytes, its links in its sender's list). Handles are given
- *     out round robin, skipping those in use, and the arrays double when
- *     more than half are in use: transactions of the same few seconds get
- *     neighbouring handles, so what the pools do with recent transactions
- *     (gossip, blocks) touches a few cache lines rather than one per
- *     transaction, and the handle space stays within twice the most
- *     transactions held at once;
- *   - senders: records indexed by handle, one per address that has a
- *     transaction in the set: the address, the list of its transactions
+ *     held by at least one pool, each a 64-byte record (one cache line):
+ *     the object (one counted reference for all pools), the number of pools
+ *     holding it, and what admission, removal and prune read: nonce, cost
+ *     (what it takes from the balance: ledger_tx_cost), fee, size, sender
+ *     handle, links in the sender's list. Handles are given out round robin,
+ *     skipping those in use, and the array doubles when more than half is
+ *     in use: transactions of the same few seconds get neighbouring handles
+ *     (the pools' bits for recent transactions share a few words), and the
+ *     handle space stays within twice the most transactions held at once;
+ *   - senders: 128-byte records indexed by handle, one per address that has
+ *     a transaction in the set: the address, the list of its transactions
  *     sorted by nonce (all pools' together; two pools may hold two
- *     transactions with the same nonce, a double spend, one each), and a memo
- *     of its account on the latest state version asked for (versions are
+ *     transactions with the same nonce, a double spend, one each), a memo of
+ *     its account on the latest state version asked for (versions are
  *     immutable once sealed and numbered by state_serial, so the memo is
- *     exact; every node at the same tip asks for the same account);
+ *     exact; every node at the same tip asks for the same account), and, in
+ *     the same cache line, what admission's shortcut reads: how many of its
+ *     transactions not every pool holds (`partial`), the sum of their costs,
+ *     and the nonces of the last two;
  *   - by_id, by_addr: open-addressing tables (linear probing, backward-shift
  *     deletion, load at most 1/2) from a 32-bit hash of the id or address to
  *     handles. A transaction also carries its handle as a hint (tx->pool_hint),
- *     and callers may keep hints of their own (mempool_contains_hint); a hint
- *     is checked against the handle's object before use, so the pools of the
+ *     and callers may keep hints of their own (mempool_*_hint); a hint is
+ *     checked against the handle's object before use, so the pools of the
  *     simulator, which pass the same shared objects around, rarely hash.
  *
  * A pool holds:
  *   - member: a bit set over transaction handles (the pool's transactions);
- *   - slot: its bit in the set's `holders`, a bit set over pools per
- *     transaction handle. The two answer the same question for two access
- *     patterns: one pool looking at many transactions (a block arriving)
- *     reads a few words of `member`; many pools looking at one transaction
- *     (gossip: every node admits it within seconds) read one line of
- *     `holders`, as do walks of a sender's chain;
  *   - dirty: a bit set over sender handles, see Prune;
  *   - count, bytes, and, only when a rate limit is set, one record per
  *     sender for its token bucket (see Rate limit).
  * A sender's "chain" in a pool is its list in the shared set filtered by the
  * pool's bits; nonces in it are unique (a second one is a double spend).
- * Chains are short (a sender's pending transactions), so walking one is a
- * few steps over shared, cache-warm records.
+ * Chains are short (a sender's pending transactions); a walk reads each
+ * record, which says whether every pool holds it, before the pool's bit.
  *
  * Pool order (mempool_list, eviction, block building) is fee rate
  * descending, then id ascending: a total order since ids are unique.
  *
- * Admission (the checks of mempool.h in order): the handle lookup answers
- * the duplicate check; the signature check is memoised in the transaction;
- * the account comes from the sender's memo; double spend and balance walk
- * the sender's chain once. Nothing in admission scans the pool, except
- * eviction (below).
+ * Admission (the checks of mempool.h in order): the handle (from a hint)
+ * answers the duplicate check from the pool's bits; a transaction already
+ * filed is checked from its record, not the object (it passed the
+ * signature check to be filed; for a new one the check is memoised in the
+ * object); the account comes from the sender's memo. Double spend and
+ * balance need the pool's pending transactions of the sender: when every
+ * pool holds every other transaction of the sender and all have lower
+ * nonces (the common case), the answer is in the sender's record (no double
+ * spend, their whole cost, nothing above); otherwise one walk of the chain.
+ * Nothing in admission scans the pool, except eviction (below).
  *
  * Eviction: when the pool is full the victim is, among the last (highest
  * nonce) transactions of each sender's chain, the last in pool order. While
@@ -164,22 +163,17 @@
 /* ---- the shared set ------------------------------------------------------ */
 
 typedef struct mtx {       /* one transaction of the set: one cache line */
+    tx_t *obj;            /* one counted reference for all pools; NULL: free */
     uint64_t nonce;
     uint64_t cost;        /* ledger_tx_cost */
     uint64_t fee;
-    uint32_t sender;      /* its sender's handle (also in hot[]) */
-    uint32_t size;        /* its size_bytes (also in hot[]) */
+    uint32_t pools;       /* pools holding it */
+    uint32_t sender;      /* its sender's handle */
+    uint32_t size;        /* its size_bytes */
     uint32_t prev, next;  /* the sender's list by nonce */
-    uint32_t unused[6];
+    uint32_t unused[3];
 } mtx_t;
 G_STATIC_ASSERT(sizeof(mtx_t) == 64);
-
-typedef struct mhot {      /* what removing it from a pool reads: 16 bytes */
-    uint32_t pools;       /* pools holding it */
-    uint32_t sender;
-    uint32_t size;
-    uint32_t unused;
-} mhot_t;
 
 typedef struct msnd {
     /* First line: what admission reads (see Admission). */
@@ -213,12 +207,8 @@ typedef struct otable {
 } otable_t;
 
 struct mempool_shared {
-    tx_t **obj;         /* by handle, 1 .. cap - 1 (0 unused): the object; NULL: free */
-    mtx_t *rec;         /* by handle: what admission reads; 64-byte aligned */
-    mhot_t *hot;        /* by handle: what removal reads */
-    uint64_t *holders;  /* by handle: a bit set over pool slots, holders_words each (see held()) */
-    uint32_t holders_words;
-    uint32_t nslots;    /* pool slots given out */
+    mtx_t *rec;         /* by handle, 1 .. cap - 1 (0 unused); 64-byte aligned */
+    uint32_t npools_ever; /* pools ever created on the set: "every pool" (freed ones hold nothing) */
     uint32_t cap, live, cursor; /* cursor: the handle last given out */
     msnd_t *snds;       /* [0] unused */
     uint32_t snds_cap, snds_hw, snds_free; /* capacity, high water (next never-used handle), free list */
@@ -248,7 +238,6 @@ struct mempool {
     bool own_sh;
     uint64_t *member;      /* bit set over transaction handles */
     uint32_t member_words;
-    uint32_t slot;         /* the pool's bit in the set's holders */
     uint64_t *dirty;       /* bit set over sender handles */
     uint32_t dirty_words;
     bool all_dirty;        /* every sender with transactions needs a prune visit */
@@ -418,11 +407,7 @@ mempool_shared_t *mempool_shared_new(void)
 {
     mempool_shared_t *sh = g_new0(mempool_shared_t, 1);
     sh->cap = 64;
-    sh->obj = g_new0(tx_t *, sh->cap);
     sh->rec = recs_new(sh->cap);
-    sh->hot = g_new0(mhot_t, sh->cap);
-    sh->holders_words = 1;
-    sh->holders = g_new0(uint64_t, sh->cap);
     sh->snds_cap = 16;
     sh->snds = g_aligned_alloc0(sh->snds_cap, sizeof(msnd_t), 64);
     sh->snds_hw = 1;
@@ -438,10 +423,7 @@ void mempool_shared_free(mempool_shared_t *sh)
     g_assert(sh->npools == 0 && sh->live == 0 && sh->by_id.n == 0 && sh->by_addr.n == 0);
     g_free(sh->by_id.slots);
     g_free(sh->by_addr.slots);
-    g_free(sh->obj);
     g_aligned_free(sh->rec);
-    g_free(sh->hot);
-    g_free(sh->holders);
     g_aligned_free(sh->snds);
     g_free(sh);
 }
@@ -464,7 +446,7 @@ static uint32_t sh_find_id(const mempool_shared_t *sh, const hash32_t *id)
     const otable_t *t = &sh->by_id;
     for (uint32_t i = hash & t->mask; t->slots[i].h != 0; i = (i + 1) & t->mask) {
         const slot_t *s = &t->slots[i];
-        if (s->hash == hash && memcmp(sh->obj[s->h]->id.b, id->b, HASH_BYTES) == 0)
+        if (s->hash == hash && memcmp(sh->rec[s->h].obj->id.b, id->b, HASH_BYTES) == 0)
             return s->h;
     }
     return 0;
@@ -473,7 +455,7 @@ static uint32_t sh_find_id(const mempool_shared_t *sh, const hash32_t *id)
 /* True when handle h names object tx (a hint is right). */
 static bool sh_names(const mempool_shared_t *sh, uint32_t h, const tx_t *tx)
 {
-    return h != 0 && h < sh->cap && sh->obj[h] == tx;
+    return h != 0 && h < sh->cap && sh->rec[h].obj == tx;
 }
 
 /* The handle of tx (or of another object with its id) in the set; 0 when
@@ -525,18 +507,12 @@ static uint32_t sh_alloc(mempool_shared_t *sh)
         memcpy(r, sh->rec, sizeof(mtx_t) * old);
         g_aligned_free(sh->rec);
         sh->rec = r;
-        sh->obj = g_renew(tx_t *, sh->obj, cap);
-        sh->hot = g_renew(mhot_t, sh->hot, cap);
-        memset(sh->obj + old, 0, sizeof(tx_t *) * (cap - old));
-        sh->holders = g_renew(uint64_t, sh->holders, (size_t)cap * sh->holders_words);
-        memset(sh->holders + (size_t)old * sh->holders_words, 0,
-               sizeof(uint64_t) * (size_t)(cap - old) * sh->holders_words);
         sh->cap = cap;
     }
     for (;;) {
         uint32_t h = sh->cursor + 1 < sh->cap ? sh->cursor + 1 : 1;
         sh->cursor = h;
-        if (sh->obj[h] == NULL)
+        if (sh->rec[h].obj == NULL)
             return h;
     }
 }
@@ -566,17 +542,15 @@ static uint32_t sh_intern(mempool_shared_t *sh, tx_t *tx)
     uint32_t si = sh_sender_acquire(sh, &tx->sender);
     uint32_t h = sh_alloc(sh);
     sh->live++;
-    sh->obj[h] = tx_ref(tx);
     mtx_t *e = &sh->rec[h];
     *e = (mtx_t){
+        .obj = tx_ref(tx),
         .nonce = tx->nonce,
         .cost = ledger_tx_cost(tx),
         .fee = tx->fee,
         .sender = si,
         .size = tx->size_bytes,
     };
-    sh->hot[h] = (mhot_t){ .pools = 0, .sender = si, .size = tx->size_bytes };
-    memset(&sh->holders[(size_t)h * sh->holders_words], 0, sizeof(uint64_t) * sh->holders_words);
     tx->pool_hint = h;
     otable_insert(&sh->by_id, h, key_hash(tx->id.b));
     /* Into the sender's list by nonce (ties, double spends held by different
@@ -586,7 +560,7 @@ static uint32_t sh_intern(mempool_shared_t *sh, tx_t *tx)
     uint32_t after = s->tail;
     while (after != 0) {
         const mtx_t *a = &sh->rec[after];
-        if (a->nonce < e->nonce || (a->nonce == e->nonce && tx_order_cmp(sh->obj[after], tx) < 0))
+        if (a->nonce < e->nonce || (a->nonce == e->nonce && tx_order_cmp(sh->rec[after].obj, tx) < 0))
             break;
         after = a->prev;
     }
@@ -613,8 +587,8 @@ static uint32_t sh_intern(mempool_shared_t *sh, tx_t *tx)
 static void sh_unintern(mempool_shared_t *sh, uint32_t h)
 {
     mtx_t *e = &sh->rec[h];
-    g_assert(sh->hot[h].pools == 0 && sh->obj[h] != NULL);
-    otable_remove(&sh->by_id, h, key_hash(sh->obj[h]->id.b));
+    g_assert(sh->rec[h].pools == 0 && sh->rec[h].obj != NULL);
+    otable_remove(&sh->by_id, h, key_hash(sh->rec[h].obj->id.b));
     uint32_t si = e->sender;
     msnd_t *s = &sh->snds[si];
     if (e->prev != 0)
@@ -635,8 +609,8 @@ static void sh_unintern(mempool_shared_t *sh, uint32_t h)
         s->head = sh->snds_free;
         sh->snds_free = si;
     }
-    tx_t *tx = sh->obj[h];
-    sh->obj[h] = NULL;
+    tx_t *tx = sh->rec[h].obj;
+    sh->rec[h].obj = NULL;
     sh->live--;
     tx_unref(tx);
 }
@@ -659,7 +633,7 @@ static account_t sh_account(mempool_shared_t *sh, uint32_t si, const state_t *ti
 /* Pool order of handles x and y. */
 static int order_cmp(const mempool_shared_t *sh, uint32_t x, uint32_t y)
 {
-    return tx_order_cmp(sh->obj[x], sh->obj[y]);
+    return tx_order_cmp(sh->rec[x].obj, sh->rec[y].obj);
 }
 
 /* ---- a pool's chains ------------------------------------------------------------ */
@@ -671,62 +645,39 @@ static bool has(const mempool_t *mp, uint32_t h)
     return bit_get(mp->member, mp->member_words, h);
 }
 
-/* The same answer, first from h's count of pools (when every pool holds h),
- * then from the set's bits of h (cache-friendly when many pools look at one
- * transaction: gossip, a sender's chain). Those bits
- * are set when a pool takes h and left set when it lets h go (clearing them
- * would cost a cache miss per transaction in every block a node connects),
- * so they hold a superset of h's pools, and a set bit is confirmed from the
- * pool's own set. They are cleared when h is filed anew. */
+/* Whether the pool holds h, in a walk of a sender's chain: from h's count of
+ * pools (every pool holds most of a chain's transactions, and the count is
+ * in the record the walk reads anyway), then the pool's own set. */
 static bool held(const mempool_t *mp, uint32_t h)
 {
-    const mempool_shared_t *sh = mp->sh;
-    if (sh->hot[h].pools == sh->nslots)
-        return true; /* every pool holds it */
-    if (!(sh->holders[(size_t)h * sh->holders_words + mp->slot / 64] >> (mp->slot % 64) & 1))
-        return false;
-    return has(mp, h);
-}
-
-static void held_set(mempool_t *mp, uint32_t h)
-{
-    mempool_shared_t *sh = mp->sh;
-    sh->holders[(size_t)h * sh->holders_words + mp->slot / 64] |= UINT64_C(1) << (mp->slot % 64);
-}
-
-/* Whether the pool holds h, for walks within one pool's pass (prune, block
- * building, eviction): from h's count of pools, then the pool's own set. */
-static bool held_here(const mempool_t *mp, uint32_t h)
-{
-    return mp->sh->hot[h].pools == mp->sh->nslots || has(mp, h);
+    return mp->sh->rec[h].pools == mp->sh->npools_ever || has(mp, h);
 }
 
 /* The pool's first transaction in a sender's list from handle x on
- * (inclusive); 0 when none. `gossip`: the caller is admitting a transaction
- * (see held); otherwise it is within a pass over this pool (held_here). */
-static uint32_t chain_from(const mempool_t *mp, uint32_t x, bool gossip)
+ * (inclusive); 0 when none. */
+static uint32_t chain_from(const mempool_t *mp, uint32_t x)
 {
-    while (x != 0 && !(gossip ? held(mp, x) : held_here(mp, x)))
+    while (x != 0 && !held(mp, x))
         x = mp->sh->rec[x].next;
     return x;
 }
 
 /* The first (lowest nonce) transaction of sender si in the pool; 0 when
  * none. */
-static uint32_t chain_head(const mempool_t *mp, uint32_t si, bool gossip)
+static uint32_t chain_head(const mempool_t *mp, uint32_t si)
 {
-    return chain_from(mp, mp->sh->snds[si].head, gossip);
+    return chain_from(mp, mp->sh->snds[si].head);
 }
 
-static uint32_t chain_next(const mempool_t *mp, uint32_t h, bool gossip)
+static uint32_t chain_next(const mempool_t *mp, uint32_t h)
 {
-    return chain_from(mp, mp->sh->rec[h].next, gossip);
+    return chain_from(mp, mp->sh->rec[h].next);
 }
 
 /* True when no transaction of the pool follows h in its sender's list. */
 static bool is_tail(const mempool_t *mp, uint32_t h)
 {
-    return chain_next(mp, h, false) == 0;
+    return chain_next(mp, h) == 0;
 }
 
 /* The pool's transaction of h's sender just before h (lower nonce); 0 when
@@ -734,7 +685,7 @@ static bool is_tail(const mempool_t *mp, uint32_t h)
 static uint32_t chain_prev(const mempool_t *mp, uint32_t h)
 {
     uint32_t x = mp->sh->rec[h].prev;
-    while (x != 0 && !held_here(mp, x))
+    while (x != 0 && !held(mp, x))
         x = mp->sh->rec[x].prev;
     return x;
 }
@@ -788,7 +739,7 @@ static void tails_sift_down(tailkey_t *a, size_t n, size_t i)
 
 static tailkey_t tailkey_of(const mempool_t *mp, uint32_t h)
 {
-    const tx_t *tx = mp->sh->obj[h];
+    const tx_t *tx = mp->sh->rec[h].obj;
     return (tailkey_t){ .feerate_ppm = tx_feerate_ppm(tx), .id_prefix = id_prefix_of(&tx->id), .tx = tx, .h = h };
 }
 
@@ -960,10 +911,9 @@ static void pool_insert(mempool_t *mp, uint32_t h, bool clean)
     mempool_shared_t *sh = mp->sh;
     g_assert(!has(mp, h));
     bit_set(&mp->member, &mp->member_words, h);
-    held_set(mp, h);
-    mhot_t *t = &sh->hot[h];
+    mtx_t *t = &sh->rec[h];
     uint32_t si = t->sender;
-    if (++t->pools == sh->nslots)
+    if (++t->pools == sh->npools_ever)
         sh->snds[si].partial--; /* every pool holds it now */
     mp->count++;
     mp->bytes += t->size;
@@ -982,10 +932,10 @@ static void pool_remove(mempool_t *mp, uint32_t h)
 {
     mempool_shared_t *sh = mp->sh;
     g_assert(has(mp, h));
-    mhot_t *t = &sh->hot[h];
+    mtx_t *t = &sh->rec[h];
     uint32_t si = t->sender;
     bool was_tail = mp->tails != NULL && is_tail(mp, h);
-    bit_clear(mp->member, mp->member_words, h); /* holders keeps its bit: see held() */
+    bit_clear(mp->member, mp->member_words, h);
     g_assert(mp->count > 0 && mp->bytes >= t->size);
     mp->count--;
     mp->bytes -= t->size;
@@ -1004,7 +954,7 @@ static void pool_remove(mempool_t *mp, uint32_t h)
             rrec_release(mp, r);
     }
     g_assert(t->pools > 0);
-    if (t->pools == sh->nslots)
+    if (t->pools == sh->npools_ever)
         sh->snds[si].partial++;
     if (--t->pools == 0)
         sh_unintern(sh, h);
@@ -1019,26 +969,14 @@ static void pool_remove(mempool_t *mp, uint32_t h)
 
 /* ---- life cycle ----------------------------------------------------------- */
 
-/* A new pool's slot in the holders bit sets (widened when full). */
-static uint32_t holders_slot(mempool_shared_t *sh)
+/* "Every pool" (see msnd.partial) now counts one more: recounts. */
+static void pools_changed(mempool_shared_t *sh)
 {
-    uint32_t slot = sh->nslots++;
-    if (slot / 64 >= sh->holders_words) {
-        const uint32_t old = sh->holders_words, now = old * 2;
-        uint64_t *hs = g_new0(uint64_t, (size_t)sh->cap * now);
-        for (uint32_t h = 0; h < sh->cap; h++)
-            memcpy(hs + (size_t)h * now, sh->holders + (size_t)h * old, sizeof(uint64_t) * old);
-        g_free(sh->holders);
-        sh->holders = hs;
-        sh->holders_words = now;
-    }
-    /* "Every pool" now means one more. */
     for (uint32_t si = 1; si < sh->snds_hw; si++)
         sh->snds[si].partial = 0;
     for (uint32_t h = 1; h < sh->cap; h++)
-        if (sh->obj[h] != NULL && sh->hot[h].pools != sh->nslots)
-            sh->snds[sh->hot[h].sender].partial++;
-    return slot;
+        if (sh->rec[h].obj != NULL && sh->rec[h].pools != sh->npools_ever)
+            sh->snds[sh->rec[h].sender].partial++;
 }
 
 mempool_t *mempool_new(const mempool_cfg_t *cfg)
@@ -1053,7 +991,8 @@ mempool_t *mempool_new(const mempool_cfg_t *cfg)
         mp->own_sh = true;
     }
     mp->sh->npools++;
-    mp->slot = holders_slot(mp->sh);
+    mp->sh->npools_ever++;
+    pools_changed(mp->sh);
     if (cfg->rate_limit_milli_per_s > 0) {
         const uint64_t per_token = 1000000000000ULL; /* ns * thousandths per second */
         uint64_t rate = cfg->rate_limit_milli_per_s;
@@ -1074,10 +1013,10 @@ void mempool_free(mempool_t *mp)
     for (uint32_t w = 0; w < mp->member_words; w++) {
         for (uint64_t bits = mp->member[w]; bits != 0; bits &= bits - 1) {
             uint32_t h = w * 64 + (uint32_t)__builtin_ctzll(bits);
-            g_assert(sh->hot[h].pools > 0);
-            if (sh->hot[h].pools == sh->nslots)
-                sh->snds[sh->hot[h].sender].partial++;
-            if (--sh->hot[h].pools == 0)
+            g_assert(sh->rec[h].pools > 0);
+            if (sh->rec[h].pools == sh->npools_ever)
+                sh->snds[sh->rec[h].sender].partial++;
+            if (--sh->rec[h].pools == 0)
                 sh_unintern(sh, h);
         }
     }
@@ -1120,9 +1059,9 @@ static uint32_t chain_head_fast(const mempool_t *mp, uint32_t si, uint32_t h, ui
     if (h != 0) {
         const mtx_t *e = &sh->rec[h];
         if (s->tail != h)
-            return chain_head(mp, si, true);
+            return chain_head(mp, si);
         others--;
-        partial -= sh->hot[h].pools != sh->nslots;
+        partial -= sh->rec[h].pools != sh->npools_ever;
         big -= e->cost > SUM_COST_MAX;
         sum -= e->cost;
         max_nonce = s->second_nonce;
@@ -1130,7 +1069,7 @@ static uint32_t chain_head_fast(const mempool_t *mp, uint32_t si, uint32_t h, ui
     if (others == 0)
         return 0;
     if (partial != 0 || big != 0 || others >= 256 || max_nonce >= nonce)
-        return chain_head(mp, si, true);
+        return chain_head(mp, si);
     if (!*overflow) {
         *overflow = sum > UINT64_MAX - *need;
         *need += sum;
@@ -1144,7 +1083,7 @@ static uint32_t find_hinted(const mempool_shared_t *sh, const tx_t *tx, uint32_t
     if (sh_names(sh, *hint, tx))
         return *hint;
     uint32_t h = sh_find_tx(sh, tx);
-    if (h != 0 && sh->obj[h] == tx)
+    if (h != 0 && sh->rec[h].obj == tx)
         *hint = h;
     return h;
 }
@@ -1168,7 +1107,7 @@ static mp_result_t admit(mempool_t *mp, tx_t *tx, uint32_t *hint, const state_t 
         return MP_BLACKLISTED;
     if ((e != NULL ? e->size : tx->size_bytes) > mp->cfg.max_tx_bytes)
         return MP_TOO_LARGE;
-    if (e != NULL && held(mp, h))
+    if (e != NULL && has(mp, h))
         return MP_DUPLICATE;
     if ((e != NULL ? e->fee : tx->fee) < mp->cfg.min_fee)
         return MP_FEE_LOW;
@@ -1190,7 +1129,7 @@ static mp_result_t admit(mempool_t *mp, tx_t *tx, uint32_t *hint, const state_t 
     uint64_t need = e != NULL ? e->cost : ledger_tx_cost(tx);
     bool overflow = need == UINT64_MAX, higher = false;
     uint32_t walk = si != 0 ? chain_head_fast(mp, si, h, nonce, &need, &overflow) : 0;
-    for (uint32_t x = walk; x != 0; x = chain_next(mp, x, true)) {
+    for (uint32_t x = walk; x != 0; x = chain_next(mp, x)) {
         const mtx_t *p = &sh->rec[x];
         if (p->nonce == nonce)
             return MP_DOUBLE_SPEND;
@@ -1218,14 +1157,14 @@ static mp_result_t admit(mempool_t *mp, tx_t *tx, uint32_t *hint, const state_t 
         uint32_t v = lowest_tail(mp);
         if (v == 0)
             return MP_FULL; /* capacity 0 */
-        if (tx_feerate_ppm(tx) <= tx_feerate_ppm(sh->obj[v]))
+        if (tx_feerate_ppm(tx) <= tx_feerate_ppm(sh->rec[v].obj))
             return MP_FULL;
         /* The newcomer's balance check counted its lower nonces: evicting
          * one of them (here the tail of its own chain) would leave it behind
          * a gap. A tail above the newcomer's nonce may go. */
         if (si != 0 && sh->rec[v].sender == si && sh->rec[v].nonce < nonce)
             return MP_FULL;
-        tx_t *vtx = tx_ref(sh->obj[v]);
+        tx_t *vtx = tx_ref(sh->rec[v].obj);
         pool_remove(mp, v); /* may free si's record: h still holds its own */
         if (evicted != NULL)
             *evicted = vtx;
@@ -1354,7 +1293,7 @@ tx_t **mempool_list(const mempool_t *mp, size_t *n)
     g_qsort_with_data(hs, (gint)mp->count, sizeof *hs, handle_order_cb, mp->sh);
     tx_t **arr = g_new(tx_t *, mp->count + 1);
     for (size_t i = 0; i < mp->count; i++)
-        arr[i] = mp->sh->obj[hs[i]];
+        arr[i] = mp->sh->rec[hs[i]].obj;
     g_free(hs);
     arr[mp->count] = NULL;
     if (n != NULL)
@@ -1408,9 +1347,9 @@ static size_t prune_sender(mempool_t *mp, uint32_t si, const state_t *tip)
     account_t acct = sh_account(sh, si, tip);
     GArray *victims = mp->scratch;
     g_array_set_size(victims, 0);
-    uint32_t x = chain_head(mp, si, false);
+    uint32_t x = chain_head(mp, si);
     /* Nonces already used on tip. */
-    for (; x != 0 && sh->rec[x].nonce < acct.nonce; x = chain_next(mp, x, false))
+    for (; x != 0 && sh->rec[x].nonce < acct.nonce; x = chain_next(mp, x))
         g_array_append_val(victims, x);
     /* The contiguous run from the state nonce: keep its affordable prefix
      * (amount + fee, cumulated in nonce order). Nonces are unique and
@@ -1418,7 +1357,7 @@ static size_t prune_sender(mempool_t *mp, uint32_t si, const state_t *tip)
      * one. */
     uint64_t expect = acct.nonce, spent = 0;
     bool unaffordable = false;
-    for (; x != 0 && sh->rec[x].nonce == expect; x = chain_next(mp, x, false)) {
+    for (; x != 0 && sh->rec[x].nonce == expect; x = chain_next(mp, x)) {
         if (!unaffordable) {
             uint64_t cost = sh->rec[x].cost;
             if (cost == UINT64_MAX || cost > acct.balance - spent)
@@ -1432,7 +1371,7 @@ static size_t prune_sender(mempool_t *mp, uint32_t si, const state_t *tip)
     }
     /* After a gap: queued until the predecessors arrive, while within the
      * nonce window. */
-    for (; x != 0; x = chain_next(mp, x, false))
+    for (; x != 0; x = chain_next(mp, x))
         if (sh->rec[x].nonce - acct.nonce >= mp->cfg.nonce_window)
             g_array_append_val(victims, x);
     size_t n = victims->len;
@@ -1544,7 +1483,7 @@ static size_t heap_pop(const mempool_shared_t *sh, cursor_t *hp, size_t n)
  * there is none; returns the new size. */
 static size_t heap_advance_top(const mempool_t *mp, cursor_t *hp, size_t n)
 {
-    hp[0].h = chain_next(mp, hp[0].h, false);
+    hp[0].h = chain_next(mp, hp[0].h);
     if (hp[0].h == 0)
         return heap_pop(mp->sh, hp, n);
     heap_sift_down(mp->sh, hp, n, 0);
@@ -1567,7 +1506,7 @@ uint32_t mempool_select(mempool_t *mp, const state_t *parent, uint64_t max_bytes
             if (seen[si / 64] >> (si % 64) & 1)
                 continue;
             seen[si / 64] |= UINT64_C(1) << (si % 64);
-            heap[n].h = chain_head(mp, si, false);
+            heap[n].h = chain_head(mp, si);
             heap_sift_up(sh, heap, n);
             n++;
         }
@@ -1588,9 +1527,9 @@ uint32_t mempool_select(mempool_t *mp, const state_t *parent, uint64_t max_bytes
             n = heap_pop(sh, heap, n);
             continue;
         }
-        txerr_t err = ledger_apply_tx(scratch, sh->obj[h]);
+        txerr_t err = ledger_apply_tx(scratch, sh->rec[h].obj);
         if (err == TXERR_OK) {
-            g_ptr_array_add(chosen, tx_ref(sh->obj[h]));
+            g_ptr_array_add(chosen, tx_ref(sh->rec[h].obj));
             used_bytes += sh->rec[h].size;
             n = heap_advance_top(mp, heap, n);
             continue;
