@@ -213,6 +213,7 @@ struct mempool_shared {
     msnd_t *snds;       /* [0] unused */
     uint32_t snds_cap, snds_hw, snds_free; /* capacity, high water (next never-used handle), free list */
     otable_t by_id, by_addr;
+    struct pool_cfg *pcfg; /* the settings most pools share (counted), or NULL */
     uint32_t npools;
 };
 
@@ -222,7 +223,7 @@ typedef struct rrec {
     addr_t addr;
     uint64_t tat_ns;   /* GCRA: time at which the bucket is full again */
     uint32_t npending; /* the sender's transactions in the pool */
-    bool idle;         /* in mp->idle (no pending transactions) */
+    bool idle;         /* in mp->x->idle (no pending transactions) */
 } rrec_t;
 
 typedef struct tailkey {
@@ -232,26 +233,41 @@ typedef struct tailkey {
     uint32_t h;
 } tailkey_t;
 
-struct mempool {
+/* A pool's settings and what follows from them: shared by the pools of a
+ * set made with equal settings (the nodes of a run). */
+typedef struct pool_cfg {
     mempool_cfg_t cfg;
-    mempool_shared_t *sh;
-    bool own_sh;
-    uint64_t *member;      /* bit set over transaction handles */
-    uint32_t member_words;
-    uint64_t *dirty;       /* bit set over sender handles */
-    uint32_t dirty_words;
-    bool all_dirty;        /* every sender with transactions needs a prune visit */
-    state_t *pruned_at;    /* counted reference; NULL: none (see Prune) */
-    size_t count;
-    uint64_t bytes;
-    uint64_t now_ns;       /* latest time given to mempool_add */
     uint64_t interval_ns;  /* GCRA T; 0 when there is no rate limit */
     uint64_t tolerance_ns; /* GCRA (burst - 1) * T, saturated */
+    uint32_t refs;
+} pool_cfg_t;
+
+/* What only some pools need: a rate limit, a near-full pool, a prune. */
+typedef struct pool_extra {
     GHashTable *rate;      /* rate limit only: addr_t * (in the record) -> rrec_t *; owns the records */
     GTree *idle;           /* rate limit only: rrec_t * -> rrec_t *, by (tat_ns, addr); owns neither */
     GArray *tails;         /* tailkey_t max-heap while near full (see Eviction); NULL otherwise */
     uint32_t tails_live;   /* entries of `tails` that were tails when pushed and not yet known stale */
     GArray *scratch;       /* uint32_t handles, reused by prune */
+} pool_extra_t;
+
+/* A pool: its first 64 bytes are what admission reads. Every node of a run
+ * has one, so it is kept small (a run of a million nodes without
+ * transactions has a million empty pools). */
+struct mempool {
+    const pool_cfg_t *pc;
+    mempool_shared_t *sh;
+    uint64_t *member;      /* bit set over transaction handles */
+    size_t count;
+    uint64_t bytes;
+    uint64_t now_ns;       /* latest time given to mempool_add */
+    state_t *pruned_at;    /* counted reference; NULL: none (see Prune) */
+    uint32_t member_words;
+    bool all_dirty;        /* every sender with transactions needs a prune visit */
+    bool own_sh;
+    uint64_t *dirty;       /* bit set over sender handles */
+    uint32_t dirty_words;
+    pool_extra_t *x;       /* NULL until needed */
 };
 
 static const char *const mp_result_names[MP_RESULT_COUNT] = {
@@ -421,6 +437,10 @@ void mempool_shared_free(mempool_shared_t *sh)
     if (sh == NULL)
         return;
     g_assert(sh->npools == 0 && sh->live == 0 && sh->by_id.n == 0 && sh->by_addr.n == 0);
+    if (sh->pcfg != NULL) {
+        g_assert(sh->pcfg->refs == 1);
+        g_free(sh->pcfg);
+    }
     g_free(sh->by_id.slots);
     g_free(sh->by_addr.slots);
     g_aligned_free(sh->rec);
@@ -697,6 +717,18 @@ static void mark_dirty(mempool_t *mp, uint32_t si)
 
 /* ---- eviction heap ------------------------------------------------------------- */
 
+static pool_extra_t *extra(mempool_t *mp)
+{
+    if (mp->x == NULL)
+        mp->x = g_new0(pool_extra_t, 1);
+    return mp->x;
+}
+
+static GArray *tails_of(const mempool_t *mp)
+{
+    return mp->x != NULL ? mp->x->tails : NULL;
+}
+
 /* True when a comes after b in pool order (a is the worse). */
 static bool tail_worse(const tailkey_t *a, const tailkey_t *b)
 {
@@ -746,12 +778,12 @@ static tailkey_t tailkey_of(const mempool_t *mp, uint32_t h)
 /* Pushes h, which just became the tail of its chain, when the heap is kept. */
 static void tails_push(mempool_t *mp, uint32_t h)
 {
-    if (mp->tails == NULL)
+    if (tails_of(mp) == NULL)
         return;
     tailkey_t k = tailkey_of(mp, h);
-    g_array_append_val(mp->tails, k);
-    tails_sift_up((tailkey_t *)mp->tails->data, mp->tails->len - 1);
-    mp->tails_live++;
+    g_array_append_val(mp->x->tails, k);
+    tails_sift_up((tailkey_t *)mp->x->tails->data, mp->x->tails->len - 1);
+    mp->x->tails_live++;
 }
 
 /* An entry still names a tail of the pool. */
@@ -763,22 +795,22 @@ static bool tail_valid(const mempool_t *mp, const tailkey_t *k)
 /* (Re)builds the heap from the pool's chain tails. */
 static void tails_build(mempool_t *mp)
 {
-    if (mp->tails == NULL)
-        mp->tails = g_array_new(FALSE, FALSE, sizeof(tailkey_t));
-    g_array_set_size(mp->tails, 0);
+    if (extra(mp)->tails == NULL)
+        mp->x->tails = g_array_new(FALSE, FALSE, sizeof(tailkey_t));
+    g_array_set_size(mp->x->tails, 0);
     for (uint32_t w = 0; w < mp->member_words; w++) {
         for (uint64_t bits = mp->member[w]; bits != 0; bits &= bits - 1) {
             uint32_t h = w * 64 + (uint32_t)__builtin_ctzll(bits);
             if (is_tail(mp, h)) {
                 tailkey_t k = tailkey_of(mp, h);
-                g_array_append_val(mp->tails, k);
+                g_array_append_val(mp->x->tails, k);
             }
         }
     }
-    tailkey_t *a = (tailkey_t *)mp->tails->data;
-    for (size_t i = mp->tails->len / 2; i-- > 0;)
-        tails_sift_down(a, mp->tails->len, i);
-    mp->tails_live = mp->tails->len;
+    tailkey_t *a = (tailkey_t *)mp->x->tails->data;
+    for (size_t i = mp->x->tails->len / 2; i-- > 0;)
+        tails_sift_down(a, mp->x->tails->len, i);
+    mp->x->tails_live = mp->x->tails->len;
 }
 
 /* The eviction victim: the chain tail last in pool order; 0 when empty. */
@@ -786,17 +818,17 @@ static uint32_t lowest_tail(mempool_t *mp)
 {
     if (mp->count == 0)
         return 0;
-    if (mp->tails == NULL || mp->tails->len > 2 * (size_t)mp->tails_live + 64)
+    if (tails_of(mp) == NULL || mp->x->tails->len > 2 * (size_t)mp->x->tails_live + 64)
         tails_build(mp);
     for (;;) {
-        g_assert(mp->tails->len > 0);
-        tailkey_t *a = (tailkey_t *)mp->tails->data;
+        g_assert(mp->x->tails->len > 0);
+        tailkey_t *a = (tailkey_t *)mp->x->tails->data;
         if (tail_valid(mp, &a[0]))
             return a[0].h;
-        a[0] = a[mp->tails->len - 1]; /* stale (counted as such when it went stale) */
-        g_array_set_size(mp->tails, mp->tails->len - 1);
-        if (mp->tails->len > 0)
-            tails_sift_down(a, mp->tails->len, 0);
+        a[0] = a[mp->x->tails->len - 1]; /* stale (counted as such when it went stale) */
+        g_array_set_size(mp->x->tails, mp->x->tails->len - 1);
+        if (mp->x->tails->len > 0)
+            tails_sift_down(a, mp->x->tails->len, 0);
     }
 }
 
@@ -826,13 +858,13 @@ static gint idle_order_cb(gconstpointer a, gconstpointer b, gpointer unused)
  * of the idle set when idle. Never NULL. */
 static rrec_t *rrec_acquire(mempool_t *mp, const addr_t *addr)
 {
-    rrec_t *r = g_hash_table_lookup(mp->rate, addr);
+    rrec_t *r = g_hash_table_lookup(mp->x->rate, addr);
     if (r == NULL) {
         r = g_new0(rrec_t, 1);
         r->addr = *addr;
-        g_hash_table_insert(mp->rate, &r->addr, r);
+        g_hash_table_insert(mp->x->rate, &r->addr, r);
     } else if (r->idle) {
-        gboolean found = g_tree_remove(mp->idle, r);
+        gboolean found = g_tree_remove(mp->x->idle, r);
         g_assert(found);
         r->idle = false;
     }
@@ -844,12 +876,12 @@ static rrec_t *rrec_acquire(mempool_t *mp, const addr_t *addr)
 static void idle_sweep(mempool_t *mp)
 {
     GTreeNode *node;
-    while ((node = g_tree_node_first(mp->idle)) != NULL) {
+    while ((node = g_tree_node_first(mp->x->idle)) != NULL) {
         rrec_t *r = g_tree_node_key(node);
-        if (r->tat_ns > mp->now_ns && (size_t)g_tree_nnodes(mp->idle) <= mp->cfg.capacity)
+        if (r->tat_ns > mp->now_ns && (size_t)g_tree_nnodes(mp->x->idle) <= mp->pc->cfg.capacity)
             break;
-        g_tree_remove(mp->idle, r);
-        g_hash_table_remove(mp->rate, &r->addr); /* frees r */
+        g_tree_remove(mp->x->idle, r);
+        g_hash_table_remove(mp->x->rate, &r->addr); /* frees r */
     }
 }
 
@@ -859,11 +891,11 @@ static void rrec_release(mempool_t *mp, rrec_t *r)
 {
     g_assert(r->npending == 0 && !r->idle);
     if (r->tat_ns <= mp->now_ns) {
-        g_hash_table_remove(mp->rate, &r->addr);
+        g_hash_table_remove(mp->x->rate, &r->addr);
         return;
     }
     r->idle = true;
-    g_tree_insert(mp->idle, r, r);
+    g_tree_insert(mp->x->idle, r, r);
     idle_sweep(mp);
 }
 
@@ -873,9 +905,9 @@ static void rrec_release(mempool_t *mp, rrec_t *r)
 static bool bucket_conforms(const mempool_t *mp, uint64_t tat_ns, uint64_t now_ns, uint64_t *new_tat)
 {
     uint64_t t = tat_ns > now_ns ? tat_ns : now_ns;
-    if (t - now_ns > mp->tolerance_ns)
+    if (t - now_ns > mp->pc->tolerance_ns)
         return false;
-    *new_tat = sat_add(t, mp->interval_ns);
+    *new_tat = sat_add(t, mp->pc->interval_ns);
     return true;
 }
 
@@ -888,9 +920,9 @@ static int addr_cmp_cb(const void *a, const void *b)
 
 static bool blacklisted(const mempool_t *mp, const addr_t *addr)
 {
-    if (mp->cfg.nblacklist == 0)
+    if (mp->pc->cfg.nblacklist == 0)
         return false;
-    return bsearch(addr, mp->cfg.blacklist, mp->cfg.nblacklist, sizeof(addr_t), addr_cmp_cb) != NULL;
+    return bsearch(addr, mp->pc->cfg.blacklist, mp->pc->cfg.nblacklist, sizeof(addr_t), addr_cmp_cb) != NULL;
 }
 
 /* Forgets what prune knew: called when the pool is empty. */
@@ -919,9 +951,9 @@ static void pool_insert(mempool_t *mp, uint32_t h, bool clean)
     mp->bytes += t->size;
     if (!clean)
         mark_dirty(mp, si);
-    if (mp->tails != NULL && is_tail(mp, h)) {
-        if (chain_prev(mp, h) != 0 && mp->tails_live > 0)
-            mp->tails_live--; /* the previous tail's entry is stale now */
+    if (tails_of(mp) != NULL && is_tail(mp, h)) {
+        if (chain_prev(mp, h) != 0 && mp->x->tails_live > 0)
+            mp->x->tails_live--; /* the previous tail's entry is stale now */
         tails_push(mp, h);
     }
 }
@@ -934,21 +966,21 @@ static void pool_remove(mempool_t *mp, uint32_t h)
     g_assert(has(mp, h));
     mtx_t *t = &sh->rec[h];
     uint32_t si = t->sender;
-    bool was_tail = mp->tails != NULL && is_tail(mp, h);
+    bool was_tail = tails_of(mp) != NULL && is_tail(mp, h);
     bit_clear(mp->member, mp->member_words, h);
     g_assert(mp->count > 0 && mp->bytes >= t->size);
     mp->count--;
     mp->bytes -= t->size;
     mark_dirty(mp, si);
     if (was_tail) {
-        if (mp->tails_live > 0)
-            mp->tails_live--; /* h's entry is stale now */
+        if (mp->x->tails_live > 0)
+            mp->x->tails_live--; /* h's entry is stale now */
         uint32_t p = chain_prev(mp, h);
         if (p != 0)
             tails_push(mp, p); /* the new tail of the chain */
     }
-    if (mp->rate != NULL) {
-        rrec_t *r = g_hash_table_lookup(mp->rate, &sh->snds[si].addr);
+    if (mp->pc->interval_ns > 0) {
+        rrec_t *r = g_hash_table_lookup(mp->x->rate, &sh->snds[si].addr);
         g_assert(r != NULL && r->npending > 0);
         if (--r->npending == 0)
             rrec_release(mp, r);
@@ -960,10 +992,10 @@ static void pool_remove(mempool_t *mp, uint32_t h)
         sh_unintern(sh, h);
     if (mp->count == 0)
         prune_reset(mp);
-    if (mp->tails != NULL && mp->count < mp->cfg.capacity - mp->cfg.capacity / 4) {
-        g_array_free(mp->tails, TRUE); /* no longer near full */
-        mp->tails = NULL;
-        mp->tails_live = 0;
+    if (tails_of(mp) != NULL && mp->count < mp->pc->cfg.capacity - mp->pc->cfg.capacity / 4) {
+        g_array_free(mp->x->tails, TRUE); /* no longer near full */
+        mp->x->tails = NULL;
+        mp->x->tails_live = 0;
     }
 }
 
@@ -979,28 +1011,62 @@ static void pools_changed(mempool_shared_t *sh)
             sh->snds[sh->rec[h].sender].partial++;
 }
 
+static bool cfg_equal(const mempool_cfg_t *a, const mempool_cfg_t *b)
+{
+    return a->capacity == b->capacity && a->min_fee == b->min_fee && a->max_tx_bytes == b->max_tx_bytes &&
+           a->nonce_window == b->nonce_window && a->rate_limit_milli_per_s == b->rate_limit_milli_per_s &&
+           a->rate_burst == b->rate_burst && a->blacklist == b->blacklist && a->nblacklist == b->nblacklist;
+}
+
+/* The settings record for cfg: the set's when equal, else a new one. */
+static pool_cfg_t *pool_cfg_get(mempool_shared_t *sh, const mempool_cfg_t *cfg)
+{
+    if (sh->pcfg != NULL && cfg_equal(&sh->pcfg->cfg, cfg)) {
+        sh->pcfg->refs++;
+        return sh->pcfg;
+    }
+    pool_cfg_t *pc = g_new0(pool_cfg_t, 1);
+    pc->cfg = *cfg;
+    pc->refs = 1;
+    if (cfg->rate_limit_milli_per_s > 0) {
+        const uint64_t per_token = 1000000000000ULL; /* ns * thousandths per second */
+        uint64_t rate = cfg->rate_limit_milli_per_s;
+        pc->interval_ns = (per_token + rate - 1) / rate;
+        uint32_t burst = cfg->rate_burst > 0 ? cfg->rate_burst : 1;
+        pc->tolerance_ns = sat_mul((uint64_t)burst - 1, pc->interval_ns);
+    }
+    if (sh->pcfg == NULL) {
+        pc->refs++; /* the set's */
+        sh->pcfg = pc;
+    }
+    return pc;
+}
+
+static void pool_cfg_drop(pool_cfg_t *pc)
+{
+    g_assert(pc->refs > 0);
+    if (--pc->refs == 0)
+        g_free(pc);
+}
+
 mempool_t *mempool_new(const mempool_cfg_t *cfg)
 {
     g_assert(cfg != NULL);
     g_assert(cfg->nblacklist == 0 || cfg->blacklist != NULL);
     mempool_t *mp = g_new0(mempool_t, 1);
-    mp->cfg = *cfg;
     mp->sh = cfg->shared;
     if (mp->sh == NULL) {
         mp->sh = mempool_shared_new();
         mp->own_sh = true;
     }
+    mp->pc = pool_cfg_get(mp->sh, cfg);
     mp->sh->npools++;
     mp->sh->npools_ever++;
     pools_changed(mp->sh);
-    if (cfg->rate_limit_milli_per_s > 0) {
-        const uint64_t per_token = 1000000000000ULL; /* ns * thousandths per second */
-        uint64_t rate = cfg->rate_limit_milli_per_s;
-        mp->interval_ns = (per_token + rate - 1) / rate;
-        uint32_t burst = cfg->rate_burst > 0 ? cfg->rate_burst : 1;
-        mp->tolerance_ns = sat_mul((uint64_t)burst - 1, mp->interval_ns);
-        mp->rate = g_hash_table_new_full(addr_hash_cb, addr_equal_cb, NULL, g_free);
-        mp->idle = g_tree_new_full(idle_order_cb, NULL, NULL, NULL);
+    if (mp->pc->interval_ns > 0) {
+        pool_extra_t *x = extra(mp);
+        x->rate = g_hash_table_new_full(addr_hash_cb, addr_equal_cb, NULL, g_free);
+        x->idle = g_tree_new_full(idle_order_cb, NULL, NULL, NULL);
     }
     return mp;
 }
@@ -1022,16 +1088,21 @@ void mempool_free(mempool_t *mp)
     }
     if (mp->pruned_at != NULL)
         state_unref(mp->pruned_at);
-    if (mp->idle != NULL)
-        g_tree_destroy(mp->idle);
-    if (mp->rate != NULL)
-        g_hash_table_destroy(mp->rate);
-    if (mp->tails != NULL)
-        g_array_free(mp->tails, TRUE);
-    if (mp->scratch != NULL)
-        g_array_free(mp->scratch, TRUE);
+    pool_extra_t *x = mp->x;
+    if (x != NULL) {
+        if (x->idle != NULL)
+            g_tree_destroy(x->idle);
+        if (x->rate != NULL)
+            g_hash_table_destroy(x->rate);
+        if (x->tails != NULL)
+            g_array_free(x->tails, TRUE);
+        if (x->scratch != NULL)
+            g_array_free(x->scratch, TRUE);
+        g_free(x);
+    }
     g_free(mp->member);
     g_free(mp->dirty);
+    pool_cfg_drop((pool_cfg_t *)mp->pc);
     g_assert(sh->npools > 0);
     sh->npools--;
     if (mp->own_sh)
@@ -1103,13 +1174,13 @@ static mp_result_t admit(mempool_t *mp, tx_t *tx, uint32_t *hint, const state_t 
      * passed the signature check to get there. */
     uint32_t h = hint != NULL ? find_hinted(sh, tx, hint) : sh_find_tx(sh, tx);
     const mtx_t *e = h != 0 ? &sh->rec[h] : NULL;
-    if (mp->cfg.nblacklist > 0 && blacklisted(mp, e != NULL ? &sh->snds[e->sender].addr : &tx->sender))
+    if (mp->pc->cfg.nblacklist > 0 && blacklisted(mp, e != NULL ? &sh->snds[e->sender].addr : &tx->sender))
         return MP_BLACKLISTED;
-    if ((e != NULL ? e->size : tx->size_bytes) > mp->cfg.max_tx_bytes)
+    if ((e != NULL ? e->size : tx->size_bytes) > mp->pc->cfg.max_tx_bytes)
         return MP_TOO_LARGE;
     if (e != NULL && has(mp, h))
         return MP_DUPLICATE;
-    if ((e != NULL ? e->fee : tx->fee) < mp->cfg.min_fee)
+    if ((e != NULL ? e->fee : tx->fee) < mp->pc->cfg.min_fee)
         return MP_FEE_LOW;
     if (e == NULL && !tx_verify(tx))
         return MP_SIGNATURE;
@@ -1119,7 +1190,7 @@ static mp_result_t admit(mempool_t *mp, tx_t *tx, uint32_t *hint, const state_t 
     account_t acct = si != 0 ? sh_account(sh, si, tip) : state_get(tip, &tx->sender);
     if (nonce < acct.nonce)
         return MP_NONCE_LOW;
-    if (nonce - acct.nonce >= mp->cfg.nonce_window)
+    if (nonce - acct.nonce >= mp->pc->cfg.nonce_window)
         return MP_NONCE_HIGH;
 
     /* One walk of the sender's chain: a pending transaction with the same
@@ -1146,13 +1217,13 @@ static mp_result_t admit(mempool_t *mp, tx_t *tx, uint32_t *hint, const state_t 
         return MP_BALANCE;
 
     uint64_t new_tat = 0;
-    if (use_rate && mp->interval_ns > 0) {
-        const rrec_t *r = g_hash_table_lookup(mp->rate, si != 0 ? &sh->snds[si].addr : &tx->sender);
+    if (use_rate && mp->pc->interval_ns > 0) {
+        const rrec_t *r = g_hash_table_lookup(mp->x->rate, si != 0 ? &sh->snds[si].addr : &tx->sender);
         if (!bucket_conforms(mp, r != NULL ? r->tat_ns : 0, now_ns, &new_tat))
             return MP_RATE_LIMITED;
     }
 
-    if (mp->count >= mp->cfg.capacity) {
+    if (mp->count >= mp->pc->cfg.capacity) {
         /* The victim is the chain tail with the lowest fee rate. */
         uint32_t v = lowest_tail(mp);
         if (v == 0)
@@ -1178,7 +1249,7 @@ static mp_result_t admit(mempool_t *mp, tx_t *tx, uint32_t *hint, const state_t 
         if (hint != NULL)
             *hint = h;
     }
-    if (mp->rate != NULL) {
+    if (mp->pc->interval_ns > 0) {
         rrec_t *r = rrec_acquire(mp, &sh->snds[sh->rec[h].sender].addr);
         r->npending++;
         if (use_rate)
@@ -1186,7 +1257,7 @@ static mp_result_t admit(mempool_t *mp, tx_t *tx, uint32_t *hint, const state_t 
     }
     bool clean = !higher && !mp->all_dirty && mp->pruned_at != NULL && mp->pruned_at == tip;
     pool_insert(mp, h, clean);
-    if (mp->tails == NULL && mp->count >= mp->cfg.capacity)
+    if (tails_of(mp) == NULL && mp->count >= mp->pc->cfg.capacity)
         tails_build(mp); /* full: keep the eviction heap from now on */
     return MP_ADDED;
 }
@@ -1196,7 +1267,7 @@ mp_result_t mempool_add_hint(mempool_t *mp, tx_t *tx, uint32_t *hint, const stat
 {
     if (now_ns > mp->now_ns)
         mp->now_ns = now_ns;
-    if (mp->idle != NULL)
+    if (mp->pc->interval_ns > 0)
         idle_sweep(mp);
     return admit(mp, tx, hint, tip, true, now_ns, evicted);
 }
@@ -1345,7 +1416,7 @@ static size_t prune_sender(mempool_t *mp, uint32_t si, const state_t *tip)
 {
     mempool_shared_t *sh = mp->sh;
     account_t acct = sh_account(sh, si, tip);
-    GArray *victims = mp->scratch;
+    GArray *victims = mp->x->scratch;
     g_array_set_size(victims, 0);
     uint32_t x = chain_head(mp, si);
     /* Nonces already used on tip. */
@@ -1372,7 +1443,7 @@ static size_t prune_sender(mempool_t *mp, uint32_t si, const state_t *tip)
     /* After a gap: queued until the predecessors arrive, while within the
      * nonce window. */
     for (; x != 0; x = chain_next(mp, x))
-        if (sh->rec[x].nonce - acct.nonce >= mp->cfg.nonce_window)
+        if (sh->rec[x].nonce - acct.nonce >= mp->pc->cfg.nonce_window)
             g_array_append_val(victims, x);
     size_t n = victims->len;
     for (guint i = 0; i < victims->len; i++)
@@ -1396,8 +1467,8 @@ size_t mempool_prune(mempool_t *mp, const state_t *tip)
             for (uint64_t bits = mp->member[w]; bits != 0; bits &= bits - 1)
                 mark_dirty(mp, mp->sh->rec[w * 64 + (uint32_t)__builtin_ctzll(bits)].sender);
     }
-    if (mp->scratch == NULL)
-        mp->scratch = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    if (extra(mp)->scratch == NULL)
+        mp->x->scratch = g_array_new(FALSE, FALSE, sizeof(uint32_t));
     size_t removed = 0;
     /* Sender handle order: each sender's result depends only on its chain
      * and account (see Determinism). Removals mark the sender being visited

@@ -80,6 +80,22 @@ static bool has_data(uint8_t st)
     return st == BS_ORPHAN || st == BS_CHECKING || st == BS_CONNECTED;
 }
 
+/* With CHAINSIM_CPU_TRACE set in the environment, each sample also prints
+ * the process CPU time to stderr ("cpu-trace: <simulated s> <cpu s>"), for
+ * the benchmarks' cost per simulated minute. A diagnostic only: nothing in
+ * the run reads it. */
+static void cpu_trace(const proto_t *s)
+{
+    static int on = -1;
+    if (on < 0)
+        on = getenv("CHAINSIM_CPU_TRACE") != NULL;
+    if (!on)
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    fprintf(stderr, "cpu-trace: %.3f %.3f\n", (double)s->eng->now_ns / 1e9, (double)ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
 /* ---------- blocks ---------- */
 
 static sblock_t *sblock_new(proto_t *s, block_t *b)
@@ -999,6 +1015,7 @@ void chain_init(proto_t *s)
         schedule_mine(s, i, true);
     }
     txrelay_start(s);
+    cpu_trace(s); /* simulated time 0: the set-up is done */
     engine_at(s->eng, sc->record.sample_interval_ns, EV_SAMPLE, (ev_data_t){ 0 });
     if (is_pos(s))
         engine_at(s->eng, sc->consensus.interval_ns + sc->consensus.interval_ns / 3, EV_ATTEST, (ev_data_t){ .u = 1 });
@@ -1057,22 +1074,6 @@ void chain_free(proto_t *s)
 
 /* ---------- samples and results ---------- */
 
-
-/* With CHAINSIM_CPU_TRACE set in the environment, each sample also prints
- * the process CPU time to stderr ("cpu-trace: <simulated s> <cpu s>"), for
- * the benchmarks' cost per simulated minute. A diagnostic only: nothing in
- * the run reads it. */
-static void cpu_trace(const proto_t *s)
-{
-    static int on = -1;
-    if (on < 0)
-        on = getenv("CHAINSIM_CPU_TRACE") != NULL;
-    if (!on)
-        return;
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    fprintf(stderr, "cpu-trace: %.3f %.3f\n", (double)s->eng->now_ns / 1e9, (double)ts.tv_sec + ts.tv_nsec / 1e9);
-}
 
 void chain_sample(proto_t *s)
 {

@@ -131,24 +131,25 @@ enum tx_intent {
 /* A pos attestation: created once by its validator, shared by all. */
 typedef struct satt satt_t;
 
-/* Per-node chain state (consensus.kind != none). */
+/* Per-node chain state (consensus.kind != none). Fields ordered by size, so
+ * the record has no holes (a million nodes have a million of them). */
 typedef struct cnode {
     sblock_t *tip;
     sblock_t *final;      /* the latest final block of the node's chain */
     mempool_t *mp;
     uint64_t cpu_busy_until_ns;
     ev_handle_t mine_ev;
-    uint32_t mine_gen;
     uint64_t mine_key;    /* consensus schedule_key the pending production was drawn for */
-    bool mine_drawn;      /* a production time is drawn (possibly beyond the run, or never) */
     uint64_t hashrate;
-    addr_t reward_addr;
     GArray *pending;      /* uint32_t pairs (tx index, peer it came from) to announce; NULL until needed */
-    uint32_t pending_min; /* the lowest tx index in pending, when not empty */
-    bool flush_scheduled;
     struct pos_ghost *ghost;  /* pos: the node's LMD-GHOST view */
     GPtrArray *att_pending;   /* pos: satt_t * seen and not yet in the node's chain */
     GArray *evidence;         /* pos: pos_evidence_t the node detected, not yet in its chain */
+    addr_t reward_addr;
+    uint32_t mine_gen;
+    uint32_t pending_min; /* the lowest tx index in pending, when not empty */
+    bool mine_drawn;      /* a production time is drawn (possibly beyond the run, or never) */
+    bool flush_scheduled;
 } cnode_t;
 
 /* One broadcast of the network study workload. */
