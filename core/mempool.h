@@ -57,6 +57,14 @@ typedef enum {
 
 const char *mp_result_name(mp_result_t r);
 
+/* The transactions held by a set of pools (the nodes of one run), kept once
+ * for all of them: each pool then costs about a bit per transaction it
+ * holds (see mempool.c). Free it after every pool that uses it. */
+typedef struct mempool_shared mempool_shared_t;
+
+mempool_shared_t *mempool_shared_new(void);
+void mempool_shared_free(mempool_shared_t *sh);
+
 typedef struct mempool_cfg {
     uint32_t capacity;        /* transactions */
     uint64_t min_fee;         /* smallest units */
@@ -66,6 +74,7 @@ typedef struct mempool_cfg {
     uint32_t rate_burst;      /* bucket size */
     const addr_t *blacklist;  /* sorted (addr_cmp); not owned */
     size_t nblacklist;
+    mempool_shared_t *shared; /* borrowed; NULL: the pool keeps its own */
 } mempool_cfg_t;
 
 typedef struct mempool mempool_t;
@@ -75,21 +84,38 @@ mempool_t *mempool_new(const mempool_cfg_t *cfg);
 void mempool_free(mempool_t *mp);
 
 /* Tries to admit tx against the node's tip state at time now_ns. On
- * MP_ADDED the pool takes a reference. If admission evicted another
+ * MP_ADDED the pool takes a reference (pools sharing a set share one
+ * reference, and hold the object first filed under tx's id). If admission evicted another
  * transaction, *evicted (when not NULL) gets it (a reference the caller must
  * drop), else NULL. */
 mp_result_t mempool_add(mempool_t *mp, tx_t *tx, const state_t *tip, uint64_t now_ns, tx_t **evicted);
+
+/* mempool_add with a hint the caller keeps for tx (as mempool_contains_hint
+ * below): when it names tx, admission reads the pools' shared record of tx
+ * instead of the object. */
+mp_result_t mempool_add_hint(mempool_t *mp, tx_t *tx, uint32_t *hint, const state_t *tip, uint64_t now_ns,
+                             tx_t **evicted);
 
 /* Puts back a transaction of a disconnected block after a reorganisation:
  * same checks as mempool_add but no rate limit. */
 mp_result_t mempool_readd(mempool_t *mp, tx_t *tx, const state_t *tip);
 
 bool mempool_contains(const mempool_t *mp, const hash32_t *id);
+/* The same for tx's id; faster for objects the pools already hold. */
+bool mempool_contains_tx(const mempool_t *mp, const tx_t *tx);
 size_t mempool_count(const mempool_t *mp);
 uint64_t mempool_bytes(const mempool_t *mp);
 
 /* Removes a transaction (included in a block); false if absent. */
 bool mempool_remove(mempool_t *mp, const hash32_t *id);
+bool mempool_remove_tx(mempool_t *mp, const tx_t *tx);
+
+/* mempool_contains_tx and mempool_remove_tx with a hint the caller keeps
+ * for tx (0 at first; the function checks it and updates it): for callers
+ * that look up the same transactions in many pools, such as a block's at
+ * every node, it saves reading the transaction object itself. */
+bool mempool_contains_hint(const mempool_t *mp, const tx_t *tx, uint32_t *hint);
+bool mempool_remove_hint(mempool_t *mp, const tx_t *tx, uint32_t *hint);
 
 /* Drops, for each sender against its account on tip (nonce n, balance b),
  * and returns how many:

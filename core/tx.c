@@ -27,8 +27,9 @@
  *
  * Ownership: objects are created with refs = 1; tx_ref/tx_unref count
  * references (single-threaded, a plain counter); the last unref frees the
- * payload and the object. Apart from refs and the sig_ok memo, a transaction
- * is never modified after creation.
+ * payload and the object. Apart from refs, the sig_ok memo and the mempool's
+ * pool_hint (a lookup hint that is not part of the content), a transaction is
+ * never modified after creation.
  */
 #include "core/tx.h"
 

@@ -48,6 +48,7 @@ typedef struct tx {
     uint64_t fee;
     uint64_t nonce;
     uint32_t payload_len;
+    uint32_t pool_hint; /* where a mempool's shared set last filed it; a hint it checks (not content) */
     uint8_t *payload; /* owned; NULL when payload_len == 0 */
     uint8_t sig[SIG_BYTES];
     uint32_t size_bytes; /* length of the canonical encoding */

@@ -50,11 +50,8 @@ static uint32_t add_tx(sim_t *s, uint32_t from, uint32_t to, uint64_t amount, ui
 {
     stx_t *t = g_new0(stx_t, 1);
     t->tx = tx_new_transfer(&s->proto.accounts[from], &s->proto.accounts[to].addr, amount, 10, nonce);
-    t->known = g_new0(uint8_t, (s->net.nnodes + 7) / 8);
     t->account = from;
-    t->tx->sim_index = s->proto.txs->len;
-    g_ptr_array_add(s->proto.txs, t);
-    return t->tx->sim_index;
+    return txrelay_register(&s->proto, t);
 }
 
 static sblock_t *mine(sim_t *s, uint32_t node)

@@ -18,6 +18,8 @@
  * restoring the pool exactly. Determinism: the same transactions inserted in
  * different orders give the same list and the same block. A randomized run
  * checks eviction, block building and prune against reference models.
+ * Pools sharing one set of transactions (as a run's nodes do) match, step by
+ * step, pools of their own under the same random operations.
  *
  * Accounts come from keys_derive with a fixed seed; every test builds its own
  * genesis state and pool and releases every reference it takes.
@@ -1583,6 +1585,204 @@ START_TEST(test_randomized)
 }
 END_TEST
 
+/* ---- pools sharing one set ---------------------------------------------------- */
+
+/* mempool_prune checked against the model of rnd_checked_prune; returns how
+ * many it removed. */
+static size_t checked_prune(mempool_t *mp, const state_t *tip, uint32_t window)
+{
+    size_t before = mempool_count(mp);
+    rnd_checked_prune(mp, tip, window);
+    return before - mempool_count(mp);
+}
+
+#define SH_POOLS 4
+#define SH_STATES 256
+
+/* Pools sharing a set behave exactly like pools of their own: SH_POOLS pools
+ * on one shared set and SH_POOLS private ones get the same random operations
+ * (adds of transactions shared between pools, through hints or not, with
+ * evictions and the rate limit; removals; trial blocks on a poorer state;
+ * block building on each pool's own tip, the block applied and pruned; tip switches to any earlier state, back
+ * or across branches, with readds and prunes), and after every step each
+ * shared pool and its private twin agree on every result, the list (same
+ * objects, same order), counts and bytes; the private pools' prunes are
+ * also checked against the model of prune's rules. */
+START_TEST(test_shared_matches_private)
+{
+    uint64_t rng = 0x5EED0000u + (uint64_t)_i;
+    state_t *g = genesis_all(30000);
+    mempool_cfg_t cfg = cfg_default();
+    cfg.capacity = 14;
+    cfg.min_fee = 2;
+    cfg.nonce_window = 6;
+    cfg.rate_limit_milli_per_s = _i == 0 ? 0 : 2500;
+    cfg.rate_burst = 3;
+    mempool_shared_t *sh = mempool_shared_new();
+    mempool_t *sp[SH_POOLS], *pp[SH_POOLS];
+    mempool_cfg_t scfg = cfg;
+    scfg.shared = sh;
+    for (int k = 0; k < SH_POOLS; k++) {
+        sp[k] = mempool_new(&scfg);
+        pp[k] = mempool_new(&cfg);
+    }
+    GPtrArray *made = g_ptr_array_new_with_free_func((GDestroyNotify)tx_unref);
+    GArray *hints = g_array_new(FALSE, TRUE, sizeof(uint32_t));
+    state_t *states[SH_STATES];
+    tx_t **blocks[SH_STATES];
+    uint32_t nblock[SH_STATES];
+    int parent[SH_STATES];
+    int nstates = 1, tip[SH_POOLS] = {0};
+    states[0] = g;
+    blocks[0] = NULL;
+    nblock[0] = 0;
+    parent[0] = -1;
+    uint64_t now_ns = 0;
+    uint32_t dropped_s[TXERR_COUNT] = {0}, dropped_p[TXERR_COUNT] = {0};
+    uint32_t added = 0, evictions = 0, pruned = 0;
+
+    for (int step = 0; step < 4000; step++) {
+        int k = (int)(splitmix64(&rng) % SH_POOLS);
+        state_t *t = states[tip[k]];
+        uint64_t op = splitmix64(&rng) % 100;
+        now_ns += splitmix64(&rng) % (SEC_NS / 5);
+        if (op < 60) {
+            /* A transaction new, or one another pool may hold. */
+            tx_t *tx;
+            uint32_t i;
+            if (made->len > 0 && splitmix64(&rng) % 2 == 0) {
+                i = (uint32_t)(splitmix64(&rng) % made->len);
+                tx = g_ptr_array_index(made, i);
+            } else {
+                int from = (int)(splitmix64(&rng) % RND_SENDERS);
+                uint64_t nonce = state_get(t, &K[from].addr).nonce + splitmix64(&rng) % 7;
+                if (nonce > 0 && splitmix64(&rng) % 8 == 0)
+                    nonce -= 1;
+                tx = xfer(from, 7, splitmix64(&rng) % 4000, 2 + splitmix64(&rng) % 40, nonce);
+                g_ptr_array_add(made, tx);
+                g_array_set_size(hints, made->len);
+                i = made->len - 1;
+            }
+            tx_t *ev_s = NULL, *ev_p = NULL;
+            mp_result_t rs = splitmix64(&rng) % 2 == 0
+                                 ? mempool_add_hint(sp[k], tx, &g_array_index(hints, uint32_t, i), t, now_ns, &ev_s)
+                                 : mempool_add(sp[k], tx, t, now_ns, &ev_s);
+            mp_result_t rp = mempool_add(pp[k], tx, t, now_ns, &ev_p);
+            ck_assert_mp(rs, rp);
+            ck_assert_ptr_eq(ev_s, ev_p);
+            added += rs == MP_ADDED;
+            evictions += ev_s != NULL;
+            tx_unref(ev_s);
+            tx_unref(ev_p);
+        } else if (op < 68) {
+            size_t n;
+            tx_t **list = mempool_list(pp[k], &n);
+            if (n > 0) {
+                tx_t *victim = list[splitmix64(&rng) % n];
+                uint32_t hint = 0;
+                bool a = splitmix64(&rng) % 2 == 0 ? mempool_remove_hint(sp[k], victim, &hint)
+                                                   : mempool_remove(sp[k], &victim->id);
+                ck_assert(a);
+                ck_assert(mempool_remove(pp[k], &victim->id));
+            }
+            g_free(list);
+        } else if (op < 71) {
+            size_t a = mempool_prune(sp[k], t), b = checked_prune(pp[k], t, cfg.nonce_window);
+            ck_assert_uint_eq(a, b);
+            pruned += a;
+        } else if (op < 74) {
+            /* A trial block on a state where one sender is poorer: some of
+             * its transactions fail and leave both pools. */
+            int who = (int)(splitmix64(&rng) % RND_SENDERS);
+            account_t acct = state_get(t, &K[who].addr);
+            state_t *poorer = state_child(t);
+            acct.balance = acct.balance / (2 + splitmix64(&rng) % 8);
+            state_set(poorer, &K[who].addr, acct);
+            state_seal(poorer);
+            uint64_t max_bytes = TX_FIXED_BYTES * (1 + splitmix64(&rng) % 5);
+            tx_t **sel_s = NULL, **sel_p = NULL;
+            uint32_t ns = mempool_select(sp[k], poorer, max_bytes, &sel_s, dropped_s);
+            uint32_t np = mempool_select(pp[k], poorer, max_bytes, &sel_p, dropped_p);
+            ck_assert_uint_eq(ns, np);
+            ck_assert_mem_eq(sel_s, sel_p, ns * sizeof(tx_t *));
+            ck_assert_mem_eq(dropped_s, dropped_p, sizeof dropped_s);
+            free_selection(sel_s, ns);
+            free_selection(sel_p, np);
+            state_unref(poorer);
+        } else if (op < 87 && nstates < SH_STATES) {
+            /* Block building on the pool's tip; the block becomes its tip. */
+            uint64_t max_bytes = TX_FIXED_BYTES * (1 + splitmix64(&rng) % 5);
+            tx_t **sel_s = NULL, **sel_p = NULL;
+            uint32_t ns = mempool_select(sp[k], t, max_bytes, &sel_s, dropped_s);
+            uint32_t np = mempool_select(pp[k], t, max_bytes, &sel_p, dropped_p);
+            ck_assert_uint_eq(ns, np);
+            ck_assert_mem_eq(sel_s, sel_p, ns * sizeof(tx_t *));
+            ck_assert_mem_eq(dropped_s, dropped_p, sizeof dropped_s);
+            state_t *c = child_applying(t, sel_s, ns);
+            for (uint32_t i = 0; i < ns; i++) {
+                ck_assert_int_eq(mempool_remove_tx(sp[k], sel_s[i]), mempool_remove(pp[k], &sel_s[i]->id));
+            }
+            size_t a = mempool_prune(sp[k], c), b = checked_prune(pp[k], c, cfg.nonce_window);
+            ck_assert_uint_eq(a, b);
+            pruned += a;
+            free_selection(sel_p, np);
+            states[nstates] = c;
+            blocks[nstates] = sel_s;
+            nblock[nstates] = ns;
+            parent[nstates] = tip[k];
+            tip[k] = nstates++;
+        } else {
+            /* Switch to another state: back along the pool's branch (its
+             * blocks' transactions come back), or anywhere (prune only). */
+            int to = (int)(splitmix64(&rng) % nstates);
+            if (splitmix64(&rng) % 2 == 0) {
+                for (int v = tip[k]; v > 0 && v != to; v = parent[v])
+                    for (uint32_t i = 0; i < nblock[v]; i++)
+                        ck_assert_mp(mempool_readd(sp[k], blocks[v][i], states[to]),
+                                     mempool_readd(pp[k], blocks[v][i], states[to]));
+            }
+            tip[k] = to;
+            if (splitmix64(&rng) % 3 != 0) { /* else prune later: adds meet a tip not pruned at */
+                size_t a = mempool_prune(sp[k], states[to]), b = checked_prune(pp[k], states[to], cfg.nonce_window);
+                ck_assert_uint_eq(a, b);
+                pruned += a;
+            }
+        }
+        for (int j = 0; j < SH_POOLS; j++) {
+            size_t n;
+            tx_t **want = mempool_list(pp[j], &n);
+            assert_list(sp[j], want, n);
+            for (size_t i = 0; i < n; i++) {
+                uint32_t hint = 0;
+                ck_assert(mempool_contains_hint(sp[j], want[i], &hint));
+                ck_assert(mempool_contains(sp[j], &want[i]->id));
+            }
+            g_free(want);
+            ck_assert_uint_eq(mempool_count(sp[j]), mempool_count(pp[j]));
+            ck_assert_uint_eq(mempool_bytes(sp[j]), mempool_bytes(pp[j]));
+        }
+    }
+    /* The run exercised what it is meant to. */
+    ck_assert_uint_gt(added, 200);
+    ck_assert_uint_gt(evictions, 0);
+    ck_assert_uint_gt(pruned, 0);
+    ck_assert_uint_gt(dropped_total(dropped_s), 0);
+
+    for (int k = 0; k < SH_POOLS; k++) {
+        mempool_free(sp[k]);
+        mempool_free(pp[k]);
+    }
+    mempool_shared_free(sh);
+    for (int v = nstates - 1; v > 0; v--) {
+        free_selection(blocks[v], nblock[v]);
+        state_unref(states[v]);
+    }
+    g_array_free(hints, TRUE);
+    g_ptr_array_unref(made);
+    state_unref(g);
+}
+END_TEST
+
 /* ---- suite ----------------------------------------------------------------- */
 
 static Suite *mempool_suite(void)
@@ -1637,6 +1837,11 @@ static Suite *mempool_suite(void)
     tc = tcase_create("randomized");
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_randomized, 0, 3);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("shared");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_shared_matches_private, 0, 3);
     suite_add_tcase(s, tc);
 
     return s;

@@ -25,6 +25,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/consensus/dpos.h"
 #include "core/consensus/pos.h"
@@ -79,6 +80,22 @@ static bool has_data(uint8_t st)
     return st == BS_ORPHAN || st == BS_CHECKING || st == BS_CONNECTED;
 }
 
+/* With CHAINSIM_CPU_TRACE set in the environment, each sample also prints
+ * the process CPU time to stderr ("cpu-trace: <simulated s> <cpu s>"), for
+ * the benchmarks' cost per simulated minute. A diagnostic only: nothing in
+ * the run reads it. */
+static void cpu_trace(const proto_t *s)
+{
+    static int on = -1;
+    if (on < 0)
+        on = getenv("CHAINSIM_CPU_TRACE") != NULL;
+    if (!on)
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    fprintf(stderr, "cpu-trace: %.3f %.3f\n", (double)s->eng->now_ns / 1e9, (double)ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
 /* ---------- blocks ---------- */
 
 static sblock_t *sblock_new(proto_t *s, block_t *b)
@@ -93,6 +110,10 @@ static sblock_t *sblock_new(proto_t *s, block_t *b)
     for (uint32_t i = 0; i < n; i++)
         sb->arrival_ns[i] = sb->final_ns[i] = UINT64_MAX;
     sb->st = g_new0(uint8_t, n);
+    sb->mp_hints = g_new0(uint32_t, b->ntx);
+    sb->tx_index = g_new(uint32_t, b->ntx);
+    for (uint32_t i = 0; i < b->ntx; i++)
+        sb->tx_index[i] = b->txs[i]->sim_index;
     sb->children = g_ptr_array_new();
     if (b->parent)
         g_ptr_array_add(sb_of(s, b->parent)->children, sb);
@@ -135,6 +156,8 @@ static void sblock_free(proto_t *s, sblock_t *sb)
     g_free(sb->arrival_ns);
     g_free(sb->final_ns);
     g_free(sb->st);
+    g_free(sb->mp_hints);
+    g_free(sb->tx_index);
     g_ptr_array_free(sb->children, TRUE);
     g_free(sb);
 }
@@ -250,8 +273,9 @@ static void switch_tip(proto_t *s, uint32_t node, sblock_t *nt)
     if (s->txs->len > 1) { /* the mempool follows, when the run has transactions at all */
         for (guint i = added->len; i-- > 0;) {
             const block_t *blk = g_ptr_array_index(added, i);
+            uint32_t *hint = sb_of(s, blk)->mp_hints;
             for (uint32_t t = 0; t < blk->ntx; t++)
-                mempool_remove(cn->mp, &blk->txs[t]->id);
+                mempool_remove_hint(cn->mp, blk->txs[t], &hint[t]);
         }
         const state_t *st = nt->b->state;
         for (guint i = gone->len; i-- > 0;) {
@@ -340,7 +364,7 @@ void chain_mine(proto_t *s, uint32_t node, uint32_t gen)
         if (t && t->nincluded < G_N_ELEMENTS(t->included))
             t->included[t->nincluded++] = b->index;
     }
-    txrelay_mark_known(s, node, b);
+    txrelay_mark_known(s, node, sb);
     const char *why = NULL;
     bool ok = block_valid(s, sb, &why);
     g_assert(ok); /* built on the node's own tip from its own checks */
@@ -628,7 +652,7 @@ static void process(proto_t *s, uint32_t node, uint32_t from, uint32_t link, sbl
     const block_t *b = sb->b;
     uint32_t unverified = 0;
     for (uint32_t i = 0; i < b->ntx; i++)
-        unverified += !mempool_contains(cn->mp, &b->txs[i]->id);
+        unverified += !mempool_contains_hint(cn->mp, b->txs[i], &sb->mp_hints[i]);
     uint64_t cost = sc->cpu.header_ns + b->ntx * sc->cpu.per_tx_ns + unverified * sc->cpu.verify_sig_ns +
                     b->size_bytes * sc->cpu.per_kb_ns / 1000;
     uint64_t start = cn->cpu_busy_until_ns > s->eng->now_ns ? cn->cpu_busy_until_ns : s->eng->now_ns;
@@ -644,7 +668,7 @@ static void got_block(proto_t *s, uint32_t node, uint32_t from, uint32_t link, s
         return;
     sb->arrival_ns[node] = s->eng->now_ns;
     sb->reached++;
-    txrelay_mark_known(s, node, sb->b);
+    txrelay_mark_known(s, node, sb);
     if (is_pos(s))
         check_double_proposal(s, node, sb);
     process(s, node, from, link, sb);
@@ -686,7 +710,7 @@ void chain_receive(proto_t *s, uint32_t to, uint32_t from, uint32_t link, const 
         const block_t *b = sb->b;
         uint64_t missing = 0, missing_bytes = 0;
         for (uint32_t i = 0; i < b->ntx; i++) {
-            if (!mempool_contains(s->cnodes[to].mp, &b->txs[i]->id)) {
+            if (!mempool_contains_hint(s->cnodes[to].mp, b->txs[i], &sb->mp_hints[i])) {
                 missing++;
                 missing_bytes += b->txs[i]->size_bytes;
             }
@@ -974,13 +998,13 @@ void chain_init(proto_t *s)
         .rate_burst = sc->mempool.rate_burst,
         .blacklist = s->blacklist,
         .nblacklist = s->nblacklist,
+        .shared = s->mp_shared = mempool_shared_new(),
     };
     for (uint32_t i = 0; i < n; i++) {
         cnode_t *cn = &s->cnodes[i];
         cn->tip = gsb;
         cn->final = gsb;
         cn->mp = mempool_new(&mc);
-        cn->pending = g_array_new(FALSE, FALSE, sizeof(uint32_t));
         if (is_pos(s)) {
             cn->ghost = pos_ghost_new(s->cons);
             pos_ghost_on_block(cn->ghost, gsb->b);
@@ -991,6 +1015,7 @@ void chain_init(proto_t *s)
         schedule_mine(s, i, true);
     }
     txrelay_start(s);
+    cpu_trace(s); /* simulated time 0: the set-up is done */
     engine_at(s->eng, sc->record.sample_interval_ns, EV_SAMPLE, (ev_data_t){ 0 });
     if (is_pos(s))
         engine_at(s->eng, sc->consensus.interval_ns + sc->consensus.interval_ns / 3, EV_ATTEST, (ev_data_t){ .u = 1 });
@@ -1002,7 +1027,8 @@ void chain_free(proto_t *s)
         return;
     for (uint32_t i = 0; i < s->net->nnodes; i++) {
         mempool_free(s->cnodes[i].mp);
-        g_array_free(s->cnodes[i].pending, TRUE);
+        if (s->cnodes[i].pending)
+            g_array_free(s->cnodes[i].pending, TRUE);
         if (s->cnodes[i].ghost)
             pos_ghost_free(s->cnodes[i].ghost);
         if (s->cnodes[i].att_pending)
@@ -1011,16 +1037,19 @@ void chain_free(proto_t *s)
             g_array_free(s->cnodes[i].evidence, TRUE);
     }
     g_free(s->cnodes);
+    mempool_shared_free(s->mp_shared); /* after every pool */
     for (guint i = s->blocks->len; i-- > 0;)
         sblock_free(s, g_ptr_array_index(s->blocks, i));
     g_ptr_array_free(s->blocks, TRUE);
     for (guint i = 1; i < s->txs->len; i++) {
         stx_t *t = g_ptr_array_index(s->txs, i);
         tx_unref(t->tx);
-        g_free(t->known);
-        g_free(t);
     }
     g_ptr_array_free(s->txs, TRUE);
+    for (uint32_t c = 0; c < s->tx_nchunks; c++)
+        g_free(s->tx_chunks[c]);
+    g_free(s->tx_chunks);
+    txrelay_free(s);
     g_hash_table_destroy(s->block_rejects);
     g_hash_table_destroy(s->block_by_id);
     if (s->by_slot_producer) {
@@ -1048,6 +1077,7 @@ void chain_free(proto_t *s)
 
 void chain_sample(proto_t *s)
 {
+    cpu_trace(s);
     const uint32_t n = s->net->nnodes;
     uint32_t up = 0;
     uint64_t mp_sum = 0, mp_max = 0, hmin = UINT64_MAX, hmax = 0;

@@ -68,11 +68,16 @@ enum msg_kind {
 };
 G_STATIC_ASSERT(MSG_KIND_COUNT <= NET_MAX_KINDS);
 
-/* A batch of transaction numbers (indexes into sim.txs). */
+/* A request or reply: transaction numbers (indexes into proto.txs). */
 typedef struct txlist {
+    struct proto *s;
     uint32_t n;
+    uint32_t min;   /* the lowest of them (txrelay.c: the gossip window) */
+    uint8_t cls;    /* allocation size class (txrelay.c) */
     uint32_t idx[];
 } txlist_t;
+
+#define TXRELAY_POOL_CLASSES 22 /* free lists for blocks of 64 B .. 2 MiB (txrelay.c) */
 
 /* Per-node block status (sblock.st). */
 enum {
@@ -91,6 +96,8 @@ typedef struct sblock {
     uint64_t *arrival_ns; /* per node; UINT64_MAX = not received */
     uint64_t *final_ns;   /* per node: when the node first saw it final; UINT64_MAX = never */
     uint8_t *st;          /* per node: BS_* */
+    uint32_t *mp_hints;   /* per transaction of the block: mempool lookup hints (mempool_contains_hint) */
+    uint32_t *tx_index;   /* per transaction of the block: its number (tx sim_index; 0 = none) */
     GPtrArray *children;  /* sblock_t *, in creation order; not owned */
     msg_t m_inv, m_getfull, m_getcmpct, m_full, m_cmpct;
     uint32_t reached;
@@ -101,10 +108,13 @@ typedef struct sblock {
     bool main;
 } sblock_t;
 
+#define STX_CHUNK 4096u
+
 /* The simulator's record of a submitted transaction. */
 typedef struct stx {
     tx_t *tx;
-    uint8_t *known;       /* per node bit set: has it, or asked for it */
+    uint32_t mp_hint;     /* the mempools' lookup hint (mempool_add_hint) */
+    uint32_t size_bytes;  /* tx->size_bytes, beside the rest of the record */
     uint32_t origin;
     uint32_t account;
     uint8_t intent;       /* enum tx_intent */
@@ -121,23 +131,25 @@ enum tx_intent {
 /* A pos attestation: created once by its validator, shared by all. */
 typedef struct satt satt_t;
 
-/* Per-node chain state (consensus.kind != none). */
+/* Per-node chain state (consensus.kind != none). Fields ordered by size, so
+ * the record has no holes (a million nodes have a million of them). */
 typedef struct cnode {
     sblock_t *tip;
     sblock_t *final;      /* the latest final block of the node's chain */
     mempool_t *mp;
     uint64_t cpu_busy_until_ns;
     ev_handle_t mine_ev;
-    uint32_t mine_gen;
     uint64_t mine_key;    /* consensus schedule_key the pending production was drawn for */
-    bool mine_drawn;      /* a production time is drawn (possibly beyond the run, or never) */
     uint64_t hashrate;
-    addr_t reward_addr;
-    GArray *pending;      /* uint32_t pairs (tx index, peer it came from) to announce */
-    bool flush_scheduled;
+    GArray *pending;      /* uint32_t pairs (tx index, peer it came from) to announce; NULL until needed */
     struct pos_ghost *ghost;  /* pos: the node's LMD-GHOST view */
     GPtrArray *att_pending;   /* pos: satt_t * seen and not yet in the node's chain */
     GArray *evidence;         /* pos: pos_evidence_t the node detected, not yet in its chain */
+    addr_t reward_addr;
+    uint32_t mine_gen;
+    uint32_t pending_min; /* the lowest tx index in pending, when not empty */
+    bool mine_drawn;      /* a production time is drawn (possibly beyond the run, or never) */
+    bool flush_scheduled;
 } cnode_t;
 
 /* One broadcast of the network study workload. */
@@ -163,8 +175,18 @@ typedef struct proto {
     /* ledger and consensus (consensus.kind != none) */
     consensus_t *cons;
     cnode_t *cnodes;
+    mempool_shared_t *mp_shared; /* the transactions of every node's mempool, kept once */
     GPtrArray *blocks;   /* sblock_t *, by block index; owned */
-    GPtrArray *txs;      /* stx_t *, by tx index (0 unused); owned */
+    GPtrArray *txs;      /* stx_t *, by tx index (0 unused), pointing into tx_chunks */
+    stx_t **tx_chunks;   /* the records, STX_CHUNK each, in index order (neighbours in memory) */
+    uint32_t tx_nchunks;
+    uint64_t *known;     /* per node, a ring of known_words words: which transactions it knows (txrelay.c) */
+    uint32_t known_words; /* a power of two */
+    uint32_t known_base; /* transactions below it are out of gossip (a multiple of 64) */
+    uint32_t *hold;      /* per word of 64 tx indexes: gossip holders whose lowest index is in it */
+    uint32_t hold_len;
+    void *tr_free[TXRELAY_POOL_CLASSES]; /* txrelay.c: free blocks by size class */
+    uint32_t *peer_count; /* scratch of txrelay_flush, per node; zero between flushes */
     keypair_t *accounts; /* ledger.accounts key pairs */
     keypair_t *node_keys; /* pos, dpos: each node's validator / producer key */
     uint64_t *client_nonce;

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# make bench: the event queue's hold rate and network-only broadcast runs.
-# Usage: tests/bench/run.sh BUILD_DIR. Prints medians of REPEAT runs (default 3).
+# make bench: the event queue's hold rate, whole runs of the presets, and the
+# transaction-scale runs.
+# Usage: tests/bench/run.sh BUILD_DIR. Short runs print medians of REPEAT
+# runs (default 3); the long ones (an hour of transactions, a million nodes)
+# run once each (LONG=0 skips them).
 set -euo pipefail
 build=${1:-build}
 repeat=${REPEAT:-3}
+long=${LONG:-1}
 cd "$(dirname "$0")/../.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -29,6 +33,37 @@ run_case() { # label, then chainsim run arguments
     "$(printf '%s\n' "${mems[@]}" | median)" "$repeat"
 }
 
+# One run: wall, user CPU, events/s, peak memory; with a per-minute sample
+# interval, the CPU time of simulated minutes 1, 10 and 60 (from the
+# CHAINSIM_CPU_TRACE lines the run prints at every sample).
+children_user() { # user CPU seconds of every child this shell has waited for, into file $1
+  times >"$1" # not in a subshell: it would count its own children
+  awk 'NR == 2 { split($1, a, "m"); sub("s", "", a[2]); print a[1] * 60 + a[2] }' "$1" >"$1.s"
+}
+
+long_case() { # label, then chainsim run arguments
+  local label=$1; shift
+  local before after line
+  children_user "$tmp/before"
+  CHAINSIM_CPU_TRACE=1 "$build/chainsim" run "$@" --out "$tmp/long.db" >"$tmp/long.out" 2>"$tmp/long.err"
+  children_user "$tmp/after"
+  before=$(cat "$tmp/before.s")
+  after=$(cat "$tmp/after.s")
+  line=$(grep '^wall ' "$tmp/long.out")
+  printf '%-44s wall %7.2f s   user %7.2f s   %5.2f M events/s   peak %7.1f MB   (one run)\n' "$label" \
+    "$(awk '{print $2}' <<<"$line")" "$(awk -v a="$after" -v b="$before" 'BEGIN {print a - b}')" \
+    "$(awk '{print $4}' <<<"$line")" "$(awk '{print $9}' <<<"$line")"
+  if grep -q '^cpu-trace: ' "$tmp/long.err"; then
+    awk '/^cpu-trace: / { t[int($2 / 60 + 0.5)] = $3 }
+         END { out = "";
+               for (m = 1; m <= 60; m++)
+                 if ((m == 1 || m == 10 || m == 60) && (m in t) && ((m - 1) in t))
+                   out = out sprintf("   minute %d: %.2f s", m, t[m] - t[m - 1]);
+               if (out != "") printf "%-44s%s\n", "  CPU per simulated minute", out }' "$tmp/long.err"
+  fi
+  rm -f "$tmp/long.db"
+}
+
 echo
 echo "== proof of work, SimBlock setting: scenarios/simblock-2019.ini (100 blocks of 535 KB, compact relay) =="
 run_case "1,000 nodes" scenarios/simblock-2019.ini --set network.nodes=1000
@@ -44,3 +79,16 @@ echo "== network-only broadcast: scenarios/broadcast-2019.ini (20 x 535 KB, anno
 run_case "1,000 nodes" scenarios/broadcast-2019.ini --set network.nodes=1000 --set record.detail=messages
 run_case "10,000 nodes" scenarios/broadcast-2019.ini --set record.detail=messages
 run_case "10,000 nodes, per-node arrivals recorded" scenarios/broadcast-2019.ini
+
+if [ "$long" != 0 ]; then
+  echo
+  echo "== transactions at scale: scenarios/bitcoin.ini, 60 s blocks, one simulated hour (one run each) =="
+  long_case "1,000 nodes, 100 tx/s" scenarios/bitcoin.ini --set network.nodes=1000 \
+    --set workload.tx_rate=100/s --set consensus.block_interval=60s --set scenario.duration=1h
+  long_case "10,000 nodes, 10 tx/s" scenarios/bitcoin.ini --set network.nodes=10000 \
+    --set workload.tx_rate=10/s --set consensus.block_interval=60s --set scenario.duration=1h
+  echo
+  echo "== a million nodes: scenarios/simblock-2019.ini, 10 blocks (one run) =="
+  long_case "1,000,000 nodes x 10 blocks" scenarios/simblock-2019.ini --set network.nodes=1000000 \
+    --set consensus.max_blocks=10
+fi
