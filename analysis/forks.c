@@ -45,7 +45,7 @@ static const cli_command_t forks_cli = {
     .name = CMD,
     .usage = "DB [--run ID] [--min-depth N] [--json]",
     .about = "Lists the forks of one run recorded in the results database DB, in the order\n"
-             "they began: the fork point, its cause (race, partition, equivocation,\n"
+             "they began: the fork point, its cause (race, partition, forced, equivocation,\n"
              "adversary), each branch's blocks and producers and how far it spread, which\n"
              "branch won and when the fork was resolved, the reorgs it caused and what\n"
              "became of the transactions of the losing blocks (re-included, dropped,\n"

@@ -79,7 +79,7 @@ CREATE TABLE IF NOT EXISTS faults (
     seq      INTEGER NOT NULL,       -- order of application
     at_ns    INTEGER NOT NULL,
     name     TEXT NOT NULL,          -- the NAME of [event NAME]
-    kind     TEXT NOT NULL,          -- partition, heal, latency, loss, crash, restart
+    kind     TEXT NOT NULL,          -- partition, heal, latency, loss, crash, restart, fork, send
     detail   TEXT NOT NULL,          -- what changed, in words
     nodes_affected INTEGER NOT NULL,
     PRIMARY KEY (run_id, seq)

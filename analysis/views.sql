@@ -379,6 +379,8 @@ LEFT JOIN (SELECT run_id, fork_id, from_branch, count(DISTINCT node_id) AS left_
 --   cause            adversary: a block of the fork was made by an adversary
 --                    (block_marks.adversary; none exist yet); equivocation: two
 --                    branches begin with blocks of one producer for one slot;
+--                    forced: an [event] of type fork made blocks at the instant
+--                    the fork began;
 --                    partition: a partition was in force when the fork began
 --                    (the latest partition or heal of faults at or before
 --                    created_ns is a partition); race: none of these
@@ -403,6 +405,9 @@ SELECT f.run_id,
                         JOIN block_marks m ON m.run_id = fb.run_id AND m.block_index = fb.block_index
                         WHERE fb.run_id = f.run_id AND fb.fork_id = f.fork_id AND m.adversary IS NOT NULL)
                THEN 'adversary'
+           WHEN EXISTS (SELECT 1 FROM faults q
+                        WHERE q.run_id = f.run_id AND q.kind = 'fork' AND q.at_ns = f.created_ns)
+               THEN 'forced'
            WHEN f.equivocation THEN 'equivocation'
            WHEN (SELECT q.kind FROM faults q
                  WHERE q.run_id = f.run_id AND q.at_ns <= f.created_ns AND q.kind IN ('partition', 'heal')

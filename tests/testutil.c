@@ -7,14 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "tests/testutil.h"
 
 static GPtrArray *tmpdirs;
+static pid_t tmpdirs_pid; /* the process that made them: a forked test's exit leaves them */
 
 static void rm_tmpdirs(void)
 {
-    for (guint i = 0; tmpdirs && i < tmpdirs->len; i++) {
+    for (guint i = 0; tmpdirs && getpid() == tmpdirs_pid && i < tmpdirs->len; i++) {
         char *cmd = g_strdup_printf("rm -rf '%s'", (char *)g_ptr_array_index(tmpdirs, i));
         if (system(cmd) != 0)
             fprintf(stderr, "could not remove %s\n", (char *)g_ptr_array_index(tmpdirs, i));
@@ -26,9 +28,12 @@ char *tu_tmpdir(void)
 {
     char *d = g_dir_make_tmp("chainsim-test-XXXXXX", NULL);
     g_assert_nonnull(d);
-    if (!tmpdirs) {
+    if (!tmpdirs || tmpdirs_pid != getpid()) {
+        /* first call in this process (a forked test starts a list of its own) */
+        if (!tmpdirs)
+            atexit(rm_tmpdirs);
         tmpdirs = g_ptr_array_new();
-        atexit(rm_tmpdirs);
+        tmpdirs_pid = getpid();
     }
     g_ptr_array_add(tmpdirs, g_strdup(d));
     return d;

@@ -15,6 +15,9 @@
  * A crashed node neither sends nor receives; transfers it had queued but not
  * begun are lost; its state is kept for its restart (as after a reboot with
  * its disk intact). Every applied event is recorded in the faults table.
+ *
+ * Node-level events (fork, send) are applied by the handler the node layer
+ * registered with net_on_script(), at their place in the same time order.
  */
 #include <stdio.h>
 #include <string.h>
@@ -207,6 +210,11 @@ void fault_apply(net_t *net, uint32_t index)
     case FAULT_RESTART:
         affected = set_up(net, f, true);
         g_string_printf(d, "%u nodes up", affected);
+        break;
+    case FAULT_FORK:
+    case FAULT_SEND:
+        g_assert(net->on_script);
+        affected = net->on_script(net->on_script_ctx, f, d);
         break;
     }
     record(net, f, scenario_fault_kind_name(f->kind), d->str, affected);

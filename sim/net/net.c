@@ -321,6 +321,13 @@ void net_on_restart(net_t *net, net_node_fn fn, void *ctx)
     net->on_restart_ctx = ctx;
 }
 
+void net_on_script(net_t *net, net_script_fn fn, void *ctx)
+{
+    g_assert(!net->on_script);
+    net->on_script = fn;
+    net->on_script_ctx = ctx;
+}
+
 void net_send(net_t *net, uint32_t from, uint32_t to, uint32_t link, const msg_t *m)
 {
     node_t *f = &net->nodes[from], *t = &net->nodes[to];

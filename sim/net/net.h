@@ -8,8 +8,10 @@
  * statistics, the function that receives a delivered message, and the
  * function that frees a message the network owns (MSG_F_OWNED) once it is
  * delivered or dropped. A node that restarts is announced through the one
- * handler registered with net_on_restart(); the network never names a
- * protocol.
+ * handler registered with net_on_restart(); the node-level events of the
+ * scenario (forced forks, scripted transactions) are handed, in their place
+ * among the network's own, to the one handler registered with
+ * net_on_script(). The network never names a protocol.
  *
  * Ownership: the network owns nodes, links, adjacency and owned messages in
  * flight; the engine, scenario and recorder are borrowed.
@@ -76,6 +78,9 @@ typedef void (*net_receive_fn)(void *ctx, uint32_t to, uint32_t from, uint32_t l
 typedef void (*net_free_fn)(const msg_t *m);
 /* Tells a layer above that node `node` came back up. */
 typedef void (*net_node_fn)(void *ctx, uint32_t node);
+/* Applies node-level event f now, appends what it did to detail (one line,
+ * for the faults table) and returns how many nodes it affected. */
+typedef uint32_t (*net_script_fn)(void *ctx, const fault_t *f, GString *detail);
 
 typedef struct net_kind {
     const char *name;
@@ -111,6 +116,8 @@ typedef struct net {
     uint32_t faults_applied;
     net_node_fn on_restart;
     void *on_restart_ctx;
+    net_script_fn on_script;
+    void *on_script_ctx;
 } net_t;
 
 /* Builds the nodes and the topology of sc into n, records them (a failed
@@ -124,6 +131,8 @@ void net_clear(net_t *n);
 void net_on_kind(net_t *n, uint16_t kind, const char *name, net_receive_fn receive, net_free_fn free, void *ctx);
 /* Registers the one handler told of node restarts. */
 void net_on_restart(net_t *n, net_node_fn fn, void *ctx);
+/* Registers the one handler that applies node-level events (fork, send). */
+void net_on_script(net_t *n, net_script_fn fn, void *ctx);
 
 /* Hands m to the network from -> to over link; schedules its delivery unless
  * the sender is down, the two are partitioned, or the message is lost (an

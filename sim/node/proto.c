@@ -12,6 +12,7 @@
 #include "sim/node/broadcast.h"
 #include "sim/node/chain.h"
 #include "sim/node/forklog.h"
+#include "sim/node/script.h"
 #include "sim/node/txrelay.h"
 
 void proto_node_restarted(void *ctx, uint32_t node)
@@ -28,6 +29,7 @@ void proto_init(proto_t *s, engine_t *eng, net_t *net, const scenario_t *sc, rec
     s->rec = rec;
     rng_stream(&s->workload_rng, sc->seed, RNG_WORKLOAD, 0);
     net_on_restart(net, proto_node_restarted, s);
+    net_on_script(net, script_apply, s);
     txrelay_init(s);
     bcast_init(s);
     chain_init(s);

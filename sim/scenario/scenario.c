@@ -261,12 +261,13 @@ typedef struct evspec {
 static const char *const fault_names[] = {
     [FAULT_PARTITION] = "partition", [FAULT_HEAL] = "heal",   [FAULT_LATENCY] = "latency",
     [FAULT_LOSS] = "loss",           [FAULT_CRASH] = "crash", [FAULT_RESTART] = "restart",
+    [FAULT_FORK] = "fork",           [FAULT_SEND] = "send",
 };
-#define FAULT_CHOICES "partition|heal|latency|loss|crash|restart"
+#define FAULT_CHOICES "partition|heal|latency|loss|crash|restart|fork|send"
 
 static const evspec_t event_specs[] = {
-    { "at", T_DURATION, true, "|partition|heal|latency|loss|crash|restart|", "when the event happens" },
-    { "type", T_ENUM, true, "|partition|heal|latency|loss|crash|restart|", FAULT_CHOICES },
+    { "at", T_DURATION, true, "|partition|heal|latency|loss|crash|restart|fork|send|", "when the event happens" },
+    { "type", T_ENUM, true, "|partition|heal|latency|loss|crash|restart|fork|send|", FAULT_CHOICES },
     { "by", T_ENUM, false, "|partition|", "ids|regions|fraction (default ids)" },
     { "groups", T_TEXT, true, "|partition|",
       "groups separated by ';': id ranges (0-499,700), region names, or fractions (30%); "
@@ -275,8 +276,17 @@ static const evspec_t event_specs[] = {
     { "scale", T_SCALE, false, "|latency|", "multiply latency (e.g. 2, 150%)" },
     { "add", T_DURATION, false, "|latency|", "add to every latency draw" },
     { "loss", T_PPM, true, "|loss|", "new loss probability" },
-    { "nodes", T_IDS, true, "|crash|restart|", "node ids: 3,10-20" },
+    { "nodes", T_IDS, true, "|crash|restart|fork|",
+      "node ids: 3,10-20 (fork: each produces a block at once on its own tip; pow only)" },
     { "duration", T_DURATION, false, "|crash|", "restart automatically after this long" },
+    { "node", T_U32, true, "|send|", "the node id the transaction is submitted to" },
+    { "from", T_U32, true, "|send|", "the sender: an account number below [ledger] accounts" },
+    { "to", T_U32, true, "|send|", "the recipient: an account number below [ledger] accounts" },
+    { "amount", T_U64, true, "|send|", "coins transferred" },
+    { "fee", T_U64, false, "|send|", "the fee (default: [workload] fee_min)" },
+    { "nonce", T_TEXT, false, "|send|",
+      "next (default: the sender's next nonce), reuse (the nonce of its previous transaction: a "
+      "conflicting spend) or a number" },
 };
 
 /* ---------- error collection ---------- */
@@ -985,6 +995,60 @@ static bool parse_partition_groups(ctx_t *c, scenario_t *sc, const char *group, 
     return ok;
 }
 
+/* An unsigned key of an event group into *out; false (and an error) when it
+ * is not a whole number or is max or above. Absent keys leave *out as is. */
+static bool ev_uint(ctx_t *c, const char *group, const char *key, uint64_t max, const char *below,
+                    uint64_t *out)
+{
+    char *v = ev_value(c, group, key);
+    if (!v)
+        return true;
+    uint64_t u;
+    bool ok = units_parse_uint(v, &u);
+    if (!ok)
+        err_key(c, group, key, v, "expected %s", expected(T_U64));
+    else if (u >= max)
+        err_key(c, group, key, v, "out of range; expected a number below %s", below);
+    else
+        *out = u;
+    g_free(v);
+    return ok && u < max;
+}
+
+/* The keys of a `send` event: node, from, to, amount, fee, nonce. */
+static bool parse_send(ctx_t *c, scenario_t *sc, const char *group, fault_t *f)
+{
+    char nodes[64], accounts[64];
+    snprintf(nodes, sizeof nodes, "[network] nodes (%u)", sc->net.nodes);
+    snprintf(accounts, sizeof accounts, "[ledger] accounts (%u)", sc->ledger.accounts);
+    uint64_t node = 0, from = 0, to = 0;
+    f->send_fee = sc->workload.fee_min;
+    bool ok = ev_uint(c, group, "node", sc->net.nodes, nodes, &node);
+    ok = ev_uint(c, group, "from", sc->ledger.accounts, accounts, &from) && ok;
+    ok = ev_uint(c, group, "to", sc->ledger.accounts, accounts, &to) && ok;
+    ok = ev_uint(c, group, "amount", UINT64_MAX, "2^64 - 1", &f->send_amount) && ok;
+    ok = ev_uint(c, group, "fee", UINT64_MAX, "2^64 - 1", &f->send_fee) && ok;
+    f->send_node = (uint32_t)node;
+    f->send_from = (uint32_t)from;
+    f->send_to = (uint32_t)to;
+    f->send_nonce_mode = SEND_NONCE_NEXT;
+    char *v = ev_value(c, group, "nonce");
+    if (v && strcmp(v, "next") == 0) {
+        f->send_nonce_mode = SEND_NONCE_NEXT;
+    } else if (v && strcmp(v, "reuse") == 0) {
+        f->send_nonce_mode = SEND_NONCE_REUSE;
+    } else if (v) {
+        if (units_parse_uint(v, &f->send_nonce) && f->send_nonce < UINT64_MAX) {
+            f->send_nonce_mode = SEND_NONCE_GIVEN;
+        } else {
+            err_key(c, group, "nonce", v, "expected next, reuse or a whole number");
+            ok = false;
+        }
+    }
+    g_free(v);
+    return ok;
+}
+
 static bool parse_event(ctx_t *c, scenario_t *sc, const char *group, fault_t *f)
 {
     bool ok = true;
@@ -1019,8 +1083,11 @@ static bool parse_event(ctx_t *c, scenario_t *sc, const char *group, fault_t *f)
     for (gsize i = 0; i < nkeys; i++) {
         const evspec_t *e = find_evspec(keys[i]);
         if (!e) {
-            err_key(c, group, keys[i], NULL, "unknown key for an event; known keys: at, type, by, groups, "
-                    "between, scale, add, loss, nodes, duration");
+            GString *known = g_string_new(NULL);
+            for (size_t j = 0; j < G_N_ELEMENTS(event_specs); j++)
+                g_string_append_printf(known, "%s%s", j ? ", " : "", event_specs[j].key);
+            err_key(c, group, keys[i], NULL, "unknown key for an event; known keys: %s", known->str);
+            g_string_free(known, TRUE);
             ok = false;
         } else if (!key_applies(e, f->kind)) {
             err_key(c, group, keys[i], NULL, "not used by events of type %s", fault_names[f->kind]);
@@ -1126,6 +1193,13 @@ static bool parse_event(ctx_t *c, scenario_t *sc, const char *group, fault_t *f)
         }
         g_free(v);
     }
+    if (f->kind == FAULT_FORK && sc->consensus.kind != CONS_POW) {
+        err_key(c, group, "type", "fork", "a forced fork needs [consensus] kind = pow (under pos and dpos a "
+                "block out of its producer's slot is invalid; see [adversary] kind = equivocate)");
+        ok = false;
+    }
+    if (f->kind == FAULT_SEND)
+        ok = parse_send(c, sc, group, f) && ok;
     return ok;
 }
 

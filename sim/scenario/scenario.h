@@ -59,7 +59,17 @@ typedef enum {
     FAULT_LOSS,
     FAULT_CRASH,
     FAULT_RESTART,
+    /* node-level events, applied by the node layer through net_on_script */
+    FAULT_FORK, /* the given nodes each produce a block now, on their own tips */
+    FAULT_SEND, /* one scripted transaction submitted to one node */
 } fault_kind_t;
+
+/* Which nonce a scripted transaction uses. */
+typedef enum {
+    SEND_NONCE_NEXT,  /* the sender's next nonce (the workload's counter, advanced) */
+    SEND_NONCE_REUSE, /* the nonce of the sender's previous transaction: a conflicting spend */
+    SEND_NONCE_GIVEN, /* the number in `nonce` */
+} send_nonce_t;
 
 typedef enum { PART_BY_IDS, PART_BY_REGIONS, PART_BY_FRACTION } partition_by_t;
 
@@ -93,6 +103,10 @@ typedef struct fault {
     id_range_t *nodes;
     uint32_t nnodes_ranges;
     uint64_t down_ns; /* crash: restart automatically after this, 0 = stay down */
+    /* fork: `nodes` above. send: */
+    uint32_t send_node, send_from, send_to; /* node id; sender and recipient account numbers */
+    uint64_t send_amount, send_fee, send_nonce;
+    send_nonce_t send_nonce_mode;
 } fault_t;
 
 typedef struct scenario {
