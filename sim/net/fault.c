@@ -44,6 +44,8 @@ void fault_schedule(net_t *net)
 
 static void record(net_t *net, const fault_t *f, const char *kind, const char *detail, uint32_t affected)
 {
+    if (net->tap && net->tap->fault)
+        net->tap->fault(net->tap->ctx, f, kind, detail);
     if (net->rec && !record_fault(net->rec, net->faults_applied, net->eng->now_ns, f->name, kind, detail, affected))
         engine_fail(net->eng, "%s", record_error(net->rec));
     net->faults_applied++;

@@ -328,6 +328,11 @@ void net_on_script(net_t *net, net_script_fn fn, void *ctx)
     net->on_script_ctx = ctx;
 }
 
+void net_set_tap(net_t *net, const net_tap_t *tap)
+{
+    net->tap = tap;
+}
+
 void net_send(net_t *net, uint32_t from, uint32_t to, uint32_t link, const msg_t *m)
 {
     node_t *f = &net->nodes[from], *t = &net->nodes[to];
@@ -335,6 +340,8 @@ void net_send(net_t *net, uint32_t from, uint32_t to, uint32_t link, const msg_t
     st->sent++;
     if (f->group != t->group) {
         st->dropped_partition++;
+        if (net->tap && net->tap->sent)
+            net->tap->sent(net->tap->ctx, from, to, m, NET_DROPPED_PARTITION, 0, 0);
         free_owned(net, m);
         return;
     }
@@ -353,12 +360,16 @@ void net_send(net_t *net, uint32_t from, uint32_t to, uint32_t link, const msg_t
     uint32_t loss = net->loss_ppm[f->region][t->region];
     if (loss && rng_chance_ppm(&f->rng, loss)) {
         st->lost++;
+        if (net->tap && net->tap->sent)
+            net->tap->sent(net->tap->ctx, from, to, m, NET_LOST, start_ns, 0);
         free_owned(net, m);
         return;
     }
     uint64_t lat_ns = net_latency_ns(net, from, to);
     uint64_t at_ns = *busy > UINT64_MAX - lat_ns ? UINT64_MAX : *busy + lat_ns;
     st->in_flight++;
+    if (net->tap && net->tap->sent)
+        net->tap->sent(net->tap->ctx, from, to, m, NET_SENT, start_ns, at_ns);
     engine_at(net->eng, at_ns, EV_DELIVER,
              (ev_data_t){ .a = to, .b = link, .c = f->epoch, .e = from, .u = start_ns, .p = (void *)m });
 }
@@ -390,6 +401,8 @@ static void deliver(void *ctx, const ev_t *ev)
     const msg_t *m = ev->d.p;
     if (net_accept(net, ev)) {
         const net_kind_t *k = &net->kinds[m->kind];
+        if (net->tap && net->tap->received)
+            net->tap->received(net->tap->ctx, ev->d.a, ev->d.e, m, ev->d.u);
         k->receive(k->ctx, ev->d.a, ev->d.e, ev->d.b, m);
     }
     free_owned(net, m);

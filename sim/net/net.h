@@ -82,6 +82,26 @@ typedef void (*net_node_fn)(void *ctx, uint32_t node);
  * for the faults table) and returns how many nodes it affected. */
 typedef uint32_t (*net_script_fn)(void *ctx, const fault_t *f, GString *detail);
 
+/* What became of a message handed to net_send. */
+typedef enum { NET_SENT, NET_DROPPED_PARTITION, NET_LOST } net_send_outcome_t;
+
+/* An optional observer of the network, for tools that replay a run (a trace
+ * of one node, an export of block flows); NULL in a normal run. Every
+ * function may be NULL. Observers read; they never change the run. */
+typedef struct net_tap {
+    void *ctx;
+    /* m was handed to the network from -> to; when sent, its transfer starts
+     * at start_ns and it arrives at arrive_ns (if nothing drops it then) */
+    void (*sent)(void *ctx, uint32_t from, uint32_t to, const msg_t *m, net_send_outcome_t outcome,
+                 uint64_t start_ns, uint64_t arrive_ns);
+    /* m reached `to` from `from` now (its transfer began at start_ns); called
+     * before the receiver handles it */
+    void (*received)(void *ctx, uint32_t to, uint32_t from, const msg_t *m, uint64_t start_ns);
+    /* the scenario event f was applied now; kind and detail as in the faults
+     * table (kind "restart" for the automatic end of a crash) */
+    void (*fault)(void *ctx, const fault_t *f, const char *kind, const char *detail);
+} net_tap_t;
+
 typedef struct net_kind {
     const char *name;
     net_receive_fn receive;
@@ -118,6 +138,7 @@ typedef struct net {
     void *on_restart_ctx;
     net_script_fn on_script;
     void *on_script_ctx;
+    const net_tap_t *tap; /* NULL but in replays that observe */
 } net_t;
 
 /* Builds the nodes and the topology of sc into n, records them (a failed
@@ -133,6 +154,8 @@ void net_on_kind(net_t *n, uint16_t kind, const char *name, net_receive_fn recei
 void net_on_restart(net_t *n, net_node_fn fn, void *ctx);
 /* Registers the one handler that applies node-level events (fork, send). */
 void net_on_script(net_t *n, net_script_fn fn, void *ctx);
+/* Sets the observer (borrowed; NULL removes it). */
+void net_set_tap(net_t *n, const net_tap_t *tap);
 
 /* Hands m to the network from -> to over link; schedules its delivery unless
  * the sender is down, the two are partitioned, or the message is lost (an

@@ -256,6 +256,7 @@ static void switch_tip(proto_t *s, uint32_t node, sblock_t *nt)
     cnode_t *cn = &s->cnodes[node];
     const block_t *a = cn->tip->b, *b = nt->b;
     GPtrArray *gone = g_ptr_array_new(), *added = g_ptr_array_new();
+    const uint64_t mempool_before = s->obs ? mempool_count(cn->mp) : 0;
     while (a->h.height > b->h.height) {
         g_ptr_array_add(gone, (gpointer)a);
         a = a->parent;
@@ -294,6 +295,9 @@ static void switch_tip(proto_t *s, uint32_t node, sblock_t *nt)
                                     nt->b->index, a->h.height))
             engine_fail(s->eng, "%s", record_error(s->rec));
     }
+    if (s->obs && s->obs->tip_switched)
+        s->obs->tip_switched(s->obs->ctx, node, cn->tip, nt, a->h.height, gone->len, added->len, mempool_before,
+                             mempool_count(cn->mp));
     cn->tip = nt;
     g_ptr_array_free(gone, TRUE);
     g_ptr_array_free(added, TRUE);
@@ -359,6 +363,8 @@ void chain_mine(proto_t *s, uint32_t node, uint32_t gen)
     sblock_t *sb = sblock_new(s, b);
     sb->arrival_ns[node] = s->eng->now_ns;
     sb->reached = 1;
+    if (s->obs && s->obs->block_got)
+        s->obs->block_got(s->obs->ctx, node, UINT32_MAX, sb);
     for (uint32_t i = 0; i < b->ntx; i++) {
         stx_t *t = b->txs[i]->sim_index ? g_ptr_array_index(s->txs, b->txs[i]->sim_index) : NULL;
         if (t && t->nincluded < G_N_ELEMENTS(t->included))
@@ -626,7 +632,10 @@ static void pos_attach(proto_t *s, uint32_t node, block_t *b)
 void chain_checked(proto_t *s, uint32_t node, uint32_t from, sblock_t *sb)
 {
     const char *why = NULL;
-    if (!block_valid(s, sb, &why))
+    const bool valid = block_valid(s, sb, &why);
+    if (s->obs && s->obs->block_checked)
+        s->obs->block_checked(s->obs->ctx, node, sb, valid ? NULL : why ? why : "invalid");
+    if (!valid)
         invalidate(s, node, sb, why ? why : "invalid");
     else
         connect(s, node, from, sb);
@@ -669,6 +678,8 @@ static void got_block(proto_t *s, uint32_t node, uint32_t from, uint32_t link, s
     sb->arrival_ns[node] = s->eng->now_ns;
     sb->reached++;
     txrelay_mark_known(s, node, sb);
+    if (s->obs && s->obs->block_got)
+        s->obs->block_got(s->obs->ctx, node, from, sb);
     if (is_pos(s))
         check_double_proposal(s, node, sb);
     process(s, node, from, link, sb);

@@ -162,7 +162,26 @@ typedef struct bcast {
     uint32_t reached;
 } bcast_t;
 
+/* An optional observer of what nodes do with blocks, for tools that replay a
+ * run (a trace of one node, an export of block flows); NULL in a normal run.
+ * Every function may be NULL; observers read, they never change the run. */
+typedef struct proto_observer {
+    void *ctx;
+    /* node has block sb whole, from peer `from` (UINT32_MAX: it made it) */
+    void (*block_got)(void *ctx, uint32_t node, uint32_t from, const sblock_t *sb);
+    /* node checked sb: why is NULL when valid, else the reason it is invalid */
+    void (*block_checked)(void *ctx, uint32_t node, const sblock_t *sb, const char *why);
+    /* node's tip moved from old_tip to new_tip: `disconnected` blocks left
+     * its chain above the common ancestor at fork_height, `connected` joined
+     * it; its mempool held mempool_before transactions and holds
+     * mempool_after (returned transactions in, included ones out) */
+    void (*tip_switched)(void *ctx, uint32_t node, const sblock_t *old_tip, const sblock_t *new_tip,
+                         uint64_t fork_height, uint32_t disconnected, uint32_t connected, uint64_t mempool_before,
+                         uint64_t mempool_after);
+} proto_observer_t;
+
 typedef struct proto {
+    const proto_observer_t *obs; /* NULL but in replays that observe */
     engine_t *eng;
     net_t *net;
     const scenario_t *sc;
