@@ -21,11 +21,9 @@ static const uint64_t round_consts[24] = {
     0x8000000080008081ULL, 0x8000000000008080ULL, 0x0000000080000001ULL, 0x8000000080008008ULL,
 };
 
-/* rho offsets and pi destinations, in the order of the lane walk from lane 1. */
-static const unsigned rho[24] = { 1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 2, 14,
-                                  27, 41, 56, 8, 25, 43, 62, 18, 39, 61, 20, 44 };
-static const unsigned pi[24] = { 10, 7, 11, 17, 18, 3, 5, 16, 8, 21, 24, 4,
-                                 15, 23, 19, 13, 12, 2, 20, 14, 22, 9, 6, 1 };
+/* rho offsets and pi destinations, walking the lanes from lane 1:
+ * offsets 1 3 6 10 15 21 28 36 45 55 2 14 27 41 56 8 25 43 62 18 39 61 20 44,
+ * lanes 10 7 11 17 18 3 5 16 8 21 24 4 15 23 19 13 12 2 20 14 22 9 6 1. */
 
 static inline uint64_t rotl(uint64_t x, unsigned n)
 {
@@ -35,26 +33,101 @@ static inline uint64_t rotl(uint64_t x, unsigned n)
 static void keccak_f(uint64_t a[25])
 {
     for (int round = 0; round < 24; round++) {
-        uint64_t c[5], t;
-        for (int x = 0; x < 5; x++)
-            c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
-        for (int x = 0; x < 5; x++) {
-            t = c[(x + 4) % 5] ^ rotl(c[(x + 1) % 5], 1);
-            for (int y = 0; y < 25; y += 5)
-                a[y + x] ^= t;
-        }
-        t = a[1];
-        for (int i = 0; i < 24; i++) {
-            unsigned j = pi[i];
-            uint64_t tmp = a[j];
-            a[j] = rotl(t, rho[i]);
-            t = tmp;
-        }
+        uint64_t c0 = a[0] ^ a[5] ^ a[10] ^ a[15] ^ a[20];
+        uint64_t c1 = a[1] ^ a[6] ^ a[11] ^ a[16] ^ a[21];
+        uint64_t c2 = a[2] ^ a[7] ^ a[12] ^ a[17] ^ a[22];
+        uint64_t c3 = a[3] ^ a[8] ^ a[13] ^ a[18] ^ a[23];
+        uint64_t c4 = a[4] ^ a[9] ^ a[14] ^ a[19] ^ a[24];
+        uint64_t d0 = c4 ^ rotl(c1, 1), d1 = c0 ^ rotl(c2, 1), d2 = c1 ^ rotl(c3, 1);
+        uint64_t d3 = c2 ^ rotl(c4, 1), d4 = c3 ^ rotl(c0, 1);
         for (int y = 0; y < 25; y += 5) {
-            for (int x = 0; x < 5; x++)
-                c[x] = a[y + x];
-            for (int x = 0; x < 5; x++)
-                a[y + x] = c[x] ^ (~c[(x + 1) % 5] & c[(x + 2) % 5]);
+            a[y] ^= d0;
+            a[y + 1] ^= d1;
+            a[y + 2] ^= d2;
+            a[y + 3] ^= d3;
+            a[y + 4] ^= d4;
+        }
+        /* rho and pi, unrolled: lane walk from lane 1 (offsets and destinations in rho[], pi[]) */
+        uint64_t t = a[1], tmp;
+        tmp = a[10];
+        a[10] = rotl(t, 1);
+        t = tmp;
+        tmp = a[7];
+        a[7] = rotl(t, 3);
+        t = tmp;
+        tmp = a[11];
+        a[11] = rotl(t, 6);
+        t = tmp;
+        tmp = a[17];
+        a[17] = rotl(t, 10);
+        t = tmp;
+        tmp = a[18];
+        a[18] = rotl(t, 15);
+        t = tmp;
+        tmp = a[3];
+        a[3] = rotl(t, 21);
+        t = tmp;
+        tmp = a[5];
+        a[5] = rotl(t, 28);
+        t = tmp;
+        tmp = a[16];
+        a[16] = rotl(t, 36);
+        t = tmp;
+        tmp = a[8];
+        a[8] = rotl(t, 45);
+        t = tmp;
+        tmp = a[21];
+        a[21] = rotl(t, 55);
+        t = tmp;
+        tmp = a[24];
+        a[24] = rotl(t, 2);
+        t = tmp;
+        tmp = a[4];
+        a[4] = rotl(t, 14);
+        t = tmp;
+        tmp = a[15];
+        a[15] = rotl(t, 27);
+        t = tmp;
+        tmp = a[23];
+        a[23] = rotl(t, 41);
+        t = tmp;
+        tmp = a[19];
+        a[19] = rotl(t, 56);
+        t = tmp;
+        tmp = a[13];
+        a[13] = rotl(t, 8);
+        t = tmp;
+        tmp = a[12];
+        a[12] = rotl(t, 25);
+        t = tmp;
+        tmp = a[2];
+        a[2] = rotl(t, 43);
+        t = tmp;
+        tmp = a[20];
+        a[20] = rotl(t, 62);
+        t = tmp;
+        tmp = a[14];
+        a[14] = rotl(t, 18);
+        t = tmp;
+        tmp = a[22];
+        a[22] = rotl(t, 39);
+        t = tmp;
+        tmp = a[9];
+        a[9] = rotl(t, 61);
+        t = tmp;
+        tmp = a[6];
+        a[6] = rotl(t, 20);
+        t = tmp;
+        tmp = a[1];
+        a[1] = rotl(t, 44);
+        t = tmp;
+        for (int y = 0; y < 25; y += 5) {
+            uint64_t x0 = a[y], x1 = a[y + 1], x2 = a[y + 2], x3 = a[y + 3], x4 = a[y + 4];
+            a[y] = x0 ^ (~x1 & x2);
+            a[y + 1] = x1 ^ (~x2 & x3);
+            a[y + 2] = x2 ^ (~x3 & x4);
+            a[y + 3] = x3 ^ (~x4 & x0);
+            a[y + 4] = x4 ^ (~x0 & x1);
         }
         a[0] ^= round_consts[round];
     }
