@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 300
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test validate bench fuzz clean
+.PHONY: all deps build demo test validate bench fuzz contracts clean
 
 all: build
 
@@ -39,6 +39,11 @@ bench: build
 # other (clang needed; see tests/fuzz/run.sh). Crashes: tests/fuzz/crashes/.
 fuzz:
 	./tests/fuzz/run.sh --build build-fuzz --seconds $(FUZZ_SECONDS)
+
+# Recompiles core/contracts/*.sol with the pinned solc (npm, Node.js needed
+# here only) and fails when the committed bytecode or ABI differs.
+contracts:
+	cd core/contracts && npm ci --no-audit --no-fund --loglevel=error && node compile.js --check
 
 clean:
 	rm -rf build build-test build-fuzz

@@ -31,6 +31,7 @@
 #include "sim/record/record.h"
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/units.h"
+#include "sim/evmrun.h"
 #include "sim/guard.h"
 #include "sim/inspect.h"
 #include "sim/sim.h"
@@ -735,6 +736,7 @@ static const struct command {
     { "tree", "DB", "draw a run's block tree with Graphviz (the .dot kept beside it)", tree_main },
     { "replay", "DB", "run a recorded run again and check that its digest is reproduced", cmd_replay },
     { "state", "DB", "a node's view at a moment: tip, finality, mempool, balances", cmd_state },
+    { "evm", "run ...", "execute EVM bytecode on an empty state, like geth's evm run", evmrun_main },
     { "help", "[COMMAND]", "show the help of a command (the same as COMMAND --help)", cmd_help },
     { "version", "", "print the version (the same as --version)", cmd_version },
 };

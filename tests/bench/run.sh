@@ -14,6 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 echo "== event queue (hold model, 5 repetitions each) =="
 "$build/bench_evq"
+./tests/bench/evm.sh "$build"
 
 median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 

@@ -3,7 +3,7 @@
 #
 #   tests/fuzz/run.sh [--smoke] [--build DIR] [--seconds N] [DRIVER...]
 #
-# DRIVER: scenario, tx, block, units (default: all, one after the other).
+# DRIVER: scenario, tx, block, units, evm (default: all, one after the other).
 #
 # Campaign (make fuzz): each driver runs for N seconds (FUZZ_SECONDS, default
 # 300) over its seed corpus (tests/fuzz/corpus/<driver>/, and scenarios/ for
@@ -35,12 +35,12 @@ while [ $# -gt 0 ]; do
     --build) build="$2"; shift ;;
     --seconds) seconds="$2"; shift ;;
     -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    scenario|tx|block|units) drivers+=("$1") ;;
+    scenario|tx|block|units|evm) drivers+=("$1") ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
-[ ${#drivers[@]} -eq 0 ] && drivers=(scenario tx block units)
+[ ${#drivers[@]} -eq 0 ] && drivers=(scenario tx block units evm)
 case "$seconds" in ''|*[!0-9]*) echo "run.sh: FUZZ_SECONDS must be a whole number of seconds, got '$seconds'" >&2; exit 2 ;; esac
 
 # clang with libFuzzer: compile and link a one-line driver.
