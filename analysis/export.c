@@ -45,15 +45,25 @@
 #include <stdio.h>
 #include <string.h>
 
+static export_replay_fn simblock_fn; /* set by the command entry: it replays runs */
+
+void export_on_simblock(export_replay_fn fn)
+{
+    simblock_fn = fn;
+}
+
 enum { EXPORT_OK = 0, EXPORT_RUNTIME = 1, EXPORT_BADINPUT = 2 };
 
 
-typedef enum export_format { EF_CSV, EF_JSON } export_format_t;
+typedef enum export_format { EF_CSV, EF_JSON, EF_SIMBLOCK } export_format_t;
 
 static const cli_command_t export_cli = {
     .name = "export",
-    .usage = "DB (--table NAME | --view NAME) [--run ID] [--format csv|json] [--out FILE]",
-    .about = "Writes one table or view of the results database DB as CSV or JSON.\n",
+    .usage = "DB (--table NAME | --view NAME) [--run ID] [--format csv|json] [--out FILE]\n"
+             "       DB --format simblock [--run ID] --out FILE",
+    .about = "Writes one table or view of the results database DB as CSV or JSON, or a\n"
+             "run's block propagation as the event log of SimBlock's web visualiser\n"
+             "(--format simblock: FILE, usually output.json, and static.json beside it).\n",
     .operands = (const cli_operand_t[]){ { "DB", "the database file", CLI_ONE }, { NULL, NULL, CLI_ONE } },
     .notes = "Tables are written in primary-key order. The database is only read. FILE is\n"
              "written under a temporary name and renamed when complete, so a failed export\n"
@@ -62,7 +72,7 @@ static const cli_command_t export_cli = {
              "table, view or run, or not an SQLite database\n",
 };
 
-static const char *const export_formats[] = { "csv", "json", NULL }; /* export_format_t order */
+static const char *const export_formats[] = { "csv", "json", "simblock", NULL }; /* export_format_t order */
 
 typedef struct export_opts {
     const char *path; /* borrowed from argv */
@@ -111,7 +121,9 @@ static int parse_args(int argc, char **argv, export_opts_t *o)
           NULL, NULL },
         { "format", 0, CLI_CHOICE, &o->format, "FMT",
           "csv (default): RFC 4180, a header row, NULL as an empty field;\n"
-          "json: an array of objects, one per row, NULL as null",
+          "json: an array of objects, one per row, NULL as null;\n"
+          "simblock: SimBlock's output.json (add-node, add-link, flow-block, add-block,\n"
+          "simulation-end) by replaying the run, and static.json beside it",
           export_formats, NULL },
         { "out", 0, CLI_TEXT, &o->out, "FILE", "write to FILE instead of standard output", NULL, NULL },
         { NULL, 0, CLI_FLAG, NULL, NULL, NULL, NULL, NULL },
@@ -122,6 +134,13 @@ static int parse_args(int argc, char **argv, export_opts_t *o)
         return rc;
     o->path = operands[0];
     g_free(operands);
+    if (o->format == EF_SIMBLOCK) {
+        if (o->name)
+            return cli_usage_error("export", "--format simblock exports a run's block flows, not a table or view");
+        if (!o->out)
+            return cli_usage_error("export", "--format simblock needs --out FILE (e.g. output.json)");
+        return CLI_GO_ON;
+    }
     if (!o->name)
         return cli_usage_error("export", "say what to export: --table NAME or --view NAME");
     return CLI_GO_ON;
@@ -467,6 +486,10 @@ int export_main(int argc, char **argv)
     int status = parse_args(argc, argv, &o);
     if (status != CLI_GO_ON)
         return status;
+    if (o.format == EF_SIMBLOCK) {
+        g_assert(simblock_fn); /* registered by main before any command runs */
+        return simblock_fn(o.path, o.run_id, o.out);
+    }
 
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;

@@ -21,6 +21,48 @@ sim_status_t inspect_run_until(sim_t *s, uint64_t until_ns, const sim_opts_t *op
     return e->failed ? SIM_FAILED : SIM_COMPLETE;
 }
 
+void inspect_observe(sim_t *s, const net_tap_t *tap, const proto_observer_t *obs)
+{
+    net_set_tap(&s->net, tap);
+    s->proto.obs = obs;
+}
+
+uint32_t inspect_node_region_index(const sim_t *s, uint32_t node)
+{
+    return s->net.nodes[node].region;
+}
+
+const char *inspect_node_region(const sim_t *s, uint32_t node)
+{
+    return s->net.profile->region[s->net.nodes[node].region];
+}
+
+uint32_t inspect_regions(const sim_t *s)
+{
+    return s->net.profile->nregions;
+}
+
+const char *inspect_region_name(const sim_t *s, uint32_t r)
+{
+    return s->net.profile->region[r];
+}
+
+uint32_t inspect_links(const sim_t *s)
+{
+    return s->net.nlinks;
+}
+
+void inspect_link(const sim_t *s, uint32_t l, uint32_t *a, uint32_t *b)
+{
+    *a = s->net.links[l].a;
+    *b = s->net.links[l].b;
+}
+
+const char *inspect_kind_name(const sim_t *s, uint16_t kind)
+{
+    return kind < NET_MAX_KINDS && s->net.kinds[kind].name ? s->net.kinds[kind].name : "?";
+}
+
 uint64_t inspect_now_ns(const sim_t *s)
 {
     return s->eng.now_ns;

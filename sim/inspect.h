@@ -17,6 +17,8 @@
 
 #include "core/keys.h"
 #include "core/state.h"
+#include "sim/net/net.h"
+#include "sim/node/proto.h"
 #include "sim/sim.h"
 
 /* Processes every event at or before until_ns (and within the scenario's
@@ -24,6 +26,24 @@
  * recorded. Returns SIM_COMPLETE, SIM_INTERRUPTED or SIM_FAILED (message:
  * sim_error()). opts may be NULL. */
 sim_status_t inspect_run_until(sim_t *s, uint64_t until_ns, const sim_opts_t *opts);
+
+/* Sets the observers of the replay (borrowed; either may be NULL): the
+ * network's tap and the nodes' observer. Set them before the first event. */
+void inspect_observe(sim_t *s, const net_tap_t *tap, const proto_observer_t *obs);
+
+/* The region name of node `node` (< inspect_nodes), and how many regions the
+ * run's profile has and the name of region r. */
+const char *inspect_node_region(const sim_t *s, uint32_t node);
+uint32_t inspect_regions(const sim_t *s);
+const char *inspect_region_name(const sim_t *s, uint32_t r);
+uint32_t inspect_node_region_index(const sim_t *s, uint32_t node);
+
+/* The number of links, and the two ends of link l (a opened it). */
+uint32_t inspect_links(const sim_t *s);
+void inspect_link(const sim_t *s, uint32_t l, uint32_t *a, uint32_t *b);
+
+/* The name a message kind was registered with (net_on_kind). */
+const char *inspect_kind_name(const sim_t *s, uint16_t kind);
 
 /* Simulated time of the last event processed. */
 uint64_t inspect_now_ns(const sim_t *s);

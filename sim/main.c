@@ -26,7 +26,10 @@
 #include "analysis/plot.h"
 #include "analysis/report.h"
 #include "analysis/runinfo.h"
+#include "analysis/stored.h"
 #include "analysis/sweep.h"
+#include "sim/cmd/simblock.h"
+#include "sim/cmd/trace.h"
 #include "analysis/tree.h"
 #include "sim/record/record.h"
 #include "sim/scenario/scenario.h"
@@ -329,97 +332,6 @@ static int cmd_version(int argc, char **argv);
 
 /* ---------- replay and state: a stored run run again ---------- */
 
-/* A time option (--until, --at): a duration with a unit, e.g. 90s. */
-static bool check_time(void *dest, const char *value, char **why)
-{
-    if (!units_parse_duration(value, dest)) {
-        *why = g_strdup("expected a simulated time with a unit, e.g. 90s, 1.5m or 2500ms");
-        return false;
-    }
-    return true;
-}
-
-/* --node N: a node id, checked against the run once it is read. */
-static bool check_node(void *dest, const char *value, char **why)
-{
-    uint64_t v;
-    if (!units_parse_uint(value, &v) || v >= SCENARIO_MAX_NODES) {
-        *why = g_strdup_printf("expected a node id, a whole number from 0 to %u", SCENARIO_MAX_NODES - 1);
-        return false;
-    }
-    *(uint64_t *)dest = v;
-    return true;
-}
-
-/* Reads run *run_id (0: the latest) of the database at path and loads its
- * scenario from the stored text, path and overrides. Says so on stderr
- * when the run was recorded by another version of chainsim, or when the
- * parameters resolved now differ from the recorded ones. Returns CLI_GO_ON
- * with *ri and *sc set (free both), or an exit status after printing why;
- * the database is only read, and closed on return. */
-static int load_stored(const char *cmd, const char *path, int64_t *run_id, runinfo_t *ri, scenario_t **sc)
-{
-    sqlite3 *db = NULL;
-    *sc = NULL;
-    memset(ri, 0, sizeof *ri);
-    int rc = runinfo_open(cmd, path, &db);
-    if (!rc)
-        rc = runinfo_pick(cmd, db, path, run_id);
-    if (!rc)
-        rc = runinfo_load(cmd, db, path, *run_id, ri);
-    sqlite3_close(db);
-    if (rc)
-        return rc;
-    if (!ri->scenario_text || !ri->scenario_path) {
-        fprintf(stderr, "chainsim %s: %s: run %" G_GINT64_FORMAT " has no scenario text to run again\n", cmd, path,
-                *run_id);
-        return EXIT_BADINPUT;
-    }
-    if (g_strcmp0(ri->version, CHAINSIM_VERSION) != 0)
-        fprintf(stderr, "chainsim %s: note: run %" G_GINT64_FORMAT " was recorded by chainsim %s; this is chainsim %s, "
-                "whose behaviour may differ\n", cmd, *run_id, ri->version ? ri->version : "(unknown)", CHAINSIM_VERSION);
-    char **sets = g_strsplit(ri->overrides ? ri->overrides : "", "\n", -1);
-    GPtrArray *ov = g_ptr_array_new_with_free_func(g_free);
-    for (int i = 0; sets[i]; i++)
-        if (*sets[i])
-            g_ptr_array_add(ov, g_strdup(sets[i]));
-    g_strfreev(sets);
-    char *errors = NULL;
-    *sc = scenario_load_text(ri->scenario_path, ri->scenario_text, (char *const *)ov->pdata, (int)ov->len, &errors);
-    if (*sc && (*sc)->seed != ri->seed) { /* a seed given outside the overrides: pin it */
-        scenario_free(*sc);
-        g_ptr_array_add(ov, g_strdup_printf("scenario.seed=%" G_GUINT64_FORMAT, ri->seed));
-        *sc = scenario_load_text(ri->scenario_path, ri->scenario_text, (char *const *)ov->pdata, (int)ov->len,
-                                 &errors);
-    }
-    g_ptr_array_free(ov, TRUE);
-    if (!*sc) {
-        fputs(errors ? errors : "", stderr);
-        fprintf(stderr, "chainsim %s: %s: the scenario of run %" G_GINT64_FORMAT " is not valid for this chainsim; "
-                "nothing was run\n", cmd, path, *run_id);
-        g_free(errors);
-        return EXIT_BADINPUT;
-    }
-    if (ri->params && strcmp(ri->params, (*sc)->params) != 0) {
-        char **was = g_strsplit(ri->params, "\n", -1), **now = g_strsplit((*sc)->params, "\n", -1);
-        fprintf(stderr, "chainsim %s: note: the parameters resolved now differ from the recorded ones:\n", cmd);
-        int shown = 0;
-        for (int i = 0; was[i] && shown < 5; i++)
-            if (!g_strv_contains((const char *const *)now, was[i]) && *was[i]) {
-                fprintf(stderr, "  recorded: %s\n", was[i]);
-                shown++;
-            }
-        for (int i = 0; now[i] && shown < 10; i++)
-            if (!g_strv_contains((const char *const *)was, now[i]) && *now[i]) {
-                fprintf(stderr, "  now:      %s\n", now[i]);
-                shown++;
-            }
-        g_strfreev(was);
-        g_strfreev(now);
-    }
-    return CLI_GO_ON;
-}
-
 /* Catches SIGINT and SIGTERM: the replay stops at the next event. */
 static void catch_signals(void)
 {
@@ -457,7 +369,7 @@ static int cmd_replay(int argc, char **argv)
     const cli_option_t opts[] = {
         { "run", 0, CLI_RUN_ID, &run_id, "ID", "the run (default: the latest, the largest run_id)", NULL, NULL },
         { "until", 0, CLI_CUSTOM, &until_ns, "TIME", "stop at this simulated time (e.g. 90s); no digest check", NULL,
-          check_time },
+          stored_check_time },
         { NULL, 0, CLI_FLAG, NULL, NULL, NULL, NULL, NULL },
     };
     char **operands = NULL;
@@ -469,7 +381,7 @@ static int cmd_replay(int argc, char **argv)
     runinfo_t ri;
     scenario_t *sc = NULL;
     sim_t *sim = NULL;
-    if ((rc = load_stored("replay", path, &run_id, &ri, &sc)) != CLI_GO_ON)
+    if ((rc = stored_load("replay", path, &run_id, &ri, &sc)) != CLI_GO_ON)
         goto done;
     rc = EXIT_BADINPUT;
     const bool until = until_ns != UINT64_MAX;
@@ -594,8 +506,8 @@ static int cmd_state(int argc, char **argv)
     GPtrArray *accounts = g_ptr_array_new_with_free_func(g_free);
     const cli_option_t opts[] = {
         { "run", 0, CLI_RUN_ID, &run_id, "ID", "the run (default: the latest, the largest run_id)", NULL, NULL },
-        { "at", 0, CLI_CUSTOM, &at_ns, "TIME", "the simulated time (e.g. 90s); required", NULL, check_time },
-        { "node", 0, CLI_CUSTOM, &node64, "N", "the node; required", NULL, check_node },
+        { "at", 0, CLI_CUSTOM, &at_ns, "TIME", "the simulated time (e.g. 90s); required", NULL, stored_check_time },
+        { "node", 0, CLI_CUSTOM, &node64, "N", "the node; required", NULL, stored_check_node },
         { "account", 0, CLI_TEXTS, accounts, "ADDR",
           "an account: address (cs...) or workload account number; repeatable", NULL, NULL },
         { "json", 0, CLI_FLAG, &json, NULL, "one JSON object instead of text", NULL, NULL },
@@ -615,7 +527,7 @@ static int cmd_state(int argc, char **argv)
         rc = cli_usage_error("state", "missing %s", at_ns == UINT64_MAX ? "--at TIME" : "--node N");
         goto done;
     }
-    if ((rc = load_stored("state", path, &run_id, &ri, &sc)) != CLI_GO_ON)
+    if ((rc = stored_load("state", path, &run_id, &ri, &sc)) != CLI_GO_ON)
         goto done;
     rc = EXIT_BADINPUT;
     if (sc->consensus.kind == CONS_NONE) {
@@ -736,6 +648,7 @@ static const struct command {
     { "tree", "DB", "draw a run's block tree with Graphviz (the .dot kept beside it)", tree_main },
     { "replay", "DB", "run a recorded run again and check that its digest is reproduced", cmd_replay },
     { "state", "DB", "a node's view at a moment: tip, finality, mempool, balances", cmd_state },
+    { "trace", "DB", "what one node saw and did, step by step, in a recorded run", trace_main },
     { "evm", "run ...", "execute EVM bytecode on an empty state, like geth's evm run", evmrun_main },
     { "help", "[COMMAND]", "show the help of a command (the same as COMMAND --help)", cmd_help },
     { "version", "", "print the version (the same as --version)", cmd_version },
@@ -854,5 +767,6 @@ int main(int argc, char **argv)
                 name[0] == '-' ? "unknown option" : "unknown command", name);
         return EXIT_BADINPUT;
     }
+    export_on_simblock(simblock_export); /* the analysis layer does not run the simulator itself */
     return c->main(argc - 2, argv + 2);
 }
