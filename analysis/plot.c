@@ -1167,7 +1167,7 @@ static int chart_throughput(plot_ctx_t *c)
                         "set style fill solid 0.5 border lc rgb '#1f77b4'\n"
                         "set grid ytics\n"
                         "set key top right opaque\n\n");
-    gp_real(gp, "mean_tps = %s  # confirmed transactions / simulated seconds (v_run_summary.tps)\n",
+    gp_real(gp, "mean_tps = %s  # confirmed transactions per second of the workload's active window (v_run_summary.tps)\n",
             c->have_tps ? c->tps : 0.0);
     g_string_append(gp, "window_s = 10   # width of a window (v_throughput)\n");
     gp_title(gp, c, "throughput");
