@@ -429,7 +429,7 @@ typedef struct plot_opts {
     const char *out;
     const char *x;  /* --x group.key, or NULL */
     const char *y;  /* --y metric, or NULL */
-    int metric;     /* --y: index in sweep_metrics[], -1 when not given */
+    int metric;     /* --y: index in plot_metrics[], -1 when not given */
     int64_t run_id; /* 0: the latest */
     int format;     /* plot_format_t */
     bool include_incomplete; /* --x/--y: runs that did not complete enter the means too */
@@ -456,37 +456,46 @@ typedef struct plot_ctx {
 
 /* ---- a metric against a parameter over many runs (--x, --y) ------------ */
 
-/* The numeric columns of v_run_summary that --y accepts, with their units
- * for the axis label ("" for a plain count). */
-static const struct sweep_metric {
-    const char *name, *unit;
-} sweep_metrics[] = {
-    { "stale_rate", "fraction" },
-    { "tps", "tx/s" },
-    { "confirm_latency_p50_s", "seconds" },
-    { "confirm_latency_p90_s", "seconds" },
-    { "finality_latency_p50_s", "seconds" },
-    { "finality_latency_p90_s", "seconds" },
-    { "propagation_p50_s", "seconds" },
-    { "propagation_p90_s", "seconds" },
-    { "broadcast_p50_s", "seconds" },
-    { "broadcast_p90_s", "seconds" },
-    { "sim_seconds", "seconds" },
-    { "blocks_total", "blocks" },
-    { "blocks_stale", "blocks" },
-    { "txs_submitted", "transactions" },
-    { "txs_confirmed", "transactions" },
-    { "reorgs", "count" },
-    { "reorg_max_depth", "blocks" },
-    { "tx_rejected", "count" },
-    { "blocks_rejected", "count" },
-    { "missed_slots", "slots" },
-    { "slashed", "validators" },
+/* The numeric columns of v_run_summary that --y and compare accept: every
+ * one is a count, a share, a rate or a time, so none is negative. */
+const plot_metric_t plot_metrics[] = {
+    { "stale_rate", "stale rate", "fraction of blocks" },
+    { "tps", "throughput (confirmed)", "tx/s" },
+    { "confirm_latency_p50_s", "confirmation latency, median", "s" },
+    { "confirm_latency_p90_s", "confirmation latency, 90th percentile", "s" },
+    { "finality_latency_p50_s", "finality latency, median", "s" },
+    { "finality_latency_p90_s", "finality latency, 90th percentile", "s" },
+    { "propagation_p50_s", "block propagation to 50 % of nodes, median", "s" },
+    { "propagation_p90_s", "block propagation to 90 % of nodes, median", "s" },
+    { "broadcast_p50_s", "broadcast to 50 % of nodes, median", "s" },
+    { "broadcast_p90_s", "broadcast to 90 % of nodes, median", "s" },
+    { "sim_seconds", "simulated time", "s" },
+    { "blocks_total", "blocks produced", "blocks" },
+    { "blocks_stale", "stale blocks", "blocks" },
+    { "txs_submitted", "transactions submitted", "transactions" },
+    { "txs_confirmed", "transactions confirmed", "transactions" },
+    { "txs_finalized", "transactions final", "transactions" },
+    { "confirmed_share", "confirmed share of transactions", "fraction" },
+    { "finalized_share", "final share of transactions", "fraction" },
+    { "tps_window_s", "throughput window", "s" },
+    { "reorgs", "reorgs (tip switches, all nodes)", "count" },
+    { "reorg_max_depth", "deepest reorg", "blocks" },
+    { "tx_rejected", "rejected transactions", "count" },
+    { "blocks_rejected", "rejected blocks", "count" },
+    { "missed_slots", "missed slots", "slots" },
+    { "slashed", "validators slashed", "validators" },
+    { NULL, NULL, NULL },
 };
 
-/* Two-sided 95 % quantile of Student's t for df = 1..30 degrees of freedom;
- * the normal 1.96 beyond. */
-static double t95(int64_t df)
+const plot_metric_t *plot_metric_find(const char *name)
+{
+    for (const plot_metric_t *m = plot_metrics; m->name; m++)
+        if (strcmp(m->name, name) == 0)
+            return m;
+    return NULL;
+}
+
+double plot_t95(int64_t df)
 {
     static const double table[30] = { 12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060,
                                       2.2622,  2.2281, 2.2010, 2.1788, 2.1604, 2.1448, 2.1314, 2.1199,
@@ -494,7 +503,7 @@ static double t95(int64_t df)
                                       2.0595,  2.0555, 2.0518, 2.0484, 2.0452, 2.0423 };
     if (df >= 1 && df <= 30)
         return table[df - 1];
-    return 1.96;
+    return df < 1 ? NAN : 1.96;
 }
 
 /* A plain number (optional sign, decimals, exponent), surrounding white
@@ -606,6 +615,18 @@ static bool order_groups(GPtrArray *groups)
     return numeric;
 }
 
+bool plot_param_numbers(const char *const *values, guint n, double *x)
+{
+    for (int k = 0; k < SWEEP_PARSERS; k++) {
+        bool all = true;
+        for (guint i = 0; i < n && all; i++)
+            all = parse_with(k, values[i], &x[i]);
+        if (all)
+            return true;
+    }
+    return false;
+}
+
 static void group_stats(sweep_group_t *g)
 {
     int64_t n = g->values->len;
@@ -624,7 +645,7 @@ static void group_stats(sweep_group_t *g)
         ss += d * d;
     }
     g->sd = sqrt(ss / (double)(n - 1));
-    double half = t95(n - 1) * g->sd / sqrt((double)n);
+    double half = plot_t95(n - 1) * g->sd / sqrt((double)n);
     g->lo = g->mean - half;
     g->hi = g->mean + half;
 }
@@ -755,7 +776,7 @@ static void dat_label(GString *d, const char *label)
 }
 
 static void sweep_script(GString *gp, plot_format_t f, const char *chart, const char *path, const char *key,
-                         const struct sweep_metric *m, const GPtrArray *groups, const sweep_counts_t *n,
+                         const plot_metric_t *m, const GPtrArray *groups, const sweep_counts_t *n,
                          bool numeric)
 {
     int64_t runs = n->used;
@@ -780,7 +801,7 @@ static void sweep_script(GString *gp, plot_format_t f, const char *chart, const 
     g_string_append_printf(gp, "set xlabel %s\n", q);
     g_free(q);
     g_free(xl);
-    char *yl = *m->unit ? g_strdup_printf("%s (%s)", m->name, m->unit) : g_strdup(m->name);
+    char *yl = g_strdup_printf("%s (%s)", m->label, m->unit);
     q = plot_gp_quote(yl);
     g_string_append_printf(gp, "set ylabel %s\n", q);
     g_free(q);
@@ -820,7 +841,7 @@ static void sweep_script(GString *gp, plot_format_t f, const char *chart, const 
 /* `chainsim plot DB --x KEY --y METRIC`. */
 static int sweep_main(const plot_opts_t *o)
 {
-    const struct sweep_metric *m = &sweep_metrics[o->metric];
+    const plot_metric_t *m = &plot_metrics[o->metric];
     sqlite3 *db = NULL;
     GPtrArray *groups = g_ptr_array_new_with_free_func(group_free);
     GPtrArray *written = g_ptr_array_new_with_free_func(g_free);
@@ -978,10 +999,9 @@ done:
  * printing the help or the usage error. */
 static int parse_args(int argc, char **argv, plot_opts_t *o)
 {
-    const char *metrics[G_N_ELEMENTS(sweep_metrics) + 1];
-    for (size_t i = 0; i < G_N_ELEMENTS(sweep_metrics); i++)
-        metrics[i] = sweep_metrics[i].name;
-    metrics[G_N_ELEMENTS(sweep_metrics)] = NULL;
+    const char *metrics[G_N_ELEMENTS(plot_metrics)];
+    for (size_t i = 0; i < G_N_ELEMENTS(plot_metrics); i++)
+        metrics[i] = plot_metrics[i].name; /* ends with the NULL row */
     const cli_option_t opts[] = {
         { "run", 0, CLI_RUN_ID, &o->run_id, "ID", "the run to plot (default: the latest, the largest run_id)", NULL,
           NULL },
@@ -1013,7 +1033,7 @@ static int parse_args(int argc, char **argv, plot_opts_t *o)
         return rc;
     o->path = operands[0];
     g_free(operands);
-    o->y = o->metric >= 0 ? sweep_metrics[o->metric].name : NULL;
+    o->y = o->metric >= 0 ? plot_metrics[o->metric].name : NULL;
     if ((o->x != NULL) != (o->y != NULL))
         return cli_usage_error("plot", "%s needs %s: --x GROUP.KEY and --y METRIC go together", o->x ? "--x" : "--y",
                                o->x ? "--y" : "--x");

@@ -56,6 +56,30 @@ enum { PLOT_OK = 0, PLOT_RUNTIME = 1, PLOT_BADINPUT = 2 };
 
 typedef enum plot_format { PLOT_PNG, PLOT_SVG, PLOT_PDF } plot_format_t;
 
+/* A numeric column of v_run_summary: its name, what it is in words for
+ * axis labels and tables, and its unit. None of them is ever negative. */
+typedef struct plot_metric {
+    const char *name;  /* column of v_run_summary */
+    const char *label; /* "confirmation latency, median" */
+    const char *unit;  /* "s", "tx/s", "fraction", "blocks", ... */
+} plot_metric_t;
+
+/* Every metric plot --y and compare accept, ended by a row of NULLs. */
+extern const plot_metric_t plot_metrics[];
+
+/* The metric named name, or NULL. */
+const plot_metric_t *plot_metric_find(const char *name);
+
+/* Two-sided 95 % quantile of Student's t with df degrees of freedom (a
+ * table for 1..30, the normal 1.96 beyond; NaN below 1). */
+double plot_t95(int64_t df);
+
+/* Parses the n parameter values (as written in a scenario) with the first
+ * of the unit parsers that accepts all of them (duration, size, bandwidth,
+ * rate, plain number) into x[] in base units (ns, bytes, bit/s, per s).
+ * Returns false, x[] partly written, when no parser accepts them all. */
+bool plot_param_numbers(const char *const *values, guint n, double *x);
+
 /* "png", "svg", "pdf" in plot_format_t order, NULL-terminated: the choices
  * of --format. */
 extern const char *const plot_format_names[];

@@ -407,21 +407,6 @@ static void free_values(report_value_t *vals)
         g_free(vals[i].text);
 }
 
-/* Writes v into buf as a JSON number: the shortest of %.15g / %.17g that
- * reads back exactly, with ".0" added when it would look like an integer. */
-static void format_json_real(char *buf, size_t len, double v)
-{
-    g_ascii_formatd(buf, (int)len, "%.15g", v);
-    if (g_ascii_strtod(buf, NULL) != v)
-        g_ascii_formatd(buf, (int)len, "%.17g", v);
-    if (!strpbrk(buf, ".eE")) {
-        size_t n = strlen(buf);
-        if (n + 3 <= len)
-            memcpy(buf + n, ".0", 3);
-    }
-}
-
-
 static void print_json(FILE *out, const report_value_t *vals)
 {
     fputs("{\n", out);
@@ -434,9 +419,7 @@ static void print_json(FILE *out, const report_value_t *vals)
         } else if (f->type == RT_INT) {
             fprintf(out, "%" G_GINT64_FORMAT, v->i);
         } else if (f->type == RT_REAL) {
-            char buf[G_ASCII_DTOSTR_BUF_SIZE + 4];
-            format_json_real(buf, sizeof buf, v->r);
-            fputs(buf, out);
+            resultsdb_json_real(out, v->r);
         } else {
             resultsdb_json_text(out, v->text, strlen(v->text));
         }
