@@ -446,7 +446,7 @@ static int write_scripts(const GPtrArray *cols, const int64_t *n, const char *di
             g_string_append_printf(gp, "set style line %u lc rgb '%s' lw 3 dt %zu\n", k + 1,
                                    colors[k % G_N_ELEMENTS(colors)], (size_t)(k / G_N_ELEMENTS(colors)) + 1);
         g_string_append(gp, "set grid\n"
-                            "set key bottom right opaque\n"
+                            "set key bottom right noopaque\n"
                             "# set logscale x; set xrange [*:*]   # when the runs differ by orders of magnitude\n\n");
         char *title = g_strdup_printf("%s CDF, %d run%s", ch->what, curves, curves == 1 ? "" : "s");
         char *qt = plot_gp_quote(title);

@@ -14,6 +14,15 @@
  * that is not complete is plotted with its status in every title and data
  * header (resultsdb_run_status()) and a note on stderr.
  *
+ * Since issue 17: --y takes several metrics (one chart each); --series KEY
+ * draws one curve per value of a second parameter (legend "key=value", or
+ * --label TEXT in order); a parameter in which the runs differ that is
+ * neither --x nor --series (nor scenario.seed) is refused unless --pool;
+ * categorical x values are points in grid order (first appearance by
+ * run_id); y from zero; --logx; --title/--no-title. The run charts'
+ * throughput window is --window or 10 block intervals (at least 10 s),
+ * with the offered load drawn.
+ *
  * With --x and --y (together; not with --run), over all the runs of DB (e.g.
  * a sweep merged into one database): the runs are grouped by their value of
  * the scenario parameter GROUP.KEY (run_params); METRIC, a numeric column of
