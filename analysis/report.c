@@ -438,6 +438,39 @@ static char *format_table_real(double v, int decimals)
     return g_strdup_printf("%.*f", decimals, v);
 }
 
+/* The run's record.detail (run_params), or NULL when it has none
+ * (g_free). */
+static char *record_detail(sqlite3 *db, int64_t run_id)
+{
+    sqlite3_stmt *st = NULL;
+    char *v = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM run_params WHERE run_id = ?1 AND key = 'record.detail'", -1, &st,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, run_id);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+            v = g_strdup((const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* The table's last line: what the run's record.detail left out and the
+ * setting that records it, so that a question the database cannot answer
+ * says how to rerun (the same seed gives the same run). */
+static void print_detail_hint(FILE *out, const char *detail, int width)
+{
+    if (!detail)
+        return;
+    const char *hint = "";
+    if (strcmp(detail, "summary") == 0)
+        hint = "  (no per-transaction rows: latencies and their shares need --set record.detail=messages;"
+               " which nodes had which block needs record.detail=arrivals)";
+    else if (strcmp(detail, "messages") == 0)
+        hint = "  (no per-node block arrivals: which nodes followed which branch of a fork needs --set"
+               " record.detail=arrivals; rerun with the same seed)";
+    fprintf(out, "%-*s%s%s\n", width, "recorded detail", detail, hint);
+}
+
 /* The value of the field read from column, or NULL when there is no such
  * field. */
 static const report_value_t *value_of(const report_value_t *vals, const char *column)
@@ -522,7 +555,7 @@ static void warn_coverage(const report_value_t *vals)
     }
 }
 
-static void print_table(FILE *out, const char *path, const report_value_t *vals)
+static void print_table(FILE *out, const char *path, const report_value_t *vals, const char *detail)
 {
     static const char database_label[] = "database";
     int width = (int)strlen(database_label);
@@ -572,6 +605,7 @@ static void print_table(FILE *out, const char *path, const report_value_t *vals)
         g_free(note);
         g_free(text);
     }
+    print_detail_hint(out, detail, width);
 }
 
 int report_main(int argc, char **argv)
@@ -599,8 +633,11 @@ int report_main(int argc, char **argv)
     warn_coverage(vals);
     if (o.json)
         print_json(stdout, vals);
-    else
-        print_table(stdout, o.path, vals);
+    else {
+        char *detail = record_detail(db, o.run_id);
+        print_table(stdout, o.path, vals, detail);
+        g_free(detail);
+    }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "chainsim report: cannot write the report to standard output\n");
         status = REPORT_RUNTIME;

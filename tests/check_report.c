@@ -879,6 +879,36 @@ START_TEST(test_report_older_view)
 }
 END_TEST
 
+/* report says what the run's record.detail left out and how to record it. */
+START_TEST(test_report_detail_hint)
+{
+    char *db = make_test_db();
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(tu_chainsim(&out, &err, "report", db, "--run", "1", NULL), 0);
+    ck_assert(strstr(out, "recorded detail") == NULL); /* no record.detail recorded */
+    g_free(out);
+    g_free(err);
+    sqlite3 *h = NULL;
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(h, "INSERT INTO run_params (run_id, key, value) VALUES (1, 'record.detail',"
+                                     " 'messages'), (2, 'record.detail', 'arrivals')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    ck_assert_int_eq(tu_chainsim(&out, &err, "report", db, "--run", "1", NULL), 0);
+    ck_assert_contains(out, "recorded detail");
+    ck_assert_contains(out, "messages  (no per-node block arrivals");
+    ck_assert_contains(out, "--set record.detail=arrivals");
+    g_free(out);
+    g_free(err);
+    ck_assert_int_eq(tu_chainsim(&out, &err, "report", db, "--run", "2", NULL), 0);
+    ck_assert_contains(out, "arrivals\n");
+    g_free(out);
+    g_free(err);
+    g_free(db);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
     Suite *s = suite_create("report");
@@ -901,6 +931,7 @@ static Suite *report_suite(void)
     tcase_add_test(cmd, test_report_coverage_warning);
     tcase_add_test(cmd, test_report_older_view);
     tcase_add_test(cmd, test_censored_share_pos_preset);
+    tcase_add_test(cmd, test_report_detail_hint);
     suite_add_tcase(s, cmd);
     return s;
 }
