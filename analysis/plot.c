@@ -54,8 +54,9 @@
 
 static const cli_command_t plot_cli = {
     .name = "plot",
-    .usage = "DB [--run ID] [--out DIR] [--format png|svg|pdf]\n"
-             "DB --x GROUP.KEY --y METRIC [--include-incomplete] [--out DIR] [--format png|svg|pdf]",
+    .usage = "DB [--run ID] [--window DURATION] [--title TEXT | --no-title] [--out DIR] [--format png|svg|pdf]\n"
+             "DB --x GROUP.KEY --y METRIC[,METRIC...] [--series GROUP.KEY] [--label TEXT]... [--pool]\n"
+             "   [--logx] [--title TEXT | --no-title] [--include-incomplete] [--out DIR] [--format png|svg|pdf]",
     .about = "Writes charts of one run recorded in the results database DB: throughput,\n"
              "confirmation and finality latency CDFs, block propagation CDFs, chain height\n"
              "and mempool over time with the fault events, reorg depths and stale rate.\n"
@@ -63,7 +64,13 @@ static const cli_command_t plot_cli = {
              "units), a gnuplot script (.gp, to restyle and render again with\n"
              "`gnuplot CHART.gp` from DIR) and, when gnuplot is installed, the image.\n",
     .operands = (const cli_operand_t[]){ { "DB", "the results database file", CLI_ONE }, { NULL, NULL, CLI_ONE } },
-    .notes = "gnuplot is looked up in PATH; CHAINSIM_GNUPLOT=PROGRAM overrides that and\n"
+    .notes = "--x refuses to average over a parameter in which the runs differ that is\n"
+             "neither --x nor --series (the seed aside): --series KEY draws one curve per\n"
+             "value, --pool averages on purpose. Categorical values (consensus.kind) are\n"
+             "drawn as points in grid order, numbers with units on a numeric axis; y starts\n"
+             "at zero. The throughput chart's window is 10 block intervals (at least 10 s)\n"
+             "unless --window, with the offered load (workload.tx_rate) drawn.\n"
+             "gnuplot is looked up in PATH; CHAINSIM_GNUPLOT=PROGRAM overrides that and\n"
              "CHAINSIM_GNUPLOT= (empty) means no gnuplot: data and scripts only.\n"
              "The database is only read. Every file is written under a temporary name and\n"
              "renamed when complete, so a failure leaves older files as they were.\n",
@@ -428,8 +435,14 @@ typedef struct plot_opts {
     const char *path; /* borrowed from argv */
     const char *out;
     const char *x;  /* --x group.key, or NULL */
-    const char *y;  /* --y metric, or NULL */
-    int metric;     /* --y: index in sweep_metrics[], -1 when not given */
+    const char *y;  /* --y metric[,metric...], or NULL */
+    const char *series; /* --series group.key, or NULL */
+    const char *title;  /* --title, or NULL */
+    bool no_title;      /* --no-title */
+    bool logx;          /* --logx */
+    bool pool;          /* --pool: --x may average over other parameters */
+    GPtrArray *labels;  /* --label, in order (owned strings) */
+    const char *window; /* --window DURATION for the throughput chart, or NULL */
     int64_t run_id; /* 0: the latest */
     int format;     /* plot_format_t */
     bool include_incomplete; /* --x/--y: runs that did not complete enter the means too */
@@ -450,43 +463,53 @@ typedef struct plot_ctx {
     bool have_tps;
     double tps;
     resultsdb_status_t status; /* shown in titles and headers when not complete */
+    const struct plot_opts *opts; /* --title, --no-title, --window */
     GPtrArray *written; /* paths (owned) */
     GPtrArray *scripts; /* script names in dir (owned) */
 } plot_ctx_t;
 
 /* ---- a metric against a parameter over many runs (--x, --y) ------------ */
 
-/* The numeric columns of v_run_summary that --y accepts, with their units
- * for the axis label ("" for a plain count). */
-static const struct sweep_metric {
-    const char *name, *unit;
-} sweep_metrics[] = {
-    { "stale_rate", "fraction" },
-    { "tps", "tx/s" },
-    { "confirm_latency_p50_s", "seconds" },
-    { "confirm_latency_p90_s", "seconds" },
-    { "finality_latency_p50_s", "seconds" },
-    { "finality_latency_p90_s", "seconds" },
-    { "propagation_p50_s", "seconds" },
-    { "propagation_p90_s", "seconds" },
-    { "broadcast_p50_s", "seconds" },
-    { "broadcast_p90_s", "seconds" },
-    { "sim_seconds", "seconds" },
-    { "blocks_total", "blocks" },
-    { "blocks_stale", "blocks" },
-    { "txs_submitted", "transactions" },
-    { "txs_confirmed", "transactions" },
-    { "reorgs", "count" },
-    { "reorg_max_depth", "blocks" },
-    { "tx_rejected", "count" },
-    { "blocks_rejected", "count" },
-    { "missed_slots", "slots" },
-    { "slashed", "validators" },
+/* The numeric columns of v_run_summary that --y and compare accept: every
+ * one is a count, a share, a rate or a time, so none is negative. */
+const plot_metric_t plot_metrics[] = {
+    { "stale_rate", "stale rate", "fraction of blocks" },
+    { "tps", "throughput (confirmed)", "tx/s" },
+    { "confirm_latency_p50_s", "confirmation latency, median", "s" },
+    { "confirm_latency_p90_s", "confirmation latency, 90th percentile", "s" },
+    { "finality_latency_p50_s", "finality latency, median", "s" },
+    { "finality_latency_p90_s", "finality latency, 90th percentile", "s" },
+    { "propagation_p50_s", "block propagation to 50 % of nodes, median", "s" },
+    { "propagation_p90_s", "block propagation to 90 % of nodes, median", "s" },
+    { "broadcast_p50_s", "broadcast to 50 % of nodes, median", "s" },
+    { "broadcast_p90_s", "broadcast to 90 % of nodes, median", "s" },
+    { "sim_seconds", "simulated time", "s" },
+    { "blocks_total", "blocks produced", "blocks" },
+    { "blocks_stale", "stale blocks", "blocks" },
+    { "txs_submitted", "transactions submitted", "transactions" },
+    { "txs_confirmed", "transactions confirmed", "transactions" },
+    { "txs_finalized", "transactions final", "transactions" },
+    { "confirmed_share", "confirmed share of transactions", "fraction" },
+    { "finalized_share", "final share of transactions", "fraction" },
+    { "tps_window_s", "throughput window", "s" },
+    { "reorgs", "reorgs (tip switches, all nodes)", "count" },
+    { "reorg_max_depth", "deepest reorg", "blocks" },
+    { "tx_rejected", "rejected transactions", "count" },
+    { "blocks_rejected", "rejected blocks", "count" },
+    { "missed_slots", "missed slots", "slots" },
+    { "slashed", "validators slashed", "validators" },
+    { NULL, NULL, NULL },
 };
 
-/* Two-sided 95 % quantile of Student's t for df = 1..30 degrees of freedom;
- * the normal 1.96 beyond. */
-static double t95(int64_t df)
+const plot_metric_t *plot_metric_find(const char *name)
+{
+    for (const plot_metric_t *m = plot_metrics; m->name; m++)
+        if (strcmp(m->name, name) == 0)
+            return m;
+    return NULL;
+}
+
+double plot_t95(int64_t df)
 {
     static const double table[30] = { 12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060,
                                       2.2622,  2.2281, 2.2010, 2.1788, 2.1604, 2.1448, 2.1314, 2.1199,
@@ -494,7 +517,7 @@ static double t95(int64_t df)
                                       2.0595,  2.0555, 2.0518, 2.0484, 2.0452, 2.0423 };
     if (df >= 1 && df <= 30)
         return table[df - 1];
-    return 1.96;
+    return df < 1 ? NAN : 1.96;
 }
 
 /* A plain number (optional sign, decimals, exponent), surrounding white
@@ -557,12 +580,6 @@ static int group_cmp_x(gconstpointer a, gconstpointer b)
     return strcmp(ga->label, gb->label);
 }
 
-static int group_cmp_label(gconstpointer a, gconstpointer b)
-{
-    const sweep_group_t *ga = *(sweep_group_t *const *)a, *gb = *(sweep_group_t *const *)b;
-    return strcmp(ga->label, gb->label);
-}
-
 static void group_free(gpointer p)
 {
     sweep_group_t *g = p;
@@ -571,39 +588,16 @@ static void group_free(gpointer p)
     g_free(g);
 }
 
-/* Orders the groups by the numeric value of their labels when all of them
- * parse: with the first parser (duration, size, bandwidth, rate, plain
- * number) that accepts every label, else each label with the first parser
- * that accepts it. Otherwise lexicographically, x the index. Returns whether
- * the order is numeric. */
-static bool order_groups(GPtrArray *groups)
+bool plot_param_numbers(const char *const *values, guint n, double *x)
 {
-    int common = -1;
-    for (int k = 0; k < SWEEP_PARSERS && common < 0; k++) {
+    for (int k = 0; k < SWEEP_PARSERS; k++) {
         bool all = true;
-        for (guint i = 0; i < groups->len && all; i++) {
-            sweep_group_t *g = g_ptr_array_index(groups, i);
-            all = parse_with(k, g->label, &g->x);
-        }
+        for (guint i = 0; i < n && all; i++)
+            all = parse_with(k, values[i], &x[i]);
         if (all)
-            common = k;
+            return true;
     }
-    bool numeric = common >= 0;
-    for (guint i = 0; i < groups->len && !numeric; i++) {
-        sweep_group_t *g = g_ptr_array_index(groups, i);
-        bool ok = false;
-        for (int k = 0; k < SWEEP_PARSERS && !ok; k++)
-            ok = parse_with(k, g->label, &g->x);
-        if (!ok)
-            break;
-        if (i + 1 == groups->len)
-            numeric = true;
-    }
-    g_ptr_array_sort(groups, numeric ? group_cmp_x : group_cmp_label);
-    if (!numeric)
-        for (guint i = 0; i < groups->len; i++)
-            ((sweep_group_t *)g_ptr_array_index(groups, i))->x = (double)i;
-    return numeric;
+    return false;
 }
 
 static void group_stats(sweep_group_t *g)
@@ -624,7 +618,7 @@ static void group_stats(sweep_group_t *g)
         ss += d * d;
     }
     g->sd = sqrt(ss / (double)(n - 1));
-    double half = t95(n - 1) * g->sd / sqrt((double)n);
+    double half = plot_t95(n - 1) * g->sd / sqrt((double)n);
     g->lo = g->mean - half;
     g->hi = g->mean + half;
 }
@@ -684,24 +678,31 @@ static char *describe_states(GHashTable *states)
     return g_string_free(s, FALSE);
 }
 
-/* Reads (value, metric) of every run that has the parameter key into
- * groups (one per distinct value). Only complete runs are taken unless
- * with_incomplete (resultsdb_run_status()); *n counts what was taken and
- * left (n->states is created here; the caller destroys it). */
-static int read_groups(sqlite3 *db, const char *path, const char *key, const char *metric, bool with_incomplete,
-                       GPtrArray *groups, sweep_counts_t *n)
+/* Reads (value, metric) of every run that has the parameter key (and,
+ * when skey is not NULL, the value sval of the parameter skey: one series)
+ * into groups (one per distinct value). Only complete runs are taken unless
+ * with_incomplete (resultsdb_run_status()); *n adds what was taken and left
+ * (n->states is created when NULL; the caller destroys it). */
+static int read_groups(sqlite3 *db, const char *path, const char *key, const char *skey, const char *sval,
+                       const char *metric, bool with_incomplete, GPtrArray *groups, sweep_counts_t *n)
 {
-    memset(n, 0, sizeof *n);
-    n->states = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    if (!n->states)
+        n->states = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     char *sql = g_strdup_printf("SELECT p.value, s.%s, p.run_id FROM run_params p JOIN v_run_summary s"
-                                " ON s.run_id = p.run_id WHERE p.key = ?1 ORDER BY p.value, p.run_id",
-                                metric);
+                                " ON s.run_id = p.run_id WHERE p.key = ?1%s ORDER BY p.value, p.run_id",
+                                metric,
+                                skey ? " AND p.run_id IN (SELECT run_id FROM run_params WHERE key = ?2 AND value = ?3)"
+                                     : "");
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     g_free(sql);
     if (rc != SQLITE_OK)
         return db_error("plot", db, path, "cannot read run_params and v_run_summary");
     sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    if (skey) {
+        sqlite3_bind_text(st, 2, skey, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, sval, -1, SQLITE_TRANSIENT);
+    }
     int status = PLOT_OK;
     sweep_group_t *cur = NULL;
     while (status == PLOT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -754,97 +755,278 @@ static void dat_label(GString *d, const char *label)
     g_free(valid);
 }
 
-static void sweep_script(GString *gp, plot_format_t f, const char *chart, const char *path, const char *key,
-                         const struct sweep_metric *m, const GPtrArray *groups, const sweep_counts_t *n,
-                         bool numeric)
+/* The distinct values of parameter key among the runs that have it (and
+ * skey, when not NULL), in the order the runs have them (first appearance
+ * by run_id: a sweep's grid order), into values (owned strings). */
+static int param_values(sqlite3 *db, const char *path, const char *key, const char *skey, GPtrArray *values)
 {
-    int64_t runs = n->used;
-    plot_gp_begin(gp, f, chart, "mean of a metric per parameter value, with 95 % confidence intervals");
-    g_string_append(gp, "# Style: edit freely.\n"
-                        "set style line 1 lc rgb '#1f77b4' lw 3 pt 7 ps 1.5\n"
-                        "set grid\n"
-                        "unset key\n\n");
-    char *base = g_path_get_basename(path);
-    char *incomplete = n->incomplete ? g_strdup_printf(", %" G_GINT64_FORMAT " of them not complete", n->incomplete)
-                                     : g_strdup("");
-    char *title = g_strdup_printf("%s by %s: mean and 95 %% CI of the mean (%" G_GINT64_FORMAT " run%s%s, %s)",
-                                  m->name, key, runs, runs == 1 ? "" : "s", incomplete, base);
-    g_free(incomplete);
-    char *q = plot_gp_quote(title);
-    g_string_append_printf(gp, "set title %s\n", q);
-    g_free(q);
-    g_free(title);
-    g_free(base);
-    char *xl = g_strdup_printf("%s%s", key, numeric ? "" : " (values in text order)");
-    q = plot_gp_quote(xl);
+    char *sql = g_strdup_printf("SELECT value FROM run_params WHERE key = ?1%s GROUP BY value ORDER BY min(run_id)",
+                                skey ? " AND run_id IN (SELECT run_id FROM run_params WHERE key = ?2)" : "");
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    g_free(sql);
+    if (rc != SQLITE_OK)
+        return db_error("plot", db, path, "cannot read run_params");
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    if (skey)
+        sqlite3_bind_text(st, 2, skey, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        g_ptr_array_add(values, g_strdup(v ? v : ""));
+    }
+    int status = rc == SQLITE_DONE ? PLOT_OK : db_error("plot", db, path, "cannot read run_params");
+    sqlite3_finalize(st);
+    return status;
+}
+
+/* Positions of the values (grid order) on the axis: the values in base
+ * units when they all carry one unit (*numeric), else 0, 1, 2, ... in the
+ * order given. x has values->len entries (g_free). */
+static double *value_positions(GPtrArray *values, bool *numeric)
+{
+    double *x = g_new(double, values->len ? values->len : 1);
+    *numeric = values->len > 0 && plot_param_numbers((const char *const *)values->pdata, values->len, x);
+    if (!*numeric)
+        for (guint i = 0; i < values->len; i++)
+            x[i] = (double)i;
+    return x;
+}
+
+/* Sorts the values of a numeric parameter by their position. */
+static void sort_by_position(GPtrArray *values, double *x)
+{
+    for (guint i = 1; i < values->len; i++)
+        for (guint j = i; j > 0 && x[j - 1] > x[j]; j--) {
+            double t = x[j];
+            x[j] = x[j - 1];
+            x[j - 1] = t;
+            gpointer p = values->pdata[j];
+            values->pdata[j] = values->pdata[j - 1];
+            values->pdata[j - 1] = p;
+        }
+}
+
+/* "block_interval=2s": a parameter and its value for a legend, the group
+ * name dropped (g_free). */
+static char *param_label(const char *key, const char *value)
+{
+    const char *dot = strchr(key, '.');
+    return g_strdup_printf("%s=%s", dot ? dot + 1 : key, value);
+}
+
+/* One series of a sweep chart: its value of --series (NULL without) and its
+ * groups, one per value of --x. */
+typedef struct sweep_series {
+    char *value;
+    char *legend;
+    GPtrArray *groups; /* sweep_group_t, in x order */
+} sweep_series_t;
+
+static void series_free(gpointer p)
+{
+    sweep_series_t *s = p;
+    g_free(s->value);
+    g_free(s->legend);
+    g_ptr_array_unref(s->groups);
+    g_free(s);
+}
+
+static const char *const sweep_colors[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
+                                            "#9467bd", "#8c564b", "#e377c2", "#17becf" };
+
+static void sweep_script(GString *gp, const plot_opts_t *o, const char *chart, const plot_metric_t *m,
+                         const GPtrArray *series, const sweep_counts_t *n, bool numeric, const GPtrArray *xvalues)
+{
+    plot_gp_begin(gp, o->format, chart, "mean of a metric per parameter value, with 95 % confidence intervals");
+    g_string_append(gp, "# Style: edit freely (one line style per series: colour, dash pattern, point type).\n");
+    for (guint i = 0; i < series->len; i++)
+        g_string_append_printf(gp, "set style line %u lc rgb '%s' lw 3 dt %u pt %u ps 1.5\n", i + 1,
+                               sweep_colors[i % G_N_ELEMENTS(sweep_colors)], i + 1, (i % 6) + 5);
+    g_string_append(gp, "set grid\n");
+    if (series->len > 1)
+        g_string_append(gp, "set key outside right top noopaque\n");
+    else
+        g_string_append(gp, "unset key\n");
+    if (o->title) {
+        char *q = plot_gp_quote(o->title);
+        g_string_append_printf(gp, "set title %s\n", q);
+        g_free(q);
+    } else if (!o->no_title) {
+        char *incomplete = n->incomplete
+                               ? g_strdup_printf(", %" G_GINT64_FORMAT " of them not complete", n->incomplete)
+                               : g_strdup("");
+        char *title = g_strdup_printf("%s: mean and 95 %% CI over %" G_GINT64_FORMAT " run%s%s", m->label, n->used,
+                                      n->used == 1 ? "" : "s", incomplete);
+        char *q = plot_gp_quote(title);
+        g_string_append_printf(gp, "set title %s\n", q);
+        g_free(q);
+        g_free(title);
+        g_free(incomplete);
+    }
+    char *q = plot_gp_quote(o->x);
     g_string_append_printf(gp, "set xlabel %s\n", q);
     g_free(q);
-    g_free(xl);
-    char *yl = *m->unit ? g_strdup_printf("%s (%s)", m->name, m->unit) : g_strdup(m->name);
+    char *yl = g_strdup_printf("%s (%s)", m->label, m->unit);
     q = plot_gp_quote(yl);
     g_string_append_printf(gp, "set ylabel %s\n", q);
     g_free(q);
     g_free(yl);
 
     /* x range: the values with a margin (a single value in the middle). */
-    double lo = ((sweep_group_t *)g_ptr_array_index(groups, 0))->x;
-    double hi = ((sweep_group_t *)g_ptr_array_index(groups, groups->len - 1))->x;
-    double pad = hi > lo ? (hi - lo) * 0.08 : (lo != 0.0 ? fabs(lo) * 0.5 : 1.0);
-    char b1[G_ASCII_DTOSTR_BUF_SIZE], b2[G_ASCII_DTOSTR_BUF_SIZE];
-    g_string_append_printf(gp, "set xrange [%s:%s]\n", g_ascii_formatd(b1, sizeof b1, "%.9g", lo - pad),
-                           g_ascii_formatd(b2, sizeof b2, "%.9g", hi + pad));
-    /* A flat y range (one value, no interval) gets a margin too. */
-    double ylo = INFINITY, yhi = -INFINITY;
-    for (guint i = 0; i < groups->len; i++) {
-        const sweep_group_t *g = g_ptr_array_index(groups, i);
-        double a = isfinite(g->lo) ? g->lo : g->mean, b = isfinite(g->hi) ? g->hi : g->mean;
-        if (isfinite(a) && isfinite(b)) {
-            ylo = MIN(ylo, a);
-            yhi = MAX(yhi, b);
+    double lo = INFINITY, hi = -INFINITY, yhi = 0.0;
+    for (guint s = 0; s < series->len; s++) {
+        const GPtrArray *groups = ((const sweep_series_t *)g_ptr_array_index(series, s))->groups;
+        for (guint i = 0; i < groups->len; i++) {
+            const sweep_group_t *g = g_ptr_array_index(groups, i);
+            lo = MIN(lo, g->x);
+            hi = MAX(hi, g->x);
+            if (isfinite(g->hi))
+                yhi = MAX(yhi, g->hi);
+            if (isfinite(g->mean))
+                yhi = MAX(yhi, g->mean);
         }
     }
-    if (isfinite(ylo) && ylo == yhi) {
-        double ypad = ylo != 0.0 ? fabs(ylo) * 0.5 : 1.0;
-        g_string_append_printf(gp, "set yrange [%s:%s]\n", g_ascii_formatd(b1, sizeof b1, "%.9g", ylo - ypad),
-                               g_ascii_formatd(b2, sizeof b2, "%.9g", yhi + ypad));
+    char b1[G_ASCII_DTOSTR_BUF_SIZE], b2[G_ASCII_DTOSTR_BUF_SIZE];
+    if (o->logx && numeric && lo > 0) {
+        g_string_append_printf(gp, "set logscale x\nset xrange [%s:%s]\n", g_ascii_formatd(b1, sizeof b1, "%.9g", lo / 1.3),
+                               g_ascii_formatd(b2, sizeof b2, "%.9g", hi * 1.3));
+    } else {
+        double pad = hi > lo ? (hi - lo) * 0.08 : (lo != 0.0 ? fabs(lo) * 0.5 : 1.0);
+        if (!numeric)
+            pad = 0.5;
+        g_string_append_printf(gp, "set xrange [%s:%s]\n", g_ascii_formatd(b1, sizeof b1, "%.9g", lo - pad),
+                               g_ascii_formatd(b2, sizeof b2, "%.9g", hi + pad));
     }
-    g_string_append(gp, "set offsets 0, 0, graph 0.1, graph 0.1\n"
-                        "# Columns of the data file: 1 value as written, 2 x, 3 n, 4 mean, 5 stddev,\n"
-                        "# 6 ci_low, 7 ci_high (NaN when n < 2: no error bar).\n"
+    /* Every metric is a count, share, rate or time: y starts at zero. */
+    if (yhi > 0)
+        g_string_append(gp, "set yrange [0:*]\nset offsets 0, 0, graph 0.1, 0\n");
+    else
+        g_string_append(gp, "set yrange [0:1]\n");
+    g_string_append(gp, "# Columns of the data file: 1 value as written, 2 x, 3 n, 4 mean, 5 stddev,\n"
+                        "# 6 ci_low, 7 ci_high (NaN when n < 2: no error bar); one block per series.\n"
                         "bar(c) = column(c) == column(c) ? column(c) : column(4)\n");
-    g_string_append_printf(gp, "plot '%s.dat' using 2:4:(bar(6)):(bar(7)):xticlabels(1) with yerrorlines ls 1\n"
-                               "unset output\n",
-                           chart);
+    if (!numeric) {
+        g_string_append(gp, "# The values are categories, in grid order: points, not lines.\nset xtics (");
+        for (guint i = 0; i < xvalues->len; i++) {
+            char *qv = plot_gp_quote(g_ptr_array_index(xvalues, i));
+            g_string_append_printf(gp, "%s%s %u", i ? ", " : "", qv, i);
+            g_free(qv);
+        }
+        g_string_append(gp, ")\n");
+    }
+    g_string_append(gp, "plot ");
+    for (guint s = 0; s < series->len; s++) {
+        const sweep_series_t *se = g_ptr_array_index(series, s);
+        char *qt = plot_gp_quote(se->legend ? se->legend : "");
+        /* Series side by side on a categorical axis, so that bars do not hide each other. */
+        char *shift = !numeric && series->len > 1
+                          ? g_strdup_printf("($2 + %.3f)", ((double)s - (series->len - 1) / 2.0) * 0.08)
+                          : g_strdup("2");
+        g_string_append_printf(gp, "%s'%s.dat' index %u using %s:4:(bar(6)):(bar(7))%s with %s ls %u title %s",
+                               s ? ", \\\n     " : "", chart, s, shift, numeric ? ":xticlabels(1)" : "",
+                               numeric ? "yerrorlines" : "yerrorbars", s + 1, qt);
+        g_free(shift);
+        g_free(qt);
+    }
+    g_string_append(gp, "\nunset output\n");
 }
 
-/* `chainsim plot DB --x KEY --y METRIC`. */
-static int sweep_main(const plot_opts_t *o)
+/* `chainsim plot DB --x KEY --y METRIC[,METRIC...] [--series KEY]`: one
+ * chart per metric. */
+static int sweep_main(const plot_opts_t *o, const plot_metric_t *m)
 {
-    const struct sweep_metric *m = &sweep_metrics[o->metric];
     sqlite3 *db = NULL;
-    GPtrArray *groups = g_ptr_array_new_with_free_func(group_free);
+    GPtrArray *series = g_ptr_array_new_with_free_func(series_free);
+    GPtrArray *xvalues = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *svalues = g_ptr_array_new_with_free_func(g_free);
     GPtrArray *written = g_ptr_array_new_with_free_func(g_free);
     GPtrArray *scripts = g_ptr_array_new_with_free_func(g_free);
-    char *chart = g_strdup_printf("%s_vs_%s", o->y, o->x);
+    char *chart = g_strdup_printf("%s_vs_%s%s%s", m->name, o->x, o->series ? "_by_" : "", o->series ? o->series : "");
     const char *dir = o->out ? o->out : "plots/sweep";
     const char *inputs[] = { o->path, NULL };
     int64_t all_runs[1] = { 0 };
     sweep_counts_t n = { 0 };
     char *states = NULL;
+    double *xpos = NULL;
+    bool numeric = false;
     int status = plot_open_db("plot", o->path, &db);
     if (status == PLOT_OK)
         status = query_ints("plot", db, o->path, "SELECT count(*) FROM runs", all_runs, 1);
+
     if (status == PLOT_OK)
-        status = read_groups(db, o->path, o->x, m->name, o->include_incomplete, groups, &n);
+        status = param_values(db, o->path, o->x, NULL, xvalues);
+    /* Pooling over a parameter the chart does not name would average it
+     * away silently. */
+    if (status == PLOT_OK && xvalues->len > 0) {
+        char *keys = varying_keys(db);
+        char **list = g_strsplit(keys, ", ", -1);
+        GString *other = g_string_new(NULL);
+        for (char **k = list; *k; k++)
+            if (**k && strcmp(*k, "scenario.seed") != 0 && strcmp(*k, o->x) != 0 &&
+                !(o->series && strcmp(*k, o->series) == 0))
+                g_string_append_printf(other, "%s%s", other->len ? ", " : "", *k);
+        if (other->len && o->pool) {
+            fprintf(stderr, "chainsim plot: note: the means pool runs that differ in %s (--pool)\n", other->str);
+        } else if (other->len) {
+            fprintf(stderr,
+                    "chainsim plot: %s: the runs differ in %s as well as in %s (--x)%s%s; each mean would pool"
+                    " over %s silently. Draw one curve per value with --series %s, or pool on purpose with"
+                    " --pool\n",
+                    o->path, other->str, o->x, o->series ? " and " : "", o->series ? o->series : "",
+                    strchr(other->str, ',') ? "them" : "it", strchr(other->str, ',') ? "KEY" : other->str);
+            status = PLOT_BADINPUT;
+        }
+        g_string_free(other, TRUE);
+        g_strfreev(list);
+        g_free(keys);
+    }
+    if (status == PLOT_OK && o->series)
+        status = param_values(db, o->path, o->series, o->x, svalues);
+    if (status == PLOT_OK && o->series && svalues->len == 0) {
+        char *keys = varying_keys(db);
+        fprintf(stderr, "chainsim plot: %s: no run has the parameters %s (--x) and %s (--series)%s%s\n", o->path, o->x,
+                o->series, *keys ? "; parameters that differ between the runs: " : "", keys);
+        g_free(keys);
+        status = PLOT_BADINPUT;
+    }
+    if (status == PLOT_OK) {
+        xpos = value_positions(xvalues, &numeric);
+        if (numeric)
+            sort_by_position(xvalues, xpos);
+        bool snum = false;
+        double *spos = value_positions(svalues, &snum);
+        if (snum)
+            sort_by_position(svalues, spos);
+        g_free(spos);
+    }
+    for (guint s = 0; status == PLOT_OK && s < (o->series ? svalues->len : 1); s++) {
+        sweep_series_t *se = g_new0(sweep_series_t, 1);
+        se->groups = g_ptr_array_new_with_free_func(group_free);
+        se->value = o->series ? g_strdup(g_ptr_array_index(svalues, s)) : NULL;
+        if (o->labels && s < o->labels->len)
+            se->legend = g_strdup(g_ptr_array_index(o->labels, s));
+        else if (se->value)
+            se->legend = param_label(o->series, se->value);
+        g_ptr_array_add(series, se);
+        status = read_groups(db, o->path, o->x, o->series, se->value, m->name, o->include_incomplete, se->groups, &n);
+        for (guint i = 0; status == PLOT_OK && i < se->groups->len; i++) {
+            sweep_group_t *g = g_ptr_array_index(se->groups, i);
+            for (guint j = 0; j < xvalues->len; j++)
+                if (strcmp(g_ptr_array_index(xvalues, j), g->label) == 0)
+                    g->x = xpos[j];
+            group_stats(g);
+        }
+        g_ptr_array_sort(se->groups, group_cmp_x);
+    }
     if (n.states)
         states = describe_states(n.states);
-    if (status == PLOT_OK && groups->len == 0 && n.left_out > 0) {
+    if (status == PLOT_OK && n.used == 0 && n.left_out > 0) {
         fprintf(stderr,
                 "chainsim plot: %s: no complete run has the parameter %s (--x): the %" G_GINT64_FORMAT " run%s"
                 " that ha%s it did not complete (%s); --include-incomplete takes them in\n",
                 o->path, o->x, n.left_out, n.left_out == 1 ? "" : "s", n.left_out == 1 ? "s" : "ve", states);
         status = PLOT_BADINPUT;
-    } else if (status == PLOT_OK && groups->len == 0) {
+    } else if (status == PLOT_OK && n.used == 0) {
         char *keys = varying_keys(db);
         fprintf(stderr, "chainsim plot: %s: no run has the parameter %s (--x)%s%s%s\n", o->path, o->x,
                 all_runs[0] == 0 ? "; the database holds no run" : "",
@@ -865,14 +1047,10 @@ static int sweep_main(const plot_opts_t *o)
                 " (--include-incomplete)\n",
                 n.incomplete, n.incomplete == 1 ? "" : "s", states);
 
-    /* File names: the key may hold anything. */
+    /* File names: the keys may hold anything. */
     for (char *p = chart; *p; p++)
         if (!(g_ascii_isalnum(*p) || *p == '-' || *p == '_' || *p == '.'))
             *p = '_';
-
-    bool numeric = order_groups(groups);
-    for (guint i = 0; i < groups->len; i++)
-        group_stats(g_ptr_array_index(groups, i));
 
     char *incomplete_line =
         n.left_out ? g_strdup_printf("# left out: %" G_GINT64_FORMAT " run%s that did not complete (%s); only"
@@ -884,6 +1062,7 @@ static int sweep_main(const plot_opts_t *o)
                        : g_strdup("");
     GString *d = g_string_new(NULL);
     char *base = g_path_get_basename(o->path);
+    const char *unit = m->unit;
     g_string_append_printf(d,
                            "# %s (v_run_summary) by the value of the parameter %s (run_params): mean over the runs,\n"
                            "# sample standard deviation, 95 %% confidence interval of the mean (Student's t, n - 1"
@@ -895,42 +1074,54 @@ static int sweep_main(const plot_opts_t *o)
                            "  ci_low (%s)  ci_high (%s)\n",
                            m->name, o->x, n.with_key, all_runs[0], base, m->name, incomplete_line,
                            numeric ? "the value in base units: ns, bytes, bit/s, per second or plain"
-                                   : "index in text order, the values are not numbers",
-                           *m->unit ? m->unit : "-", *m->unit ? m->unit : "-", *m->unit ? m->unit : "-",
-                           *m->unit ? m->unit : "-");
+                                   : "index in grid order, the values are not numbers",
+                           unit, unit, unit, unit);
     g_free(base);
     g_free(incomplete_line);
-    for (guint i = 0; i < groups->len; i++) {
-        const sweep_group_t *g = g_ptr_array_index(groups, i);
-        dat_label(d, g->label);
-        dat_real(d, g->x);
-        g_string_append_printf(d, " %u", g->values->len);
-        dat_real(d, g->mean);
-        dat_real(d, g->sd);
-        dat_real(d, g->lo);
-        dat_real(d, g->hi);
-        g_string_append_c(d, '\n');
+    for (guint s = 0; s < series->len; s++) {
+        const sweep_series_t *se = g_ptr_array_index(series, s);
+        if (s)
+            g_string_append(d, "\n\n");
+        if (se->value)
+            g_string_append_printf(d, "# series %u: %s = %s\n", s, o->series, se->value);
+        for (guint i = 0; i < se->groups->len; i++) {
+            const sweep_group_t *g = g_ptr_array_index(se->groups, i);
+            dat_label(d, g->label);
+            dat_real(d, g->x);
+            g_string_append_printf(d, " %u", g->values->len);
+            dat_real(d, g->mean);
+            dat_real(d, g->sd);
+            dat_real(d, g->lo);
+            dat_real(d, g->hi);
+            g_string_append_c(d, '\n');
+        }
     }
 
     /* The table. */
     int width = (int)strlen(o->x);
-    for (guint i = 0; i < groups->len; i++)
-        width = MAX(width, (int)g_utf8_strlen(((sweep_group_t *)g_ptr_array_index(groups, i))->label, -1));
-    printf("%s by %s (%" G_GINT64_FORMAT " run%s)\n", m->name, o->x, n.used, n.used == 1 ? "" : "s");
-    printf("%-*s  %4s  %14s  %s\n", width, o->x, "n", "mean", "95 % CI");
-    for (guint i = 0; i < groups->len; i++) {
-        const sweep_group_t *g = g_ptr_array_index(groups, i);
-        char b1[32], b2[32], b3[32];
-        int pad = width - (int)g_utf8_strlen(g->label, -1);
-        printf("%s%*s  %4u  %14s  ", g->label, pad, "", g->values->len, table_real(b1, sizeof b1, g->mean));
-        if (isfinite(g->lo))
-            printf("[%s, %s]\n", table_real(b2, sizeof b2, g->lo), table_real(b3, sizeof b3, g->hi));
-        else
-            printf("-\n");
+    for (guint i = 0; i < xvalues->len; i++)
+        width = MAX(width, (int)g_utf8_strlen(g_ptr_array_index(xvalues, i), -1));
+    printf("%s by %s%s%s (%" G_GINT64_FORMAT " run%s)\n", m->name, o->x, o->series ? " and " : "",
+           o->series ? o->series : "", n.used, n.used == 1 ? "" : "s");
+    for (guint s = 0; s < series->len; s++) {
+        const sweep_series_t *se = g_ptr_array_index(series, s);
+        if (se->value)
+            printf("%s%s = %s\n", s ? "\n" : "", o->series, se->value);
+        printf("%-*s  %4s  %14s  %s\n", width, o->x, "n", "mean", "95 % CI");
+        for (guint i = 0; i < se->groups->len; i++) {
+            const sweep_group_t *g = g_ptr_array_index(se->groups, i);
+            char b1[32], b2[32], b3[32];
+            int pad = width - (int)g_utf8_strlen(g->label, -1);
+            printf("%s%*s  %4u  %14s  ", g->label, pad, "", g->values->len, table_real(b1, sizeof b1, g->mean));
+            if (isfinite(g->lo))
+                printf("[%s, %s]\n", table_real(b2, sizeof b2, g->lo), table_real(b3, sizeof b3, g->hi));
+            else
+                printf("-\n");
+        }
     }
     if (n.with_key < all_runs[0])
-        printf("(%" G_GINT64_FORMAT " run%s without the parameter %s left out)\n", all_runs[0] - n.with_key,
-               all_runs[0] - n.with_key == 1 ? "" : "s", o->x);
+        printf("(%" G_GINT64_FORMAT " run%s without the parameter%s left out)\n", all_runs[0] - n.with_key,
+               all_runs[0] - n.with_key == 1 ? "" : "s", o->series ? "s" : "");
     if (n.left_out > 0)
         printf("(%" G_GINT64_FORMAT " run%s that did not complete left out: %s)\n", n.left_out,
                n.left_out == 1 ? "" : "s", states);
@@ -946,7 +1137,7 @@ static int sweep_main(const plot_opts_t *o)
     g_string_free(d, TRUE);
     if (status == PLOT_OK) {
         GString *gp = g_string_new(NULL);
-        sweep_script(gp, o->format, chart, o->path, o->x, m, groups, &n, numeric);
+        sweep_script(gp, o, chart, m, series, &n, numeric, xvalues);
         char *name = g_strdup_printf("%s.gp", chart);
         status = plot_write("plot", dir, name, gp, inputs, written);
         if (status == PLOT_OK)
@@ -966,9 +1157,12 @@ done:
     if (n.states)
         g_hash_table_destroy(n.states);
     g_free(states);
+    g_free(xpos);
     sqlite3_close(db);
     g_free(chart);
-    g_ptr_array_unref(groups);
+    g_ptr_array_unref(series);
+    g_ptr_array_unref(xvalues);
+    g_ptr_array_unref(svalues);
     g_ptr_array_unref(written);
     g_ptr_array_unref(scripts);
     return status;
@@ -978,10 +1172,6 @@ done:
  * printing the help or the usage error. */
 static int parse_args(int argc, char **argv, plot_opts_t *o)
 {
-    const char *metrics[G_N_ELEMENTS(sweep_metrics) + 1];
-    for (size_t i = 0; i < G_N_ELEMENTS(sweep_metrics); i++)
-        metrics[i] = sweep_metrics[i].name;
-    metrics[G_N_ELEMENTS(sweep_metrics)] = NULL;
     const cli_option_t opts[] = {
         { "run", 0, CLI_RUN_ID, &o->run_id, "ID", "the run to plot (default: the latest, the largest run_id)", NULL,
           NULL },
@@ -995,10 +1185,28 @@ static int parse_args(int argc, char **argv, plot_opts_t *o)
           "confidence interval of the mean (Student's t) are printed\n"
           "and drawn with error bars (default DIR: plots/sweep)",
           NULL, NULL },
-        { "y", 0, CLI_CHOICE, &o->metric, "METRIC",
-          "a numeric column of v_run_summary, e.g. stale_rate, tps,\n"
-          "confirm_latency_p50_s, propagation_p50_s",
-          metrics, NULL },
+        { "y", 0, CLI_TEXT, &o->y, "METRICS",
+          "numeric columns of v_run_summary, comma separated, one\n"
+          "chart each: e.g. stale_rate, tps, confirm_latency_p50_s,\n"
+          "confirmed_share, propagation_p50_s",
+          NULL, NULL },
+        { "series", 0, CLI_TEXT, &o->series, "GROUP.KEY",
+          "with --x: one curve per value of this parameter (legends\n"
+          "name the value)",
+          NULL, NULL },
+        { "pool", 0, CLI_FLAG, &o->pool, NULL,
+          "with --x: average over parameters that differ between the\n"
+          "runs but are neither --x nor --series (refused by default)",
+          NULL, NULL },
+        { "label", 0, CLI_TEXTS, o->labels, "TEXT",
+          "with --x: the legend of the next series (repeat, in order)", NULL, NULL },
+        { "title", 0, CLI_TEXT, &o->title, "TEXT", "the title of the charts (default: what is drawn)", NULL, NULL },
+        { "no-title", 0, CLI_FLAG, &o->no_title, NULL, "no title (for a figure captioned in a paper)", NULL, NULL },
+        { "logx", 0, CLI_FLAG, &o->logx, NULL, "with --x: a logarithmic x axis (numeric values)", NULL, NULL },
+        { "window", 0, CLI_TEXT, &o->window, "DURATION",
+          "the throughput chart's window (default: 10 block intervals,\n"
+          "at least 10 s), e.g. 60s",
+          NULL, NULL },
         { "include-incomplete", 0, CLI_FLAG, &o->include_incomplete, NULL,
           "with --x/--y: count the runs that did not complete too\n"
           "(interrupted, abandoned, still running); by default only\n"
@@ -1013,7 +1221,35 @@ static int parse_args(int argc, char **argv, plot_opts_t *o)
         return rc;
     o->path = operands[0];
     g_free(operands);
-    o->y = o->metric >= 0 ? sweep_metrics[o->metric].name : NULL;
+    if (o->y) {
+        char **names = g_strsplit(o->y, ",", -1);
+        for (char **nm = names; *nm; nm++) {
+            if (!plot_metric_find(g_strstrip(*nm))) {
+                GString *all = g_string_new(NULL);
+                for (const plot_metric_t *p = plot_metrics; p->name; p++)
+                    g_string_append_printf(all, "%s%s", all->len ? ", " : "", p->name);
+                char *q = cli_quote(*nm);
+                int rc2 = cli_usage_error("plot", "--y %s: expected one of %s", q, all->str);
+                g_free(q);
+                g_string_free(all, TRUE);
+                g_strfreev(names);
+                return rc2;
+            }
+        }
+        g_strfreev(names);
+    }
+    if ((o->series || o->pool || o->logx || o->labels->len) && !o->x)
+        return cli_usage_error("plot", "--series, --pool, --label and --logx go with --x/--y");
+    if (o->title && o->no_title)
+        return cli_usage_error("plot", "--title and --no-title exclude each other");
+    if (o->series && o->x && strcmp(o->series, o->x) == 0)
+        return cli_usage_error("plot", "--series %s: the same parameter as --x", o->series);
+    if (o->window) {
+        uint64_t ns = 0;
+        if (o->x || !units_parse_duration(o->window, &ns) || ns < 1000000)
+            return cli_usage_error("plot", "--window %s: expected a duration of at least 1ms (e.g. 30s) for the"
+                                           " throughput chart of one run", o->window);
+    }
     if ((o->x != NULL) != (o->y != NULL))
         return cli_usage_error("plot", "%s needs %s: --x GROUP.KEY and --y METRIC go together", o->x ? "--x" : "--y",
                                o->x ? "--y" : "--x");
@@ -1085,6 +1321,14 @@ static void dat_header(GString *d, const plot_ctx_t *c, const char *what, const 
  * after the run when it is not complete. */
 static void gp_title(GString *gp, const plot_ctx_t *c, const char *what)
 {
+    if (c->opts && c->opts->no_title)
+        return;
+    if (c->opts && c->opts->title) {
+        char *q = plot_gp_quote(c->opts->title);
+        g_string_append_printf(gp, "set title %s\n", q);
+        g_free(q);
+        return;
+    }
     char *text = g_strdup_printf("%s (seed %" G_GINT64_FORMAT ", run %" G_GINT64_FORMAT "%s%s): %s", c->scenario,
                                  c->seed, c->run_id, c->status.complete ? "" : ", ",
                                  c->status.complete ? "" : c->status.text, what);
@@ -1134,6 +1378,38 @@ static int write_series(plot_ctx_t *c, const char *name, const char *what, const
     return status;
 }
 
+/* The value of parameter key of the run (run_params), or NULL (g_free). */
+static char *run_param(const plot_ctx_t *c, const char *key)
+{
+    sqlite3_stmt *st = NULL;
+    char *v = NULL;
+    if (sqlite3_prepare_v2(c->db, "SELECT value FROM run_params WHERE run_id = ?1 AND key = ?2", -1, &st, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, c->run_id);
+        sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+            v = g_strdup((const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* The throughput window: --window, else 10 block intervals (a window holds
+ * about ten blocks, so that it does not show single blocks as spikes), at
+ * least 10 s; 10 s without a block interval. */
+static uint64_t throughput_window_ns(const plot_ctx_t *c)
+{
+    uint64_t ns = 0;
+    if (c->opts && c->opts->window && units_parse_duration(c->opts->window, &ns))
+        return ns;
+    char *interval = run_param(c, "consensus.block_interval");
+    uint64_t w = 10000000000ull;
+    if (interval && units_parse_duration(interval, &ns) && ns > 0 && ns <= UINT64_MAX / 10)
+        w = MAX(w, 10 * ns);
+    g_free(interval);
+    return w;
+}
+
 static int chart_throughput(plot_ctx_t *c)
 {
     int64_t confirmed[1];
@@ -1148,37 +1424,68 @@ static int chart_throughput(plot_ctx_t *c)
         skipped("throughput", "no confirmed transaction");
         return PLOT_OK;
     }
+    uint64_t w_ns = throughput_window_ns(c);
+    char wbuf[G_ASCII_DTOSTR_BUF_SIZE];
+    g_ascii_formatd(wbuf, sizeof wbuf, "%.9g", (double)w_ns / 1e9);
+    /* Windows [k w, (k + 1) w) from 0 to the end of the run, empty ones
+     * included, like v_throughput with another width. */
+    sql = g_strdup_printf(
+        "WITH RECURSIVE span(end_ns) AS (SELECT max(coalesce(sim_end_ns, 0), coalesce((SELECT max(confirmed_ns) + 1"
+        " FROM txs WHERE run_id = ?1), 0)) FROM runs WHERE run_id = ?1),"
+        " w(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM w, span WHERE (k + 1) * %" G_GUINT64_FORMAT " < end_ns),"
+        " counts(k, n) AS (SELECT confirmed_ns / %" G_GUINT64_FORMAT ", count(*) FROM txs WHERE run_id = ?1 AND"
+        " confirmed_ns IS NOT NULL GROUP BY 1)"
+        " SELECT w.k * %s, coalesce(counts.n, 0), coalesce(counts.n, 0) / %s FROM w LEFT JOIN counts ON counts.k = w.k"
+        " ORDER BY w.k",
+        w_ns, w_ns, wbuf, wbuf);
+    char *what = g_strdup_printf("confirmed transactions per %s s window of simulated time (txs.confirmed_ns)", wbuf);
     int64_t rows = 0;
-    status = write_series(c, "throughput", "confirmed transactions per 10 s window of simulated time (v_throughput)",
-                          "window_start_s (s, simulated time)  confirmed_txs (transactions)  tps (tx/s)",
-                          "SELECT window_start_s, confirmed_txs, tps FROM v_throughput WHERE run_id = ?1"
-                          " ORDER BY window_start_s",
-                          &rows);
+    status = write_series(c, "throughput", what,
+                          "window_start_s (s, simulated time)  confirmed_txs (transactions)  tps (tx/s)", sql, &rows);
+    g_free(what);
+    g_free(sql);
     if (status != PLOT_OK || rows == 0) {
         if (status == PLOT_OK)
             skipped("throughput", "no window");
         return status;
     }
+    char *rate_text = run_param(c, "workload.tx_rate");
+    double offered = 0.0;
+    bool have_offered = rate_text && units_parse_rate(rate_text, &offered) && offered > 0;
     GString *gp = g_string_new(NULL);
-    plot_gp_begin(gp, c->format, "throughput", "confirmed transactions per second, 10 s windows");
+    plot_gp_begin(gp, c->format, "throughput", "confirmed transactions per second per window, and the offered load");
     g_string_append(gp, "# Style: edit freely.\n"
                         "set style line 1 lc rgb '#1f77b4' lw 1\n"
                         "set style line 2 lc rgb '#d62728' lw 3 dt 2\n"
+                        "set style line 3 lc rgb '#2ca02c' lw 3 dt 4\n"
                         "set style fill solid 0.5 border lc rgb '#1f77b4'\n"
                         "set grid ytics\n"
-                        "set key top right opaque\n\n");
-    gp_real(gp, "mean_tps = %s  # confirmed transactions / simulated seconds (v_run_summary.tps)\n",
+                        "set key outside bottom center horizontal noopaque\n\n");
+    gp_real(gp, "mean_tps = %s  # confirmed transactions per second of the workload's active window (v_run_summary.tps)\n",
             c->have_tps ? c->tps : 0.0);
-    g_string_append(gp, "window_s = 10   # width of a window (v_throughput)\n");
-    gp_title(gp, c, "throughput");
+    gp_real(gp, "offered = %s  # workload.tx_rate (tx/s), 0 when none\n", have_offered ? offered : 0.0);
+    g_string_append_printf(gp, "window_s = %s   # width of a window, as written in throughput.dat; to change"
+                               " it, run chainsim plot --window\n", wbuf);
+    char *what_t = g_strdup_printf("throughput per %s s window", wbuf);
+    gp_title(gp, c, what_t);
+    g_free(what_t);
     g_string_append(gp, "set xlabel 'simulated time (s)'\n"
                         "set ylabel 'confirmed transactions per second (tx/s)'\n"
                         "set xrange [0:*]\n"
                         "set yrange [0:*]\n"
                         "plot 'throughput.dat' using ($1 + window_s / 2):3:(window_s) with boxes ls 1 "
-                        "title 'per 10 s window', \\\n"
-                        "     mean_tps with lines ls 2 title sprintf('mean over the run: %.2f tx/s', mean_tps)\n"
-                        "unset output\n");
+                        "title sprintf('per %g s window', window_s), \\\n"
+                        "     mean_tps with lines ls 2 title sprintf('mean over the active window: %.2f tx/s',"
+                        " mean_tps)");
+    if (have_offered) {
+        char *q = plot_gp_quote(rate_text);
+        g_string_append_printf(gp, ", \\\n     offered with lines ls 3 title sprintf('offered load (workload.tx_rate"
+                                   " = %%s): %%.2f tx/s', %s, offered)",
+                               q);
+        g_free(q);
+    }
+    g_string_append(gp, "\nunset output\n");
+    g_free(rate_text);
     status = add_script(c, "throughput", gp);
     g_string_free(gp, TRUE);
     return status;
@@ -1214,7 +1521,7 @@ static int chart_latency(plot_ctx_t *c)
                         "set style line 1 lc rgb '#1f77b4' lw 3\n"
                         "set style line 2 lc rgb '#d62728' lw 3 dt 2\n"
                         "set grid\n"
-                        "set key bottom right opaque\n\n");
+                        "set key bottom right noopaque\n\n");
     gp_title(gp, c, "transaction latency CDF");
     g_string_append(gp, "set xlabel 'latency after submission (s)'\n"
                         "set ylabel 'fraction of transactions'\n"
@@ -1272,10 +1579,10 @@ static int chart_propagation(plot_ctx_t *c)
     plot_gp_begin(gp, c->format, "propagation_cdf", "CDFs of the time blocks took to reach 50, 90, 100 % of nodes");
     g_string_append(gp, "# Style: edit freely.\n"
                         "set style line 1 lc rgb '#2ca02c' lw 3\n"
-                        "set style line 2 lc rgb '#1f77b4' lw 3\n"
-                        "set style line 3 lc rgb '#d62728' lw 3\n"
+                        "set style line 2 lc rgb '#1f77b4' lw 3 dt 2\n"
+                        "set style line 3 lc rgb '#d62728' lw 3 dt 4\n"
                         "set grid\n"
-                        "set key bottom right opaque\n\n");
+                        "set key bottom right noopaque\n\n");
     char *what = g_strdup_printf("block propagation (stale rate %.2f %%, %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
                                  " blocks)",
                                  c->stale_rate * 100.0, c->blocks_stale, c->blocks_total);
@@ -1460,14 +1767,25 @@ static char *default_dir(const plot_ctx_t *c)
 
 int plot_main(int argc, char **argv)
 {
-    plot_opts_t o = { .metric = -1, .format = PLOT_PNG };
+    plot_opts_t o = { .format = PLOT_PNG };
+    o.labels = g_ptr_array_new_with_free_func(g_free);
     int status = parse_args(argc, argv, &o);
-    if (status != CLI_GO_ON)
+    if (status != CLI_GO_ON) {
+        g_ptr_array_unref(o.labels);
         return status;
-    if (o.x)
-        return sweep_main(&o);
+    }
+    if (o.x) {
+        char **names = g_strsplit(o.y, ",", -1);
+        status = PLOT_OK;
+        for (char **nm = names; *nm && status == PLOT_OK; nm++)
+            status = sweep_main(&o, plot_metric_find(g_strstrip(*nm)));
+        g_strfreev(names);
+        g_ptr_array_unref(o.labels);
+        return status;
+    }
 
     plot_ctx_t c = { 0 };
+    c.opts = &o;
     char *dir = NULL;
     c.path = o.path;
     c.inputs[0] = o.path;
@@ -1518,6 +1836,7 @@ int plot_main(int argc, char **argv)
         status = PLOT_RUNTIME;
     }
 done:
+    g_ptr_array_unref(o.labels);
     resultsdb_status_clear(&c.status);
     sqlite3_close(c.db);
     g_free(c.scenario);

@@ -14,6 +14,15 @@
  * that is not complete is plotted with its status in every title and data
  * header (resultsdb_run_status()) and a note on stderr.
  *
+ * Since issue 17: --y takes several metrics (one chart each); --series KEY
+ * draws one curve per value of a second parameter (legend "key=value", or
+ * --label TEXT in order); a parameter in which the runs differ that is
+ * neither --x nor --series (nor scenario.seed) is refused unless --pool;
+ * categorical x values are points in grid order (first appearance by
+ * run_id); y from zero; --logx; --title/--no-title. The run charts'
+ * throughput window is --window or 10 block intervals (at least 10 s),
+ * with the offered load drawn.
+ *
  * With --x and --y (together; not with --run), over all the runs of DB (e.g.
  * a sweep merged into one database): the runs are grouped by their value of
  * the scenario parameter GROUP.KEY (run_params); METRIC, a numeric column of
@@ -55,6 +64,30 @@ int plot_main(int argc, char **argv);
 enum { PLOT_OK = 0, PLOT_RUNTIME = 1, PLOT_BADINPUT = 2 };
 
 typedef enum plot_format { PLOT_PNG, PLOT_SVG, PLOT_PDF } plot_format_t;
+
+/* A numeric column of v_run_summary: its name, what it is in words for
+ * axis labels and tables, and its unit. None of them is ever negative. */
+typedef struct plot_metric {
+    const char *name;  /* column of v_run_summary */
+    const char *label; /* "confirmation latency, median" */
+    const char *unit;  /* "s", "tx/s", "fraction", "blocks", ... */
+} plot_metric_t;
+
+/* Every metric plot --y and compare accept, ended by a row of NULLs. */
+extern const plot_metric_t plot_metrics[];
+
+/* The metric named name, or NULL. */
+const plot_metric_t *plot_metric_find(const char *name);
+
+/* Two-sided 95 % quantile of Student's t with df degrees of freedom (a
+ * table for 1..30, the normal 1.96 beyond; NaN below 1). */
+double plot_t95(int64_t df);
+
+/* Parses the n parameter values (as written in a scenario) with the first
+ * of the unit parsers that accepts all of them (duration, size, bandwidth,
+ * rate, plain number) into x[] in base units (ns, bytes, bit/s, per s).
+ * Returns false, x[] partly written, when no parser accepts them all. */
+bool plot_param_numbers(const char *const *values, guint n, double *x);
 
 /* "png", "svg", "pdf" in plot_format_t order, NULL-terminated: the choices
  * of --format. */

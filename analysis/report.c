@@ -29,7 +29,13 @@
  *
  * Table format: one "label  value unit" line per metric, labels padded to one
  * column; seconds with 3 decimals, tx/s with 3, the stale rate in % with 2;
- * NULL is shown as an em dash.
+ * NULL is shown as an em dash. A latency percentile is followed by how many
+ * transactions it covers, "(n of N transactions confirmed, p %)"; when p is
+ * below 95 % a warning on stderr says the percentiles are biased low
+ * (censored by the end of the run), in JSON mode too.
+ *
+ * A database keeps the views it was created with: columns an older
+ * v_run_summary lacks are read as NULL and named in a note on stderr.
  *
  * The status is resultsdb_run_status()'s, not runs.status as it is: in JSON
  * its state word ("complete", "interrupted", "running", "abandoned"), in the
@@ -66,6 +72,13 @@ static const cli_command_t report_cli = {
              "and rejections.\n",
     .operands = (const cli_operand_t[]){ { "DB", "the results database file", CLI_ONE }, { NULL, NULL, CLI_ONE } },
     .notes = "Times are seconds of simulated time; percentiles use the nearest rank.\n"
+             "Each latency percentile says how many transactions it covers, of the\n"
+             "confirmable ones (all but the deliberately invalid): below 95 % a warning\n"
+             "on stderr says that the run ended before the others were confirmed, so the\n"
+             "percentiles are biased low. Throughput is over the workload's active window:\n"
+             "from the first submission to workload.stop or the run's end.\n"
+             "\"reorgs\" counts tip switches that abandoned blocks, at every node: one fork\n"
+             "seen by 100 nodes counts up to 100 (chainsim forks lists the forks).\n"
              "The status says whether the run completed. A run that did not (interrupted,\n"
              "abandoned: marked running but its process is gone, or still running) is\n"
              "reported too, with a note on stderr, and the exit status is 0.\n"
@@ -101,15 +114,21 @@ static const report_field_t report_fields[] = {
     { "blocks_stale", "blocks_stale", "stale blocks", RT_INT, RU_NONE },
     { "stale_rate", "stale_rate", "stale rate", RT_REAL, RU_PERCENT },
     { "tps", "tps", "throughput (confirmed)", RT_REAL, RU_TX_PER_S },
+    { "tps_window_start_s", "tps_window_start_s", "throughput window from", RT_REAL, RU_SECONDS },
+    { "tps_window_end_s", "tps_window_end_s", "throughput window to", RT_REAL, RU_SECONDS },
     { "txs_submitted", "txs_submitted", "transactions submitted", RT_INT, RU_NONE },
+    { "txs_confirmable", "txs_confirmable", "transactions confirmable", RT_INT, RU_NONE },
     { "txs_confirmed", "txs_confirmed", "transactions confirmed", RT_INT, RU_NONE },
+    { "txs_finalized", "txs_finalized", "transactions final", RT_INT, RU_NONE },
+    { "confirmed_share", "confirmed_share", "confirmed share", RT_REAL, RU_PERCENT },
+    { "finalized_share", "finalized_share", "final share", RT_REAL, RU_PERCENT },
     { "confirm_latency_p50_s", "confirm_latency_p50_s", "confirmation latency p50", RT_REAL, RU_SECONDS },
     { "confirm_latency_p90_s", "confirm_latency_p90_s", "confirmation latency p90", RT_REAL, RU_SECONDS },
     { "finality_latency_p50_s", "finality_latency_p50_s", "finality latency p50", RT_REAL, RU_SECONDS },
     { "finality_latency_p90_s", "finality_latency_p90_s", "finality latency p90", RT_REAL, RU_SECONDS },
     { "propagation_p50_s", "propagation_p50_s", "block to 50% of nodes (median)", RT_REAL, RU_SECONDS },
     { "propagation_p90_s", "propagation_p90_s", "block to 90% of nodes (median)", RT_REAL, RU_SECONDS },
-    { "reorgs", "reorgs", "reorgs", RT_INT, RU_NONE },
+    { "reorgs", "reorgs", "reorgs (tip switches, all nodes)", RT_INT, RU_NONE },
     { "reorg_max_depth", "reorg_max_depth", "deepest reorg (blocks)", RT_INT, RU_NONE },
     { "tx_rejected", "tx_rejected", "rejected transactions", RT_INT, RU_NONE },
     { "blocks_rejected", "blocks_rejected", "rejected blocks", RT_INT, RU_NONE },
@@ -246,15 +265,52 @@ static int no_such_run(sqlite3 *db, const char *path, int64_t run_id)
     return REPORT_BADINPUT;
 }
 
-/* Reads the v_run_summary row of run_id into vals[REPORT_NFIELDS] (text
- * values newly allocated; free with free_values()). Returns REPORT_OK or an
+/* The names of the columns of db's view v_run_summary, into a new set
+ * (g_hash_table_unref). A database keeps the views it was created with, so
+ * an older one may lack columns this version reads. Returns REPORT_OK or an
  * exit status after printing why. */
+static int summary_columns(sqlite3 *db, const char *path, GHashTable **out)
+{
+    *out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('v_run_summary')", -1, &st, NULL) != SQLITE_OK)
+        return db_error(db, path, "cannot read the columns of the view v_run_summary");
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        g_hash_table_add(*out, g_strdup((const char *)sqlite3_column_text(st, 0)));
+    int status = rc == SQLITE_DONE ? REPORT_OK : db_error(db, path, "cannot read the columns of the view v_run_summary");
+    sqlite3_finalize(st);
+    return status;
+}
+
+/* Reads the v_run_summary row of run_id into vals[REPORT_NFIELDS] (text
+ * values newly allocated; free with free_values()). Columns the database's
+ * view lacks (it was created by an older chainsim) read as NULL, named in a
+ * note on stderr. Returns REPORT_OK or an exit status after printing why. */
 static int read_summary(sqlite3 *db, const char *path, int64_t run_id, report_value_t *vals)
 {
+    GHashTable *have = NULL;
+    int have_status = summary_columns(db, path, &have);
+    if (have_status != REPORT_OK) {
+        g_hash_table_unref(have);
+        return have_status;
+    }
     GString *sql = g_string_new("SELECT ");
-    for (size_t i = 0; i < REPORT_NFIELDS; i++)
-        g_string_append_printf(sql, "%s%s", i ? ", " : "", report_fields[i].column);
+    GString *missing = g_string_new(NULL);
+    for (size_t i = 0; i < REPORT_NFIELDS; i++) {
+        bool known = g_hash_table_size(have) == 0 || g_hash_table_contains(have, report_fields[i].column);
+        g_string_append_printf(sql, "%s%s", i ? ", " : "", known ? report_fields[i].column : "NULL");
+        if (!known)
+            g_string_append_printf(missing, "%s%s", missing->len ? ", " : "", report_fields[i].column);
+    }
     g_string_append(sql, " FROM v_run_summary WHERE run_id = ?1");
+    g_hash_table_unref(have);
+    if (missing->len)
+        fprintf(stderr,
+                "chainsim report: note: %s: the database's view v_run_summary was created by an older chainsim and"
+                " lacks %s (shown as null); a database made by this version has them\n",
+                path, missing->str);
+    g_string_free(missing, TRUE);
 
     int status = REPORT_OK;
     sqlite3_stmt *st = NULL;
@@ -351,21 +407,6 @@ static void free_values(report_value_t *vals)
         g_free(vals[i].text);
 }
 
-/* Writes v into buf as a JSON number: the shortest of %.15g / %.17g that
- * reads back exactly, with ".0" added when it would look like an integer. */
-static void format_json_real(char *buf, size_t len, double v)
-{
-    g_ascii_formatd(buf, (int)len, "%.15g", v);
-    if (g_ascii_strtod(buf, NULL) != v)
-        g_ascii_formatd(buf, (int)len, "%.17g", v);
-    if (!strpbrk(buf, ".eE")) {
-        size_t n = strlen(buf);
-        if (n + 3 <= len)
-            memcpy(buf + n, ".0", 3);
-    }
-}
-
-
 static void print_json(FILE *out, const report_value_t *vals)
 {
     fputs("{\n", out);
@@ -378,9 +419,7 @@ static void print_json(FILE *out, const report_value_t *vals)
         } else if (f->type == RT_INT) {
             fprintf(out, "%" G_GINT64_FORMAT, v->i);
         } else if (f->type == RT_REAL) {
-            char buf[G_ASCII_DTOSTR_BUF_SIZE + 4];
-            format_json_real(buf, sizeof buf, v->r);
-            fputs(buf, out);
+            resultsdb_json_real(out, v->r);
         } else {
             resultsdb_json_text(out, v->text, strlen(v->text));
         }
@@ -399,7 +438,124 @@ static char *format_table_real(double v, int decimals)
     return g_strdup_printf("%.*f", decimals, v);
 }
 
-static void print_table(FILE *out, const char *path, const report_value_t *vals)
+/* The run's record.detail (run_params), or NULL when it has none
+ * (g_free). */
+static char *record_detail(sqlite3 *db, int64_t run_id)
+{
+    sqlite3_stmt *st = NULL;
+    char *v = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM run_params WHERE run_id = ?1 AND key = 'record.detail'", -1, &st,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, run_id);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+            v = g_strdup((const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* The table's last line: what the run's record.detail left out and the
+ * setting that records it, so that a question the database cannot answer
+ * says how to rerun (the same seed gives the same run). */
+static void print_detail_hint(FILE *out, const char *detail, int width)
+{
+    if (!detail)
+        return;
+    const char *hint = "";
+    if (strcmp(detail, "summary") == 0)
+        hint = "  (no per-transaction rows: latencies and their shares need --set record.detail=messages;"
+               " which nodes had which block needs record.detail=arrivals)";
+    else if (strcmp(detail, "messages") == 0)
+        hint = "  (no per-node block arrivals: which nodes followed which branch of a fork needs --set"
+               " record.detail=arrivals; rerun with the same seed)";
+    fprintf(out, "%-*s%s%s\n", width, "recorded detail", detail, hint);
+}
+
+/* The value of the field read from column, or NULL when there is no such
+ * field. */
+static const report_value_t *value_of(const report_value_t *vals, const char *column)
+{
+    for (size_t i = 0; i < REPORT_NFIELDS; i++)
+        if (strcmp(report_fields[i].column, column) == 0)
+            return &vals[i];
+    return NULL;
+}
+
+/* Below this share of the confirmable transactions, latency percentiles are
+ * reported with a warning: they describe only the transactions that made it
+ * before the run ended. */
+#define REPORT_SHARE_WARN 0.95
+
+/* For a latency percentile column: the count and share columns that say how
+ * many transactions it covers (*count, *share) and what happened to them
+ * (*event). False for any other column. */
+static bool coverage_of(const char *column, const char **count, const char **share, const char **event)
+{
+    if (g_str_has_prefix(column, "confirm_latency_")) {
+        *count = "txs_confirmed";
+        *share = "confirmed_share";
+        *event = "confirmed";
+        return true;
+    }
+    if (g_str_has_prefix(column, "finality_latency_")) {
+        *count = "txs_finalized";
+        *share = "finalized_share";
+        *event = "final";
+        return true;
+    }
+    return false;
+}
+
+/* "  (n of N transactions, p %)" after a latency percentile, with a warning
+ * sign when the share is below REPORT_SHARE_WARN; "" when the run has no
+ * share (g_free). */
+static char *coverage_note(const report_value_t *vals, const char *column)
+{
+    const char *count, *share, *event;
+    if (!coverage_of(column, &count, &share, &event))
+        return g_strdup("");
+    const report_value_t *n = value_of(vals, count), *of = value_of(vals, "txs_confirmable"),
+                         *sh = value_of(vals, share);
+    if (!n || !of || !sh || n->is_null || of->is_null || sh->is_null)
+        return g_strdup("");
+    char *pct = format_table_real(sh->r * 100.0, 1);
+    char *note = g_strdup_printf("  (%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " transactions %s, %s %%%s)", n->i,
+                                 of->i, event, pct, sh->r < REPORT_SHARE_WARN ? "; biased low, see the warning" : "");
+    g_free(pct);
+    return note;
+}
+
+/* Prints on stderr a warning for each latency whose percentiles cover less
+ * than REPORT_SHARE_WARN of the confirmable transactions. */
+static void warn_coverage(const report_value_t *vals)
+{
+    static const char *const latencies[] = { "confirm_latency_p50_s", "finality_latency_p50_s" };
+    static const char *const what[] = { "confirmation", "finality" };
+    const report_value_t *of = value_of(vals, "txs_confirmable");
+    for (size_t i = 0; i < G_N_ELEMENTS(latencies); i++) {
+        const char *count, *share, *event;
+        if (!coverage_of(latencies[i], &count, &share, &event))
+            continue;
+        const report_value_t *n = value_of(vals, count), *sh = value_of(vals, share);
+        if (!n || !sh || !of || n->is_null || sh->is_null || of->is_null || sh->r >= REPORT_SHARE_WARN)
+            continue;
+        if (n->i == 0) {
+            fprintf(stderr,
+                    "chainsim report: warning: none of the %" G_GINT64_FORMAT " confirmable transactions was %s"
+                    " before the run ended, so there is no %s latency; run longer.\n",
+                    of->i, event, what[i]);
+            continue;
+        }
+        fprintf(stderr,
+                "chainsim report: warning: the %s latency percentiles cover only %" G_GINT64_FORMAT " of the %"
+                G_GINT64_FORMAT " confirmable transactions (%.1f %%, below %.0f %%): the others were not %s before"
+                " the run ended, so the percentiles are biased low. Let the run drain (stop the workload earlier"
+                " with workload.stop, or run longer) before quoting them.\n",
+                what[i], n->i, of->i, sh->r * 100.0, REPORT_SHARE_WARN * 100.0, event);
+    }
+}
+
+static void print_table(FILE *out, const char *path, const report_value_t *vals, const char *detail)
 {
     static const char database_label[] = "database";
     int width = (int)strlen(database_label);
@@ -440,9 +596,16 @@ static void print_table(FILE *out, const char *path, const report_value_t *vals)
             }
             g_free(num);
         }
-        fprintf(out, "%-*s%s\n", width, f->label, text);
+        char *note = v->is_null ? g_strdup("") : coverage_note(vals, f->column);
+        if (!v->is_null && strcmp(f->column, "tps") == 0) {
+            g_free(note);
+            note = g_strdup("  (over the workload's active window: first submission to its stop or the run's end)");
+        }
+        fprintf(out, "%-*s%s%s\n", width, f->label, text, note);
+        g_free(note);
         g_free(text);
     }
+    print_detail_hint(out, detail, width);
 }
 
 int report_main(int argc, char **argv)
@@ -467,10 +630,14 @@ int report_main(int argc, char **argv)
     if ((status = show_status(db, &o, vals, o.json)) != REPORT_OK)
         goto done;
 
+    warn_coverage(vals);
     if (o.json)
         print_json(stdout, vals);
-    else
-        print_table(stdout, o.path, vals);
+    else {
+        char *detail = record_detail(db, o.run_id);
+        print_table(stdout, o.path, vals, detail);
+        g_free(detail);
+    }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "chainsim report: cannot write the report to standard output\n");
         status = REPORT_RUNTIME;

@@ -4,6 +4,7 @@
 #include "analysis/resultsdb.h"
 
 #include <errno.h>
+#include <math.h>
 #include <glib.h>
 #include <signal.h>
 #include <stdio.h>
@@ -172,4 +173,19 @@ void resultsdb_json_text(FILE *out, const char *s, size_t n)
         p += len;
     }
     fputc('"', out);
+}
+
+void resultsdb_json_real(FILE *out, double v)
+{
+    if (!isfinite(v)) {
+        fputs("null", out);
+        return;
+    }
+    char buf[G_ASCII_DTOSTR_BUF_SIZE + 4];
+    g_ascii_formatd(buf, G_ASCII_DTOSTR_BUF_SIZE, "%.15g", v);
+    if (g_ascii_strtod(buf, NULL) != v)
+        g_ascii_formatd(buf, G_ASCII_DTOSTR_BUF_SIZE, "%.17g", v);
+    if (!strpbrk(buf, ".eEn"))
+        strcat(buf, ".0");
+    fputs(buf, out);
 }

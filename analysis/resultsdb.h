@@ -57,4 +57,9 @@ void resultsdb_status_clear(resultsdb_status_t *st);
  * escaping per RFC 8259; invalid UTF-8 becomes U+FFFD. */
 void resultsdb_json_text(FILE *out, const char *s, size_t n);
 
+/* Writes v as a JSON number: the shortest of %.15g / %.17g that reads back
+ * exactly, with ".0" added when it would look like an integer; null when v
+ * is not finite (JSON has no NaN). */
+void resultsdb_json_real(FILE *out, double v);
+
 #endif

@@ -168,7 +168,9 @@ WINDOW w AS (PARTITION BY run_id, metric ORDER BY value_ns
 --   stale_rate             blocks_stale / blocks_total (a fraction; 0.0 when no blocks)
 --   txs_submitted          transactions submitted (rows of txs)
 --   txs_confirmed          transactions with a confirmation time
---   tps                    txs_confirmed / sim_seconds (tx/s); NULL without sim_seconds
+--   tps                    txs_confirmed / tps_window_s (tx/s): confirmed transactions
+--                          per second of the workload's active window; NULL without
+--                          sim_seconds
 --   confirm_latency_p50_s, confirm_latency_p90_s
 --                          percentiles of confirmed_ns - submitted_ns (s)
 --   finality_latency_p50_s, finality_latency_p90_s
@@ -184,6 +186,24 @@ WINDOW w AS (PARTITION BY run_id, metric ORDER BY value_ns
 --   engine                 consensus engine (chain_summary; NULL without one)
 --   missed_slots           slot-based engines: slots without a main-chain block
 --   slashed                pos: validators slashed on the final main chain
+--   txs_confirmable        transactions that could be confirmed: every submitted
+--                          transaction but the deliberately invalid ones (intent
+--                          bad-signature, double-spend, overspend) that were never
+--                          confirmed nor final
+--   txs_finalized          transactions with a finality time
+--   confirmed_share        txs_confirmed / txs_confirmable: the share of the
+--                          transactions the confirmation latency percentiles cover
+--                          (the others were not confirmed before the run ended, so
+--                          the percentiles are biased low when it is small); NULL
+--                          when no transaction could be confirmed
+--   finalized_share        txs_finalized / txs_confirmable: likewise for finality
+--   tps_window_start_s, tps_window_end_s, tps_window_s
+--                          the workload's active window that tps divides by: from
+--                          the first submission (0 without transactions) to the
+--                          workload's stop (run_params workload.stop when it is not
+--                          0) or the end of the run, whichever is first; its length
+--                          in s. A drain period after the workload stopped does not
+--                          dilute tps. NULL without sim_seconds
 -- Counts are integers, 0 when there is nothing to count; a percentile is
 -- NULL when it has no sample (blocks or broadcasts that never reached the
 -- share, transactions never confirmed, are not samples).
@@ -208,7 +228,8 @@ SELECT run_id,
        CASE WHEN blocks_total = 0 THEN 0.0 ELSE 1.0 * blocks_stale / blocks_total END AS stale_rate,
        txs_submitted,
        txs_confirmed,
-       CASE WHEN sim_seconds > 0 THEN txs_confirmed / sim_seconds END AS tps,
+       CASE WHEN win_end_ns > win_start_ns THEN txs_confirmed / ((win_end_ns - win_start_ns) / 1e9)
+            WHEN sim_seconds > 0 THEN txs_confirmed / sim_seconds END AS tps,
        confirm_latency_p50_s,
        confirm_latency_p90_s,
        finality_latency_p50_s,
@@ -223,7 +244,32 @@ SELECT run_id,
        broadcast_p90_s,
        engine,
        missed_slots,
-       slashed
+       slashed,
+       txs_confirmable,
+       txs_finalized,
+       CASE WHEN txs_confirmable > 0 THEN 1.0 * txs_confirmed / txs_confirmable END AS confirmed_share,
+       CASE WHEN txs_confirmable > 0 THEN 1.0 * txs_finalized / txs_confirmable END AS finalized_share,
+       win_start_ns / 1e9 AS tps_window_start_s,
+       win_end_ns / 1e9 AS tps_window_end_s,
+       (win_end_ns - win_start_ns) / 1e9 AS tps_window_s
+FROM (
+SELECT *,
+       -- the workload's active window, in ns: first submission to the
+       -- workload's stop (a duration as written: number and unit) or the end
+       CASE WHEN sim_end_ns IS NOT NULL THEN coalesce(first_submit_ns, 0) END AS win_start_ns,
+       CASE WHEN sim_end_ns IS NULL THEN NULL
+            WHEN stop_ns > 0 AND stop_ns < sim_end_ns THEN max(stop_ns, coalesce(first_submit_ns, 0))
+            ELSE sim_end_ns END AS win_end_ns
+FROM (
+SELECT *,
+       CASE WHEN stop_text IS NULL THEN 0
+            WHEN stop_text GLOB '*ns' THEN CAST(trim(substr(stop_text, 1, length(stop_text) - 2)) AS REAL)
+            WHEN stop_text GLOB '*us' THEN CAST(trim(substr(stop_text, 1, length(stop_text) - 2)) AS REAL) * 1e3
+            WHEN stop_text GLOB '*ms' THEN CAST(trim(substr(stop_text, 1, length(stop_text) - 2)) AS REAL) * 1e6
+            WHEN stop_text GLOB '*s' THEN CAST(trim(substr(stop_text, 1, length(stop_text) - 1)) AS REAL) * 1e9
+            WHEN stop_text GLOB '*m' THEN CAST(trim(substr(stop_text, 1, length(stop_text) - 1)) AS REAL) * 60e9
+            WHEN stop_text GLOB '*h' THEN CAST(trim(substr(stop_text, 1, length(stop_text) - 1)) AS REAL) * 3600e9
+            ELSE CAST(stop_text AS REAL) END AS stop_ns
 FROM (
     SELECT r.run_id,
            r.scenario_name,
@@ -293,8 +339,17 @@ FROM (
             WHERE value_rank = (50 * sample_count + 99) / 100) AS broadcast_p90_s,
            (SELECT c.engine FROM chain_summary c WHERE c.run_id = r.run_id) AS engine,
            (SELECT c.missed_slots FROM chain_summary c WHERE c.run_id = r.run_id) AS missed_slots,
-           (SELECT c.slashed FROM chain_summary c WHERE c.run_id = r.run_id) AS slashed
-    FROM runs r);
+           (SELECT c.slashed FROM chain_summary c WHERE c.run_id = r.run_id) AS slashed,
+           (SELECT count(*) FROM txs t
+            WHERE t.run_id = r.run_id AND (t.intent NOT IN ('bad-signature', 'double-spend', 'overspend')
+                                           OR t.confirmed_ns IS NOT NULL OR t.final_ns IS NOT NULL)) AS txs_confirmable,
+           (SELECT count(*) FROM txs t
+            WHERE t.run_id = r.run_id AND t.final_ns IS NOT NULL) AS txs_finalized,
+           (SELECT min(t.submitted_ns) FROM txs t WHERE t.run_id = r.run_id) AS first_submit_ns,
+           (SELECT trim(p.value) FROM run_params p
+            WHERE p.run_id = r.run_id AND p.key = 'workload.stop') AS stop_text,
+           r.sim_end_ns
+    FROM runs r)));
 
 -- ---------------------------------------------------------------------------
 -- The fork log (tables forks, fork_branches, fork_blocks, fork_txs; see

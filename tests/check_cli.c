@@ -174,7 +174,10 @@ START_TEST(test_bad_value)
     }
     /* --format: the allowed values are named. */
     expect_usage_error("plot", "--format gif: expected png, svg or pdf", "x.db", "--format", "gif", NULL);
-    expect_usage_error("compare", "--format gif: expected png, svg or pdf", "x.db", "--format=gif", NULL, NULL);
+    expect_usage_error("compare",
+                       "--format gif: expected table, csv, json or latex (the printed table), or png, svg or pdf"
+                       " (the images)",
+                       "x.db", "--format=gif", NULL, NULL);
     expect_usage_error("export", "--format xml: expected csv or json", "x.db", "--table", "runs", "--format=xml");
     /* --out: not empty. */
     expect_usage_error("export", "--out '': expected FILE, not an empty value", "x.db", "--out", "", NULL);

@@ -286,8 +286,9 @@ START_TEST(test_compare)
     char *gp = NULL;
     char *p = g_build_filename(dir, "confirm_latency_cdf.gp", NULL);
     ck_assert(g_file_get_contents(p, &gp, NULL, NULL));
-    ck_assert_contains(gp, "quickstart run 1 (quick.db)");
-    ck_assert_contains(gp, "compare-pos run 1 (pos.db)");
+    /* Two scenarios that differ in many parameters: named by scenario. */
+    ck_assert_contains(gp, "title 'quickstart, ");
+    ck_assert_contains(gp, "title 'compare-pos, ");
     g_free(gp);
     g_free(p);
     g_free(out);
@@ -343,10 +344,10 @@ START_TEST(test_bad_input)
     /* --help succeeds. */
     char *out = NULL;
     ck_assert_int_eq(tu_chainsim(&out, NULL, "plot", "--help", NULL), 0);
-    ck_assert_contains(out, "usage: chainsim plot DB [--run ID] [--out DIR] [--format png|svg|pdf]");
+    ck_assert_contains(out, "usage: chainsim plot DB [--run ID] [--window DURATION]");
     g_free(out);
     ck_assert_int_eq(tu_chainsim(&out, NULL, "compare", "--help", NULL), 0);
-    ck_assert_contains(out, "usage: chainsim compare DB... [--out DIR]");
+    ck_assert_contains(out, "usage: chainsim compare DB... [--run LIST] [--out DIR]");
     g_free(out);
 
     g_free(out_never);
@@ -546,7 +547,7 @@ START_TEST(test_plot_sweep)
     ck_assert_contains(gp, "with yerrorlines");
     ck_assert_contains(gp, "xticlabels(1)");
     ck_assert_contains(gp, "set xlabel 'consensus.block_interval'");
-    ck_assert_contains(gp, "set ylabel 'stale_rate (fraction)'");
+    ck_assert_contains(gp, "set ylabel 'stale rate (fraction of blocks)'");
     char *gnuplot = g_find_program_in_path("gnuplot");
     if (gnuplot)
         expect_png(dir, "stale_rate_vs_consensus.block_interval");
@@ -726,6 +727,122 @@ START_TEST(test_status_shown)
 }
 END_TEST
 
+/* plot --x used to average silently over any other parameter that differs
+ * between the runs: it refuses, naming it, and --series draws one curve per
+ * value (legends naming the value) or --pool pools on purpose. Runs 1 and
+ * 3 (seed 1 of each interval) get another relay.tx_interval here. */
+START_TEST(test_plot_sweep_refuses_to_pool)
+{
+    char *db = sweep_copy("two-params.db",
+                          "UPDATE run_params SET value = '1s' WHERE key = 'relay.tx_interval' AND run_id IN (1, 3)");
+    char *dir = out_dir("pool");
+    char *out = NULL, *err = NULL;
+    g_setenv("CHAINSIM_GNUPLOT", "", TRUE);
+    int rc = tu_chainsim(&out, &err, "plot", db, "--x", "consensus.block_interval", "--y", "stale_rate", "--out", dir,
+                         NULL);
+    ck_assert_msg(rc == 2, "exit %d\n%s%s", rc, out, err);
+    ck_assert_contains(err, "differ in relay.tx_interval as well as in consensus.block_interval");
+    ck_assert_contains(err, "--series relay.tx_interval");
+    ck_assert(!exists(dir, "stale_rate_vs_consensus.block_interval", "dat"));
+    g_free(out);
+    g_free(err);
+
+    /* --series: one block and one curve per value, the legend names it. */
+    rc = tu_chainsim(&out, &err, "plot", db, "--x", "consensus.block_interval", "--y", "stale_rate,tps", "--series",
+                     "relay.tx_interval", "--out", dir, NULL);
+    ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+    char *gp = NULL, *p = g_build_filename(dir, "stale_rate_vs_consensus.block_interval_by_relay.tx_interval.gp", NULL);
+    ck_assert(g_file_get_contents(p, &gp, NULL, NULL));
+    ck_assert_contains(gp, "index 0 using 2:4");
+    ck_assert_contains(gp, "title 'tx_interval=1s'");
+    ck_assert_contains(gp, "title 'tx_interval=250ms'");
+    ck_assert_contains(gp, "dt 2"); /* distinct dash patterns */
+    ck_assert_contains(gp, "set yrange [0:*]"); /* non-negative: from zero */
+    ck_assert_contains(gp, "set ylabel 'stale rate (fraction of blocks)'");
+    ck_assert_contains(gp, "noopaque");
+    ck_assert(exists(dir, "tps_vs_consensus.block_interval_by_relay.tx_interval", "gp")); /* two metrics */
+    g_free(gp);
+    g_free(p);
+    g_free(out);
+    g_free(err);
+
+    /* --pool averages on purpose, with a note; --label and --title. */
+    rc = tu_chainsim(&out, &err, "plot", db, "--x", "consensus.block_interval", "--y", "stale_rate", "--pool",
+                     "--title", "Stale rate", "--out", dir, NULL);
+    ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+    ck_assert_contains(err, "pool runs that differ in relay.tx_interval (--pool)");
+    p = g_build_filename(dir, "stale_rate_vs_consensus.block_interval.gp", NULL);
+    ck_assert(g_file_get_contents(p, &gp, NULL, NULL));
+    ck_assert_contains(gp, "set title 'Stale rate'\n");
+    g_free(gp);
+    g_free(out);
+    g_free(err);
+    rc = tu_chainsim(&out, &err, "plot", db, "--x", "consensus.block_interval", "--y", "stale_rate", "--series",
+                     "relay.tx_interval", "--label", "slow relay", "--no-title", "--out", dir, NULL);
+    ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+    g_free(p);
+    p = g_build_filename(dir, "stale_rate_vs_consensus.block_interval_by_relay.tx_interval.gp", NULL);
+    ck_assert(g_file_get_contents(p, &gp, NULL, NULL));
+    ck_assert_contains(gp, "title 'slow relay'");
+    ck_assert(strstr(gp, "set title") == NULL);
+    g_unsetenv("CHAINSIM_GNUPLOT");
+    g_free(gp);
+    g_free(p);
+    g_free(out);
+    g_free(err);
+    g_free(dir);
+    g_free(db);
+}
+END_TEST
+
+/* The throughput chart's window follows the block interval (10 intervals,
+ * at least 10 s: 30 s for the 3 s quick start), --window sets it, and the
+ * offered load (workload.tx_rate) is drawn. */
+START_TEST(test_plot_throughput_window)
+{
+    char *dir = out_dir("window");
+    char *out = NULL, *err = NULL;
+    g_setenv("CHAINSIM_GNUPLOT", "", TRUE);
+    int rc = tu_chainsim(&out, &err, "plot", pow_db, "--out", dir, NULL);
+    ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+    char *gp = NULL, *p = g_build_filename(dir, "throughput.gp", NULL);
+    ck_assert(g_file_get_contents(p, &gp, NULL, NULL));
+    ck_assert_contains(gp, "window_s = 30 ");
+    ck_assert_contains(gp, "offered = 10 ");
+    ck_assert_contains(gp, "offered with lines");
+    g_free(gp);
+    char *dat = NULL, *d = g_build_filename(dir, "throughput.dat", NULL);
+    ck_assert(g_file_get_contents(d, &dat, NULL, NULL));
+    ck_assert_contains(dat, "per 30 s window");
+    ck_assert_contains(dat, "\n30 "); /* the second window starts at 30 s */
+    g_free(dat);
+    g_free(out);
+    g_free(err);
+    rc = tu_chainsim(&out, &err, "plot", pow_db, "--out", dir, "--window", "15s", NULL);
+    ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
+    ck_assert(g_file_get_contents(p, &gp, NULL, NULL));
+    ck_assert_contains(gp, "window_s = 15 ");
+    /* Every confirmation is in one window. */
+    ck_assert(g_file_get_contents(d, &dat, NULL, NULL));
+    int64_t sum = 0;
+    char **lines = g_strsplit(dat, "\n", -1);
+    for (char **l = lines; *l; l++)
+        if (**l && **l != '#')
+            sum += g_ascii_strtoll(strchr(*l, ' ') + 1, NULL, 10);
+    g_strfreev(lines);
+    ck_assert_int_eq(sum, tu_db_int(pow_db, "SELECT count(*) FROM txs WHERE confirmed_ns IS NOT NULL"));
+    g_unsetenv("CHAINSIM_GNUPLOT");
+    g_free(dat);
+    g_free(gp);
+    g_free(out);
+    g_free(err);
+    expect_bad("plot", "--window 0s", pow_db, "--window", "0s");
+    g_free(d);
+    g_free(p);
+    g_free(dir);
+}
+END_TEST
+
 static Suite *plot_suite(void)
 {
     Suite *s = suite_create("plot");
@@ -744,6 +861,8 @@ static Suite *plot_suite(void)
     tcase_add_test(tc, test_output_is_input);
     tcase_add_test(tc, test_plot_sweep_incomplete_runs);
     tcase_add_test(tc, test_status_shown);
+    tcase_add_test(tc, test_plot_sweep_refuses_to_pool);
+    tcase_add_test(tc, test_plot_throughput_window);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -66,7 +66,11 @@
  *   8  valid          50        -         -      (in a stale block only)
  *   9  double-spend   60        -         -
  *   10 bad-signature  70        -         -
- *   txs_submitted = 10, txs_confirmed = 7, tps = 7 / 100 s = 0.07
+ *   txs_submitted = 10, txs_confirmed = 7, txs_finalized = 5
+ *   txs_confirmable = 8 (all but the deliberately invalid 9 and 10, never
+ *   confirmed): confirmed_share = 7/8 = 0.875, finalized_share = 5/8 = 0.625
+ *   tps over the workload's active window, first submission (1 s) to the end
+ *   (100 s; no workload.stop): 7 / 99 s
  *   confirm latency sorted [1 2 3 4 5 6 20], n = 7:
  *     p50 rank ceil(3.5) = 4 -> 4.0 s; p90 rank ceil(6.3) = 7 -> 20.0 s
  *   final latency sorted [2 4 6 8 30], n = 5:
@@ -132,7 +136,8 @@ static const char summary_columns[] =
     "run_id,scenario_name,seed,status,sim_seconds,blocks_total,blocks_stale,stale_rate,txs_submitted,"
     "txs_confirmed,tps,confirm_latency_p50_s,confirm_latency_p90_s,finality_latency_p50_s,"
     "finality_latency_p90_s,propagation_p50_s,propagation_p90_s,reorgs,reorg_max_depth,tx_rejected,"
-    "blocks_rejected,broadcast_p50_s,broadcast_p90_s,engine,missed_slots,slashed";
+    "blocks_rejected,broadcast_p50_s,broadcast_p90_s,engine,missed_slots,slashed,txs_confirmable,txs_finalized,"
+    "confirmed_share,finalized_share,tps_window_start_s,tps_window_end_s,tps_window_s";
 
 /* Creates dir/name through record_open() (schema and views) and runs sql on
  * it. Returns the path (g_free). */
@@ -259,7 +264,14 @@ START_TEST(test_summary_run1)
     expect_real(&r, "stale_rate", 2.0 / 5.0);    /* 0.4 */
     expect_int(&r, "txs_submitted", 10);
     expect_int(&r, "txs_confirmed", 7);
-    expect_real(&r, "tps", 7.0 / 100.0);         /* 0.07 */
+    expect_real(&r, "tps", 7.0 / 99.0);          /* over [1 s, 100 s] */
+    expect_real(&r, "tps_window_start_s", 1.0);  /* the first submission */
+    expect_real(&r, "tps_window_end_s", 100.0);  /* no workload.stop: the end */
+    expect_real(&r, "tps_window_s", 99.0);
+    expect_int(&r, "txs_confirmable", 8);        /* 9 and 10 invalid, never confirmed */
+    expect_int(&r, "txs_finalized", 5);
+    expect_real(&r, "confirmed_share", 7.0 / 8.0);
+    expect_real(&r, "finalized_share", 5.0 / 8.0);
     expect_real(&r, "confirm_latency_p50_s", 4.0);   /* rank 4 of 7 */
     expect_real(&r, "confirm_latency_p90_s", 20.0);  /* rank 7 of 7 */
     expect_real(&r, "finality_latency_p50_s", 6.0);  /* rank 3 of 5 */
@@ -291,6 +303,10 @@ START_TEST(test_summary_network_only)
     expect_int(&r, "txs_submitted", 0);
     expect_int(&r, "txs_confirmed", 0);
     expect_real(&r, "tps", 0.0);
+    expect_real(&r, "tps_window_s", 50.0); /* no submission: the whole run */
+    expect_int(&r, "txs_confirmable", 0);
+    expect_null(&r, "confirmed_share");
+    expect_null(&r, "finalized_share");
     expect_null(&r, "confirm_latency_p50_s");
     expect_null(&r, "confirm_latency_p90_s");
     expect_null(&r, "finality_latency_p50_s");
@@ -425,7 +441,9 @@ START_TEST(test_report_json)
         "\"scenario\": \"pow-demo\",",     "\"seed\": 42,",
         "\"status\": \"complete\",",       "\"sim_seconds\": 100.0,",
         "\"blocks_total\": 5,",            "\"blocks_stale\": 2,",
-        "\"stale_rate\": 0.4,",            "\"tps\": 0.07,",
+        "\"stale_rate\": 0.4,",            "\"tps\": 0.0707070707070707,",
+        "\"confirmed_share\": 0.875,",    "\"finalized_share\": 0.625,",
+        "\"txs_confirmable\": 8,",        "\"txs_finalized\": 5,",
         "\"txs_submitted\": 10,",          "\"txs_confirmed\": 7,",
         "\"confirm_latency_p50_s\": 4.0,", "\"confirm_latency_p90_s\": 20.0,",
         "\"finality_latency_p50_s\": 6.0,", "\"finality_latency_p90_s\": 30.0,",
@@ -437,9 +455,9 @@ START_TEST(test_report_json)
     };
     for (size_t i = 0; i < G_N_ELEMENTS(run1); i++)
         ck_assert_contains(out, run1[i]);
-    /* 26 keys, one a line, between the braces. */
+    /* 32 keys, one a line, between the braces. */
     char **lines = g_strsplit(out, "\n", -1);
-    ck_assert_uint_eq(g_strv_length(lines), 26 + 3); /* "{", 26 pairs, "}", "" */
+    ck_assert_uint_eq(g_strv_length(lines), 32 + 3); /* "{", 32 pairs, "}", "" */
     g_strfreev(lines);
     g_free(out);
     g_free(err);
@@ -483,7 +501,7 @@ START_TEST(test_report_table)
     ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
     static const char *const want[] = {
         "pow-demo",          "simulated time",       "100.000 s",       "stale blocks",
-        "stale rate",        "40.00 %",              "throughput",      "0.070 tx/s",
+        "stale rate",        "40.00 %",              "throughput",      "0.071 tx/s",
         "transactions submitted", "transactions confirmed", "confirmation latency p50", "4.000 s",
         "confirmation latency p90", "20.000 s",      "finality latency p50", "6.000 s",
         "finality latency p90", "30.000 s",          "block to 50% of nodes (median)", "2.000 s",
@@ -692,14 +710,202 @@ START_TEST(test_report_incomplete_runs)
         g_free(out);
         g_free(err);
     }
-    /* A complete run: no note. */
+    /* A complete run: no note (its latency coverage warnings aside). */
     char *out = NULL, *err = NULL;
     ck_assert_int_eq(tu_chainsim(&out, &err, "report", db, "--run", "1", NULL), 0);
-    ck_assert_str_eq(err, "");
+    ck_assert_msg(strstr(err, "note:") == NULL, "%s", err);
     g_free(out);
     g_free(err);
     g_free(db);
     g_free(dir);
+}
+END_TEST
+
+/* tps is over the workload's active window: from the first submission to
+ * workload.stop (a duration as written in run_params) or the end of the
+ * run, whichever is first; a drain period after the stop does not dilute
+ * it. Four transactions submitted at 10, 20, 30, 40 s, all confirmed by
+ * 60 s, in a run of 100 s. */
+START_TEST(test_tps_active_window)
+{
+    char *dir = tu_tmpdir();
+    char *db = make_db(dir, "window.db",
+                       "INSERT INTO runs (run_id, scenario_name, scenario_path, scenario_text, params, overrides,"
+                       " seed, version, command, started_at, status, sim_end_ns) VALUES (1, 'w', 'w.ini', '', '',"
+                       " '', 1, 'test', 'c', '2024-01-01T00:00:00Z', 'complete', 100000000000);"
+                       "INSERT INTO txs (run_id, tx_index, tx_id, sender, nonce, amount, fee, size_bytes, origin,"
+                       " intent, submitted_ns, included_ns, main_block, confirmed_ns, final_ns) VALUES"
+                       " (1, 1, 'a', 1, 0, 5, 1, 250, 0, 'valid', 10000000000, NULL, NULL, 15000000000, NULL),"
+                       " (1, 2, 'b', 2, 0, 5, 1, 250, 0, 'valid', 20000000000, NULL, NULL, 25000000000, NULL),"
+                       " (1, 3, 'c', 3, 0, 5, 1, 250, 0, 'valid', 30000000000, NULL, NULL, 45000000000, NULL),"
+                       " (1, 4, 'd', 4, 0, 5, 1, 250, 0, 'valid', 40000000000, NULL, NULL, 60000000000, NULL);"
+                       "INSERT INTO run_params (run_id, key, value) VALUES (1, 'workload.stop', '0');");
+    static const struct {
+        const char *stop;
+        double end_s; /* of the window */
+    } cases[] = {
+        { "0", 100.0 },      /* no stop: the end of the run */
+        { "50s", 50.0 },     { "1m", 60.0 },  { "45000ms", 45.0 }, { "0.75m", 45.0 },
+        { "2h", 100.0 },     /* after the end of the run */
+        { "1.5 m", 90.0 },
+    };
+    sqlite3 *h = NULL;
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *sql = sqlite3_mprintf("UPDATE run_params SET value = %Q WHERE run_id = 1", cases[i].stop);
+        ck_assert_int_eq(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_free(sql);
+        row_t r = row_open(db, 1);
+        expect_real(&r, "tps_window_start_s", 10.0);
+        expect_real(&r, "tps_window_end_s", cases[i].end_s);
+        expect_real(&r, "tps", 4.0 / (cases[i].end_s - 10.0));
+        row_close(&r);
+    }
+    sqlite3_close(h);
+
+    /* report says what tps divides by. */
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(tu_chainsim(&out, &err, "report", db, NULL), 0);
+    ck_assert_contains(out, "0.050 tx/s  (over the workload's active window");
+    ck_assert_contains(out, "throughput window from");
+    g_free(out);
+    g_free(err);
+    ck_assert_int_eq(tu_chainsim(&out, &err, "report", db, "--json", NULL), 0);
+    ck_assert_contains(out, "\"tps\": 0.05,");
+    ck_assert_contains(out, "\"tps_window_start_s\": 10.0,");
+    ck_assert_contains(out, "\"tps_window_end_s\": 90.0,");
+    g_free(out);
+    g_free(err);
+    g_free(db);
+    g_free(dir);
+}
+END_TEST
+
+/* Beside each latency percentile, how many transactions it covers; below
+ * 95 % of the confirmable ones, a warning that it is biased low. Run 1:
+ * 7 of 8 confirmed (87.5 %), 5 of 8 final (62.5 %). */
+START_TEST(test_report_coverage_warning)
+{
+    char *db = make_test_db();
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(tu_chainsim(&out, &err, "report", db, "--run", "1", NULL), 0);
+    ck_assert_contains(out, "4.000 s  (7 of 8 transactions confirmed, 87.5 %; biased low");
+    ck_assert_contains(out, "6.000 s  (5 of 8 transactions final, 62.5 %; biased low");
+    ck_assert_contains(out, "confirmed share");
+    ck_assert_contains(err, "warning: the confirmation latency percentiles cover only 7 of the 8 confirmable"
+                            " transactions (87.5 %");
+    ck_assert_contains(err, "warning: the finality latency percentiles cover only 5 of the 8");
+    g_free(out);
+    g_free(err);
+    /* JSON: the shares, and the same warning on stderr. */
+    ck_assert_int_eq(tu_chainsim(&out, &err, "report", db, "--run", "1", "--json", NULL), 0);
+    ck_assert_contains(out, "\"confirmed_share\": 0.875,");
+    ck_assert_contains(err, "biased low");
+    g_free(out);
+    g_free(err);
+
+    /* Every confirmable transaction confirmed and final: no warning. */
+    sqlite3 *h = NULL;
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(h, "UPDATE txs SET confirmed_ns = submitted_ns + 1000000000, final_ns ="
+                                     " submitted_ns + 2000000000 WHERE run_id = 1 AND intent = 'valid'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    ck_assert_int_eq(tu_chainsim(&out, &err, "report", db, "--run", "1", NULL), 0);
+    ck_assert_contains(out, "(8 of 8 transactions confirmed, 100.0 %)");
+    ck_assert_str_eq(err, "");
+    g_free(out);
+    g_free(err);
+    g_free(db);
+}
+END_TEST
+
+/* The finding that started this: on the proof-of-stake comparison preset
+ * most transactions never reach finality before the run ends, and report
+ * says so instead of quoting a biased median. */
+START_TEST(test_censored_share_pos_preset)
+{
+    char *dir = tu_tmpdir();
+    char *db = g_build_filename(dir, "pos.db", NULL);
+    char *ini = tu_source("scenarios/compare-pos.ini");
+    char *out = NULL, *err = NULL;
+    int rc = tu_chainsim(&out, &err, "run", ini, "--set", "network.nodes=30", "--set", "workload.tx_rate=1/s",
+                         "--out", db, "--quiet", NULL);
+    ck_assert_msg(rc == 0, "run: exit %d\n%s", rc, err);
+    g_free(out);
+    g_free(err);
+    int64_t submitted = tu_db_int(db, "SELECT count(*) FROM txs");
+    int64_t final = tu_db_int(db, "SELECT count(*) FROM txs WHERE final_ns IS NOT NULL");
+    ck_assert_int_gt(final, 0);
+    ck_assert_msg(final * 100 < submitted * 95, "%lld of %lld final", (long long)final, (long long)submitted);
+    rc = tu_chainsim(&out, &err, "report", db, "--json", NULL);
+    ck_assert_int_eq(rc, 0);
+    char *want = g_strdup_printf("\"txs_finalized\": %lld,", (long long)final);
+    ck_assert_contains(out, want);
+    ck_assert_contains(err, "warning: the finality latency percentiles cover only");
+    ck_assert_contains(err, "biased low");
+    g_free(want);
+    g_free(out);
+    g_free(err);
+    g_free(ini);
+    g_free(db);
+    g_free(dir);
+}
+END_TEST
+
+/* A database keeps the views it was made with: report reads an older
+ * v_run_summary, showing the columns it lacks as null with a note. */
+START_TEST(test_report_older_view)
+{
+    char *db = make_test_db();
+    sqlite3 *h = NULL;
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(h,
+                                  "DROP VIEW v_run_summary; CREATE VIEW v_run_summary AS SELECT run_id,"
+                                  " scenario_name, seed, status, sim_end_ns / 1e9 AS sim_seconds FROM runs",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(tu_chainsim(&out, &err, "report", db, "--run", "1", "--json", NULL), 0);
+    ck_assert_contains(out, "\"sim_seconds\": 100.0,");
+    ck_assert_contains(out, "\"confirmed_share\": null,");
+    ck_assert_contains(err, "created by an older chainsim and lacks");
+    ck_assert_contains(err, "confirmed_share");
+    g_free(out);
+    g_free(err);
+    g_free(db);
+}
+END_TEST
+
+/* report says what the run's record.detail left out and how to record it. */
+START_TEST(test_report_detail_hint)
+{
+    char *db = make_test_db();
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(tu_chainsim(&out, &err, "report", db, "--run", "1", NULL), 0);
+    ck_assert(strstr(out, "recorded detail") == NULL); /* no record.detail recorded */
+    g_free(out);
+    g_free(err);
+    sqlite3 *h = NULL;
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(h, "INSERT INTO run_params (run_id, key, value) VALUES (1, 'record.detail',"
+                                     " 'messages'), (2, 'record.detail', 'arrivals')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    ck_assert_int_eq(tu_chainsim(&out, &err, "report", db, "--run", "1", NULL), 0);
+    ck_assert_contains(out, "recorded detail");
+    ck_assert_contains(out, "messages  (no per-node block arrivals");
+    ck_assert_contains(out, "--set record.detail=arrivals");
+    g_free(out);
+    g_free(err);
+    ck_assert_int_eq(tu_chainsim(&out, &err, "report", db, "--run", "2", NULL), 0);
+    ck_assert_contains(out, "arrivals\n");
+    g_free(out);
+    g_free(err);
+    g_free(db);
 }
 END_TEST
 
@@ -721,6 +927,11 @@ static Suite *report_suite(void)
     tcase_add_test(cmd, test_report_errors);
     tcase_add_test(cmd, test_run_status_rule);
     tcase_add_test(cmd, test_report_incomplete_runs);
+    tcase_add_test(cmd, test_tps_active_window);
+    tcase_add_test(cmd, test_report_coverage_warning);
+    tcase_add_test(cmd, test_report_older_view);
+    tcase_add_test(cmd, test_censored_share_pos_preset);
+    tcase_add_test(cmd, test_report_detail_hint);
     suite_add_tcase(s, cmd);
     return s;
 }

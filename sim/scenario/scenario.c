@@ -898,6 +898,15 @@ static char *ev_value(ctx_t *c, const char *group, const char *key)
     return v ? g_strstrip(v) : NULL;
 }
 
+/* The region names of the scenario's profile, "a, b, c" (g_free). */
+static char *region_names(const ctx_t *c)
+{
+    GString *names = g_string_new(NULL);
+    for (int i = 0; i < c->profile->nregions; i++)
+        g_string_append_printf(names, "%s%s", i ? ", " : "", c->profile->region[i]);
+    return g_string_free(names, FALSE);
+}
+
 static bool parse_region_pair(ctx_t *c, const char *group, const char *raw, int *a, int *b)
 {
     char **parts = g_strsplit(raw, ",", -1);
@@ -909,12 +918,10 @@ static bool parse_region_pair(ctx_t *c, const char *group, const char *raw, int 
     }
     g_strfreev(parts);
     if (!ok) {
-        GString *names = g_string_new(NULL);
-        for (int i = 0; i < c->profile->nregions; i++)
-            g_string_append_printf(names, "%s%s", i ? ", " : "", c->profile->region[i]);
+        char *names = region_names(c);
         err_key(c, group, "between", raw, "expected two region names separated by ',' from the %s profile: %s",
-                c->profile->name, names->str);
-        g_string_free(names, TRUE);
+                c->profile->name, names);
+        g_free(names);
     }
     return ok;
 }
@@ -960,8 +967,10 @@ static bool parse_partition_groups(ctx_t *c, scenario_t *sc, const char *group, 
             for (int j = 0; ok && names[j]; j++) {
                 int r = profile_region(c->profile, g_strstrip(names[j]));
                 if (r < 0) {
-                    err_key(c, group, "groups", raw, "\"%s\" is not a region of the %s profile",
-                            names[j], c->profile->name);
+                    char *valid = region_names(c);
+                    err_key(c, group, "groups", raw, "\"%s\" is not a region of the %s profile (its regions: %s)",
+                            names[j], c->profile->name, valid);
+                    g_free(valid);
                     ok = false;
                 } else if (region_seen & (1u << r)) {
                     err_key(c, group, "groups", raw, "region %s is in two groups", names[j]);
