@@ -137,6 +137,8 @@
  *     addresses in the deltas of the versions between the two (up to their
  *     common ancestor), skipping changes that neither move the nonce nor
  *     lower the balance (they cannot make prune remove anything).
+ *     The senders of a version's delta are looked up once for all pools
+ *     (delta_memo_t): every node connects the same blocks.
  * When no such path exists (unrelated versions, or a mutable tip) every
  * sender with transactions is visited. When the pool empties, `pruned_at`
  * is dropped and every later insertion marks its sender.
@@ -217,6 +219,23 @@ typedef struct otable {
     uint32_t n;
 } otable_t;
 
+/* The senders whose account changed in one sealed version's delta in a way
+ * that may make prune remove something (see mark_delta), looked up once for
+ * all pools: valid while no sender record was created since (`births`), as
+ * only a creation can give an address of the delta a record it lacked, or
+ * another record than the one found. A record found and freed since is
+ * harmless to mark: prune skips senders without transactions, and a visit
+ * removes only what a prune of every sender would. */
+typedef struct delta_memo {
+    uint64_t serial;  /* state_serial of the version; 0 = empty slot */
+    uint64_t births;  /* the set's births when it was made */
+    bool backward;
+    uint32_t n, cap;
+    uint32_t *si;     /* sender handles */
+} delta_memo_t;
+
+#define DELTA_MEMOS 4
+
 struct mempool_shared {
     mtx_t *rec;         /* by handle, 1 .. cap - 1 (0 unused); 64-byte aligned */
     uint32_t npools_ever; /* pools ever created on the set: "every pool" (freed ones hold nothing) */
@@ -226,6 +245,9 @@ struct mempool_shared {
     otable_t by_id, by_addr;
     struct pool_cfg *pcfg; /* the settings most pools share (counted), or NULL */
     uint32_t npools;
+    uint64_t births;    /* sender records created so far */
+    delta_memo_t memo[DELTA_MEMOS]; /* see delta_memo_t; replaced round robin */
+    uint32_t memo_next;
 };
 
 /* ---- a pool ---------------------------------------------------------------- */
@@ -456,6 +478,8 @@ void mempool_shared_free(mempool_shared_t *sh)
     g_free(sh->by_addr.slots);
     g_aligned_free(sh->rec);
     g_aligned_free(sh->snds);
+    for (int i = 0; i < DELTA_MEMOS; i++)
+        g_free(sh->memo[i].si);
     g_free(sh);
 }
 
@@ -519,6 +543,7 @@ static uint32_t sh_sender_acquire(mempool_shared_t *sh, const addr_t *addr)
         }
         si = sh->snds_hw++;
     }
+    sh->births++;
     msnd_t *s = &sh->snds[si];
     memset(s, 0, sizeof *s);
     s->addr = *addr;
@@ -1467,16 +1492,37 @@ tx_t **mempool_list(const mempool_t *mp, size_t *n)
  * may make prune remove something: forward (v entered) or backward (v left). */
 static void mark_delta(mempool_t *mp, const state_t *v, bool backward)
 {
-    size_t n;
-    const state_change_t *d = state_delta(v, &n);
-    for (size_t i = 0; i < n; i++) {
-        account_t was = backward ? d[i].after : d[i].before, is = backward ? d[i].before : d[i].after;
-        if (was.nonce == is.nonce && is.balance >= was.balance)
-            continue;
-        uint32_t si = sh_find_sender(mp->sh, &d[i].addr);
-        if (si != 0)
-            mark_dirty(mp, si);
+    mempool_shared_t *sh = mp->sh;
+    const uint64_t serial = state_serial(v);
+    delta_memo_t *m = NULL;
+    for (int i = 0; i < DELTA_MEMOS && serial != 0; i++)
+        if (sh->memo[i].serial == serial && sh->memo[i].backward == backward && sh->memo[i].births == sh->births)
+            m = &sh->memo[i];
+    if (m == NULL) {
+        size_t n;
+        const state_change_t *d = state_delta(v, &n);
+        m = &sh->memo[sh->memo_next];
+        sh->memo_next = (sh->memo_next + 1) % DELTA_MEMOS;
+        m->serial = serial; /* 0 (a mutable version): used once, never found */
+        m->births = sh->births;
+        m->backward = backward;
+        m->n = 0;
+        for (size_t i = 0; i < n; i++) {
+            account_t was = backward ? d[i].after : d[i].before, is = backward ? d[i].before : d[i].after;
+            if (was.nonce == is.nonce && is.balance >= was.balance)
+                continue;
+            uint32_t si = sh_find_sender(sh, &d[i].addr);
+            if (si == 0)
+                continue;
+            if (m->n == m->cap) {
+                m->cap = m->cap ? m->cap * 2 : 64;
+                m->si = g_renew(uint32_t, m->si, m->cap);
+            }
+            m->si[m->n++] = si;
+        }
     }
+    for (uint32_t i = 0; i < m->n; i++)
+        mark_dirty(mp, m->si[i]);
 }
 
 /* Marks the senders whose account differs between versions a and b: the

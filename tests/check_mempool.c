@@ -1647,6 +1647,40 @@ START_TEST(test_shared_lower_nonces_count)
 }
 END_TEST
 
+/* Pools on one set: a sender with no transaction in the set when one pool
+ * prunes through a version, and one admitted to another pool after that,
+ * is still pruned by the second pool when the version used its nonce (the
+ * senders of a version are looked up once for all pools). */
+START_TEST(test_shared_prune_sender_filed_later)
+{
+    state_t *g = genesis_all(1000);
+    mempool_shared_t *sh = mempool_shared_new();
+    mempool_cfg_t cfg = cfg_default();
+    cfg.shared = sh;
+    mempool_t *a = mempool_new(&cfg), *b = mempool_new(&cfg);
+    tx_t *y0 = xfer(1, 2, 10, 10, 0);
+    ck_assert_mp(add(a, y0, g, 0), MP_ADDED);
+    ck_assert_mp(add(b, y0, g, 0), MP_ADDED);
+    ck_assert_uint_eq(mempool_prune(a, g), 0);
+    ck_assert_uint_eq(mempool_prune(b, g), 0);
+    tx_t *x0 = xfer(0, 2, 10, 10, 0); /* in a block only: no pool holds it */
+    state_t *v = child_applying(g, &x0, 1);
+    ck_assert_uint_eq(mempool_prune(a, v), 0);
+    tx_t *x0b = xfer(0, 3, 20, 10, 0); /* nonce 0 again, admitted at b's tip g */
+    ck_assert_mp(add(b, x0b, g, 0), MP_ADDED);
+    ck_assert_uint_eq(mempool_prune(b, v), 1);
+    ck_assert(!mempool_contains_tx(b, x0b));
+    ck_assert_uint_eq(mempool_count(b), 1);
+    mempool_free(a);
+    mempool_free(b);
+    mempool_shared_free(sh);
+    tx_t *all[] = {y0, x0, x0b};
+    unref_all(all, G_N_ELEMENTS(all));
+    state_unref(v);
+    state_unref(g);
+}
+END_TEST
+
 START_TEST(test_shared_matches_private)
 {
     uint64_t rng = 0x5EED0000u + (uint64_t)_i;
@@ -1882,6 +1916,7 @@ static Suite *mempool_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_shared_matches_private, 0, 3);
     tcase_add_test(tc, test_shared_lower_nonces_count);
+    tcase_add_test(tc, test_shared_prune_sender_filed_later);
     suite_add_tcase(s, tc);
 
     return s;
