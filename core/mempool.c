@@ -137,6 +137,8 @@
  *     addresses in the deltas of the versions between the two (up to their
  *     common ancestor), skipping changes that neither move the nonce nor
  *     lower the balance (they cannot make prune remove anything).
+ *     The senders of a version's delta are looked up once for all pools
+ *     (delta_memo_t): every node connects the same blocks.
  * When no such path exists (unrelated versions, or a mutable tip) every
  * sender with transactions is visited. When the pool empties, `pruned_at`
  * is dropped and every later insertion marks its sender.
@@ -171,10 +173,21 @@ typedef struct mtx {       /* one transaction of the set: one cache line */
     uint32_t sender;      /* its sender's handle */
     uint32_t size;        /* its size_bytes */
     uint32_t prev, next;  /* the sender's list by nonce */
-    uint32_t unused[3];
+    uint32_t run_next;    /* see Runs: the first after its run, or 0 */
+    uint64_t run_cost;    /* see Runs: the costs of its run; UINT64_MAX: no run to skip */
 } mtx_t;
 G_STATIC_ASSERT(sizeof(mtx_t) == 64);
 
+/* Runs: a walk of a pool's chain (admission) adds up the costs of the
+ * sender's transactions below the newcomer's nonce. Those every pool holds
+ * need no look at the pool's bit, so for a record every pool holds,
+ * run_next names the first record after the maximal stretch of such records
+ * it begins, and run_cost the sum of their costs (kept by sender_runs at
+ * every change of the list or of a record's being held by every pool).
+ * run_cost is UINT64_MAX, and the walk goes record by record, when the sum
+ * does not fit, the record is not held by every pool, or the sender's list
+ * holds two transactions with one nonce (a stretch could then hide a double
+ * spend). */
 typedef struct msnd {
     /* First line: what admission reads (see Admission). */
     uint64_t memo_serial; /* state_serial of the version memo_acct is from; 0 = none */
@@ -206,6 +219,23 @@ typedef struct otable {
     uint32_t n;
 } otable_t;
 
+/* The senders whose account changed in one sealed version's delta in a way
+ * that may make prune remove something (see mark_delta), looked up once for
+ * all pools: valid while no sender record was created since (`births`), as
+ * only a creation can give an address of the delta a record it lacked, or
+ * another record than the one found. A record found and freed since is
+ * harmless to mark: prune skips senders without transactions, and a visit
+ * removes only what a prune of every sender would. */
+typedef struct delta_memo {
+    uint64_t serial;  /* state_serial of the version; 0 = empty slot */
+    uint64_t births;  /* the set's births when it was made */
+    bool backward;
+    uint32_t n, cap;
+    uint32_t *si;     /* sender handles */
+} delta_memo_t;
+
+#define DELTA_MEMOS 4
+
 struct mempool_shared {
     mtx_t *rec;         /* by handle, 1 .. cap - 1 (0 unused); 64-byte aligned */
     uint32_t npools_ever; /* pools ever created on the set: "every pool" (freed ones hold nothing) */
@@ -215,6 +245,9 @@ struct mempool_shared {
     otable_t by_id, by_addr;
     struct pool_cfg *pcfg; /* the settings most pools share (counted), or NULL */
     uint32_t npools;
+    uint64_t births;    /* sender records created so far */
+    delta_memo_t memo[DELTA_MEMOS]; /* see delta_memo_t; replaced round robin */
+    uint32_t memo_next;
 };
 
 /* ---- a pool ---------------------------------------------------------------- */
@@ -445,6 +478,8 @@ void mempool_shared_free(mempool_shared_t *sh)
     g_free(sh->by_addr.slots);
     g_aligned_free(sh->rec);
     g_aligned_free(sh->snds);
+    for (int i = 0; i < DELTA_MEMOS; i++)
+        g_free(sh->memo[i].si);
     g_free(sh);
 }
 
@@ -508,6 +543,7 @@ static uint32_t sh_sender_acquire(mempool_shared_t *sh, const addr_t *addr)
         }
         si = sh->snds_hw++;
     }
+    sh->births++;
     msnd_t *s = &sh->snds[si];
     memset(s, 0, sizeof *s);
     s->addr = *addr;
@@ -555,6 +591,33 @@ static void sender_ends(const mempool_shared_t *sh, msnd_t *s)
     s->second_nonce = p != 0 ? sh->rec[p].nonce : 0;
 }
 
+/* Recomputes the runs (see Runs) of sender si's list: O(its length), once
+ * per change of the list or of a record's count of pools, never per pool. */
+static void sender_runs(mempool_shared_t *sh, uint32_t si)
+{
+    const msnd_t *s = &sh->snds[si];
+    bool dup = false;
+    for (uint32_t x = s->head; x != 0 && !dup; x = sh->rec[x].next)
+        dup = sh->rec[x].next != 0 && sh->rec[sh->rec[x].next].nonce == sh->rec[x].nonce;
+    for (uint32_t x = s->tail; x != 0; x = sh->rec[x].prev) {
+        mtx_t *e = &sh->rec[x];
+        e->run_next = 0;
+        e->run_cost = UINT64_MAX;
+        if (dup || e->pools != sh->npools_ever)
+            continue;
+        const mtx_t *n = e->next != 0 ? &sh->rec[e->next] : NULL;
+        if (n != NULL && n->pools == sh->npools_ever) {
+            if (n->run_cost != UINT64_MAX && e->cost < UINT64_MAX - n->run_cost) {
+                e->run_next = n->run_next;
+                e->run_cost = e->cost + n->run_cost;
+            }
+        } else {
+            e->run_next = e->next;
+            e->run_cost = e->cost;
+        }
+    }
+}
+
 /* Files tx in the set (pools = 0; the caller counts its pool); takes a
  * reference. */
 static uint32_t sh_intern(mempool_shared_t *sh, tx_t *tx)
@@ -599,6 +662,8 @@ static uint32_t sh_intern(mempool_shared_t *sh, tx_t *tx)
     s->big += e->cost > SUM_COST_MAX;
     s->cost_sum += e->cost;
     sender_ends(sh, s);
+    e->run_cost = UINT64_MAX;
+    sender_runs(sh, si);
     return h;
 }
 
@@ -628,6 +693,8 @@ static void sh_unintern(mempool_shared_t *sh, uint32_t h)
         otable_remove(&sh->by_addr, si, s->hash);
         s->head = sh->snds_free;
         sh->snds_free = si;
+    } else {
+        sender_runs(sh, si);
     }
     tx_t *tx = sh->rec[h].obj;
     sh->rec[h].obj = NULL;
@@ -945,8 +1012,10 @@ static void pool_insert(mempool_t *mp, uint32_t h, bool clean)
     bit_set(&mp->member, &mp->member_words, h);
     mtx_t *t = &sh->rec[h];
     uint32_t si = t->sender;
-    if (++t->pools == sh->npools_ever)
+    if (++t->pools == sh->npools_ever) {
         sh->snds[si].partial--; /* every pool holds it now */
+        sender_runs(sh, si);
+    }
     mp->count++;
     mp->bytes += t->size;
     if (!clean)
@@ -986,10 +1055,13 @@ static void pool_remove(mempool_t *mp, uint32_t h)
             rrec_release(mp, r);
     }
     g_assert(t->pools > 0);
-    if (t->pools == sh->npools_ever)
+    const bool was_full = t->pools == sh->npools_ever;
+    if (was_full)
         sh->snds[si].partial++;
     if (--t->pools == 0)
         sh_unintern(sh, h);
+    else if (was_full)
+        sender_runs(sh, si);
     if (mp->count == 0)
         prune_reset(mp);
     if (tails_of(mp) != NULL && mp->count < mp->pc->cfg.capacity - mp->pc->cfg.capacity / 4) {
@@ -1009,6 +1081,9 @@ static void pools_changed(mempool_shared_t *sh)
     for (uint32_t h = 1; h < sh->cap; h++)
         if (sh->rec[h].obj != NULL && sh->rec[h].pools != sh->npools_ever)
             sh->snds[sh->rec[h].sender].partial++;
+    for (uint32_t si = 1; si < sh->snds_hw; si++)
+        if (sh->snds[si].ntx > 0)
+            sender_runs(sh, si);
 }
 
 static bool cfg_equal(const mempool_cfg_t *a, const mempool_cfg_t *b)
@@ -1080,10 +1155,14 @@ void mempool_free(mempool_t *mp)
         for (uint64_t bits = mp->member[w]; bits != 0; bits &= bits - 1) {
             uint32_t h = w * 64 + (uint32_t)__builtin_ctzll(bits);
             g_assert(sh->rec[h].pools > 0);
-            if (sh->rec[h].pools == sh->npools_ever)
-                sh->snds[sh->rec[h].sender].partial++;
+            const uint32_t si = sh->rec[h].sender;
+            const bool was_full = sh->rec[h].pools == sh->npools_ever;
+            if (was_full)
+                sh->snds[si].partial++;
             if (--sh->rec[h].pools == 0)
                 sh_unintern(sh, h);
+            else if (was_full)
+                sender_runs(sh, si);
         }
     }
     if (mp->pruned_at != NULL)
@@ -1200,7 +1279,7 @@ static mp_result_t admit(mempool_t *mp, tx_t *tx, uint32_t *hint, const state_t 
     uint64_t need = e != NULL ? e->cost : ledger_tx_cost(tx);
     bool overflow = need == UINT64_MAX, higher = false;
     uint32_t walk = si != 0 ? chain_head_fast(mp, si, h, nonce, &need, &overflow) : 0;
-    for (uint32_t x = walk; x != 0; x = chain_next(mp, x)) {
+    for (uint32_t x = walk; x != 0;) {
         const mtx_t *p = &sh->rec[x];
         if (p->nonce == nonce)
             return MP_DOUBLE_SPEND;
@@ -1208,10 +1287,22 @@ static mp_result_t admit(mempool_t *mp, tx_t *tx, uint32_t *hint, const state_t 
             higher = true;
             break;
         }
+        if (h != 0 && p->run_cost != UINT64_MAX) {
+            /* A run (see Runs) starting below the newcomer, which is in the
+             * sender's list but in none of the run's records: all of it is
+             * below the newcomer's nonce, and none has that nonce. */
+            if (!overflow) {
+                overflow = p->run_cost > UINT64_MAX - need;
+                need += p->run_cost;
+            }
+            x = chain_from(mp, p->run_next);
+            continue;
+        }
         if (!overflow) {
             overflow = p->cost > UINT64_MAX - need;
             need += p->cost;
         }
+        x = chain_next(mp, x);
     }
     if (overflow || need > acct.balance)
         return MP_BALANCE;
@@ -1311,6 +1402,29 @@ bool mempool_remove_hint(mempool_t *mp, const tx_t *tx, uint32_t *hint)
     return true;
 }
 
+void mempool_prefetch_hint(const mempool_t *mp, uint32_t hint)
+{
+    const mempool_shared_t *sh = mp->sh;
+    if (hint == 0 || hint >= sh->cap)
+        return;
+    __builtin_prefetch(&sh->rec[hint]);
+    if (hint / 64 < mp->member_words)
+        __builtin_prefetch(&mp->member[hint / 64]);
+}
+
+void mempool_prefetch_sender(const mempool_t *mp, uint32_t hint)
+{
+    const mempool_shared_t *sh = mp->sh;
+    if (hint == 0 || hint >= sh->cap)
+        return;
+    uint32_t si = sh->rec[hint].sender;
+    if (si == 0 || si >= sh->snds_cap)
+        return;
+    __builtin_prefetch(&sh->snds[si]);
+    if (si / 64 < mp->dirty_words)
+        __builtin_prefetch(&mp->dirty[si / 64]);
+}
+
 size_t mempool_count(const mempool_t *mp)
 {
     return mp->count;
@@ -1378,16 +1492,37 @@ tx_t **mempool_list(const mempool_t *mp, size_t *n)
  * may make prune remove something: forward (v entered) or backward (v left). */
 static void mark_delta(mempool_t *mp, const state_t *v, bool backward)
 {
-    size_t n;
-    const state_change_t *d = state_delta(v, &n);
-    for (size_t i = 0; i < n; i++) {
-        account_t was = backward ? d[i].after : d[i].before, is = backward ? d[i].before : d[i].after;
-        if (was.nonce == is.nonce && is.balance >= was.balance)
-            continue;
-        uint32_t si = sh_find_sender(mp->sh, &d[i].addr);
-        if (si != 0)
-            mark_dirty(mp, si);
+    mempool_shared_t *sh = mp->sh;
+    const uint64_t serial = state_serial(v);
+    delta_memo_t *m = NULL;
+    for (int i = 0; i < DELTA_MEMOS && serial != 0; i++)
+        if (sh->memo[i].serial == serial && sh->memo[i].backward == backward && sh->memo[i].births == sh->births)
+            m = &sh->memo[i];
+    if (m == NULL) {
+        size_t n;
+        const state_change_t *d = state_delta(v, &n);
+        m = &sh->memo[sh->memo_next];
+        sh->memo_next = (sh->memo_next + 1) % DELTA_MEMOS;
+        m->serial = serial; /* 0 (a mutable version): used once, never found */
+        m->births = sh->births;
+        m->backward = backward;
+        m->n = 0;
+        for (size_t i = 0; i < n; i++) {
+            account_t was = backward ? d[i].after : d[i].before, is = backward ? d[i].before : d[i].after;
+            if (was.nonce == is.nonce && is.balance >= was.balance)
+                continue;
+            uint32_t si = sh_find_sender(sh, &d[i].addr);
+            if (si == 0)
+                continue;
+            if (m->n == m->cap) {
+                m->cap = m->cap ? m->cap * 2 : 64;
+                m->si = g_renew(uint32_t, m->si, m->cap);
+            }
+            m->si[m->n++] = si;
+        }
     }
+    for (uint32_t i = 0; i < m->n; i++)
+        mark_dirty(mp, m->si[i]);
 }
 
 /* Marks the senders whose account differs between versions a and b: the

@@ -117,6 +117,16 @@ bool mempool_remove_tx(mempool_t *mp, const tx_t *tx);
 bool mempool_contains_hint(const mempool_t *mp, const tx_t *tx, uint32_t *hint);
 bool mempool_remove_hint(mempool_t *mp, const tx_t *tx, uint32_t *hint);
 
+/* For callers that admit, look up or remove many transactions in a row (a
+ * block's, a gossip reply's): asks the processor to start loading what the
+ * call for the transaction under `hint` will read, a few transactions
+ * ahead. mempool_prefetch_hint: its record in the shared set and the pool's
+ * bit; mempool_prefetch_sender (once the first has had time to arrive): its
+ * sender's record and the pool's mark for it. Only speed depends on them:
+ * any hint, stale or 0, is allowed, and nothing changes. */
+void mempool_prefetch_hint(const mempool_t *mp, uint32_t hint);
+void mempool_prefetch_sender(const mempool_t *mp, uint32_t hint);
+
 /* Drops, for each sender against its account on tip (nonce n, balance b),
  * and returns how many:
  *   - transactions with a nonce below n (already used);

@@ -1608,6 +1608,79 @@ static size_t checked_prune(mempool_t *mp, const state_t *tip, uint32_t window)
  * shared pool and its private twin agree on every result, the list (same
  * objects, same order), counts and bytes; the private pools' prunes are
  * also checked against the model of prune's rules. */
+/* Pools on one set: the pending lower nonces of a sender that every pool
+ * holds count in the balance check like those only some pools hold (the
+ * shared set adds them up once per stretch, see mempool.c's Runs). */
+START_TEST(test_shared_lower_nonces_count)
+{
+    uint64_t bal[NKEYS] = {1039, 0, 0, 0, 0, 0, 0, 0};
+    state_t *g = genesis_with(bal);
+    mempool_shared_t *sh = mempool_shared_new();
+    mempool_cfg_t cfg = cfg_default();
+    cfg.shared = sh;
+    mempool_t *p[3];
+    for (int k = 0; k < 3; k++)
+        p[k] = mempool_new(&cfg);
+    tx_t *t0 = xfer(0, 1, 300, 10, 0), *t1 = xfer(0, 1, 300, 10, 1);
+    tx_t *t2 = xfer(0, 1, 300, 10, 2), *t3 = xfer(0, 1, 100, 10, 3);
+    for (int k = 0; k < 3; k++) {
+        ck_assert_mp(add(p[k], t0, g, 0), MP_ADDED);
+        ck_assert_mp(add(p[k], t1, g, 0), MP_ADDED);
+    }
+    ck_assert_mp(add(p[0], t2, g, 0), MP_ADDED); /* 310 + 310 + 310 <= 1039 */
+    ck_assert_mp(add(p[1], t3, g, 0), MP_ADDED); /* 310 + 310 + 110 (p[1] lacks t2) */
+    ck_assert_mp(add(p[0], t3, g, 0), MP_BALANCE); /* 310 + 310 + 310 + 110 = 1040 */
+    ck_assert_mp(add(p[2], t3, g, 0), MP_ADDED);
+    /* A second transaction with nonce 1 in one pool: a double spend at a
+     * pool holding t1, whatever the others hold. */
+    tx_t *d1 = xfer(0, 2, 1, 10, 1);
+    ck_assert_mp(add(p[1], d1, g, 0), MP_DOUBLE_SPEND);
+    ck_assert_uint_eq(mempool_count(p[0]), 3);
+    ck_assert_uint_eq(mempool_count(p[1]), 3);
+    ck_assert_uint_eq(mempool_count(p[2]), 3);
+    for (int k = 0; k < 3; k++)
+        mempool_free(p[k]);
+    mempool_shared_free(sh);
+    tx_t *all[] = {t0, t1, t2, t3, d1};
+    unref_all(all, G_N_ELEMENTS(all));
+    state_unref(g);
+}
+END_TEST
+
+/* Pools on one set: a sender with no transaction in the set when one pool
+ * prunes through a version, and one admitted to another pool after that,
+ * is still pruned by the second pool when the version used its nonce (the
+ * senders of a version are looked up once for all pools). */
+START_TEST(test_shared_prune_sender_filed_later)
+{
+    state_t *g = genesis_all(1000);
+    mempool_shared_t *sh = mempool_shared_new();
+    mempool_cfg_t cfg = cfg_default();
+    cfg.shared = sh;
+    mempool_t *a = mempool_new(&cfg), *b = mempool_new(&cfg);
+    tx_t *y0 = xfer(1, 2, 10, 10, 0);
+    ck_assert_mp(add(a, y0, g, 0), MP_ADDED);
+    ck_assert_mp(add(b, y0, g, 0), MP_ADDED);
+    ck_assert_uint_eq(mempool_prune(a, g), 0);
+    ck_assert_uint_eq(mempool_prune(b, g), 0);
+    tx_t *x0 = xfer(0, 2, 10, 10, 0); /* in a block only: no pool holds it */
+    state_t *v = child_applying(g, &x0, 1);
+    ck_assert_uint_eq(mempool_prune(a, v), 0);
+    tx_t *x0b = xfer(0, 3, 20, 10, 0); /* nonce 0 again, admitted at b's tip g */
+    ck_assert_mp(add(b, x0b, g, 0), MP_ADDED);
+    ck_assert_uint_eq(mempool_prune(b, v), 1);
+    ck_assert(!mempool_contains_tx(b, x0b));
+    ck_assert_uint_eq(mempool_count(b), 1);
+    mempool_free(a);
+    mempool_free(b);
+    mempool_shared_free(sh);
+    tx_t *all[] = {y0, x0, x0b};
+    unref_all(all, G_N_ELEMENTS(all));
+    state_unref(v);
+    state_unref(g);
+}
+END_TEST
+
 START_TEST(test_shared_matches_private)
 {
     uint64_t rng = 0x5EED0000u + (uint64_t)_i;
@@ -1842,6 +1915,8 @@ static Suite *mempool_suite(void)
     tc = tcase_create("shared");
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_shared_matches_private, 0, 3);
+    tcase_add_test(tc, test_shared_lower_nonces_count);
+    tcase_add_test(tc, test_shared_prune_sender_filed_later);
     suite_add_tcase(s, tc);
 
     return s;

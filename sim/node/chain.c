@@ -275,8 +275,13 @@ static void switch_tip(proto_t *s, uint32_t node, sblock_t *nt)
         for (guint i = added->len; i-- > 0;) {
             const block_t *blk = g_ptr_array_index(added, i);
             uint32_t *hint = sb_of(s, blk)->mp_hints;
-            for (uint32_t t = 0; t < blk->ntx; t++)
+            for (uint32_t t = 0; t < blk->ntx; t++) {
+                if (t + 8 < blk->ntx)
+                    mempool_prefetch_hint(cn->mp, hint[t + 8]);
+                if (t + 4 < blk->ntx)
+                    mempool_prefetch_sender(cn->mp, hint[t + 4]);
                 mempool_remove_hint(cn->mp, blk->txs[t], &hint[t]);
+            }
         }
         const state_t *st = nt->b->state;
         for (guint i = gone->len; i-- > 0;) {
@@ -660,8 +665,11 @@ static void process(proto_t *s, uint32_t node, uint32_t from, uint32_t link, sbl
     cnode_t *cn = &s->cnodes[node];
     const block_t *b = sb->b;
     uint32_t unverified = 0;
-    for (uint32_t i = 0; i < b->ntx; i++)
+    for (uint32_t i = 0; i < b->ntx; i++) {
+        if (i + 8 < b->ntx)
+            mempool_prefetch_hint(cn->mp, sb->mp_hints[i + 8]);
         unverified += !mempool_contains_hint(cn->mp, b->txs[i], &sb->mp_hints[i]);
+    }
     uint64_t cost = sc->cpu.header_ns + b->ntx * sc->cpu.per_tx_ns + unverified * sc->cpu.verify_sig_ns +
                     b->size_bytes * sc->cpu.per_kb_ns / 1000;
     uint64_t start = cn->cpu_busy_until_ns > s->eng->now_ns ? cn->cpu_busy_until_ns : s->eng->now_ns;
@@ -721,6 +729,8 @@ void chain_receive(proto_t *s, uint32_t to, uint32_t from, uint32_t link, const 
         const block_t *b = sb->b;
         uint64_t missing = 0, missing_bytes = 0;
         for (uint32_t i = 0; i < b->ntx; i++) {
+            if (i + 8 < b->ntx)
+                mempool_prefetch_hint(s->cnodes[to].mp, sb->mp_hints[i + 8]);
             if (!mempool_contains_hint(s->cnodes[to].mp, b->txs[i], &sb->mp_hints[i])) {
                 missing++;
                 missing_bytes += b->txs[i]->size_bytes;

@@ -35,8 +35,9 @@ run_case() { # label, then chainsim run arguments
 }
 
 # One run: wall, user CPU, events/s, peak memory; with a per-minute sample
-# interval, the CPU time of simulated minutes 1, 10 and 60 (from the
-# CHAINSIM_CPU_TRACE lines the run prints at every sample).
+# interval, the CPU time (the process's, user + system, from the
+# CHAINSIM_CPU_TRACE lines the run prints at every sample) of simulated
+# minutes 1, 10 and 60, and the median minute of each ten minutes.
 children_user() { # user CPU seconds of every child this shell has waited for, into file $1
   times >"$1" # not in a subshell: it would count its own children
   awk 'NR == 2 { split($1, a, "m"); sub("s", "", a[2]); print a[1] * 60 + a[2] }' "$1" >"$1.s"
@@ -60,7 +61,19 @@ long_case() { # label, then chainsim run arguments
                for (m = 1; m <= 60; m++)
                  if ((m == 1 || m == 10 || m == 60) && (m in t) && ((m - 1) in t))
                    out = out sprintf("   minute %d: %.2f s", m, t[m] - t[m - 1]);
-               if (out != "") printf "%-44s%s\n", "  CPU per simulated minute", out }' "$tmp/long.err"
+               if (out != "") printf "%-44s%s\n", "  CPU per simulated minute", out;
+               # medians over each ten minutes: the figure of one minute follows
+               # the backlog of the moment (PoW gaps), not the length of the run
+               out = "";
+               for (d = 0; d < 6; d++) {
+                 n = 0;
+                 for (m = 10 * d + 1; m <= 10 * d + 10; m++)
+                   if ((m in t) && ((m - 1) in t)) v[++n] = t[m] - t[m - 1];
+                 if (n == 0) continue;
+                 for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j] < v[j - 1]; j--) { x = v[j]; v[j] = v[j - 1]; v[j - 1] = x }
+                 out = out sprintf("  %d-%d: %.2f s", 10 * d + 1, 10 * d + 10, n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2);
+               }
+               if (out != "") printf "%-44s%s\n", "  median per minute, by ten minutes", out }' "$tmp/long.err"
   fi
   rm -f "$tmp/long.db"
 }
