@@ -178,7 +178,7 @@ START_TEST(test_bad_value)
                        "--format gif: expected table, csv, json or latex (the printed table), or png, svg or pdf"
                        " (the images)",
                        "x.db", "--format=gif", NULL, NULL);
-    expect_usage_error("export", "--format xml: expected csv or json", "x.db", "--table", "runs", "--format=xml");
+    expect_usage_error("export", "--format xml: expected csv, json or simblock", "x.db", "--table", "runs", "--format=xml");
     /* --out: not empty. */
     expect_usage_error("export", "--out '': expected FILE, not an empty value", "x.db", "--out", "", NULL);
     expect_usage_error("plot", "--out '': expected DIR, not an empty value", "x.db", "--out=", NULL, NULL);
