@@ -176,7 +176,13 @@ CREATE TABLE IF NOT EXISTS txs (
     PRIMARY KEY (run_id, tx_index)
 ) WITHOUT ROWID;
 
--- Tip switches that abandoned at least one block.
+-- One row per tip switch of one node that abandoned at least one block.
+-- old_tip is the node's tip before the switch; new_tip is the block that
+-- made the switch, the node's tip right after it (the first block of the
+-- other branch that overtook its chain), not the tip it ends the run on: a
+-- node that follows a branch for five more blocks has one reorg row whose
+-- new_tip is that branch's first overtaking block. reorgs in `chainsim
+-- report` counts these rows, so one fork seen by N nodes counts up to N.
 CREATE TABLE IF NOT EXISTS reorgs (
     run_id     INTEGER NOT NULL REFERENCES runs(run_id),
     seq        INTEGER NOT NULL,
@@ -217,7 +223,11 @@ CREATE TABLE IF NOT EXISTS chain_summary (
     engine       TEXT NOT NULL,        -- pow, pos, dpos
     main_height  INTEGER NOT NULL,     -- height of the final main chain's tip
     final_height INTEGER NOT NULL,     -- height of its latest final block
-    missed_slots INTEGER,              -- slot-based engines: slots up to the tip without a main-chain block
+    -- slot-based engines: slots from genesis to the final main chain's tip
+    -- that hold no block of that chain, i.e. the tip's slot minus its
+    -- height: slots whose proposer was down, whose block went stale (lost a
+    -- fork) or came too late. It is not only "the proposer was down".
+    missed_slots INTEGER,
     slashed      INTEGER               -- pos: validators slashed on the final main chain
 );
 
