@@ -395,7 +395,33 @@ static void figures(const proto_t *s, const adv_t *a, adv_figures_t *f)
 
 bool adversary_record(proto_t *s)
 {
-    (void)s;
+    if (!s->adv || !s->blocks || !s->rec)
+        return true;
+    for (uint32_t k = 0; k < s->adv->n; k++) {
+        const adv_t *a = &s->adv->a[k];
+        const adversary_spec_t *sp = a->spec;
+        adv_figures_t f;
+        figures(s, a, &f);
+        record_adversary_t row = {
+            .adversary = k,
+            .name = sp->name,
+            .kind = scenario_adversary_kind_name(sp->kind),
+            .nodes = a->nnodes,
+            .leader = a->leader,
+            .share = sp->share_ppm ? sp->share_ppm / 1e6 : -1,
+            .gamma = sp->kind == ADV_SELFISH && sp->gamma_ppm >= 0 ? sp->gamma_ppm / 1e6 : -1,
+            .start_ns = sp->start_ns,
+            .stop_ns = sp->stop_ns,
+            .blocks_made = f.made,
+            .blocks_main = f.main,
+            .main_blocks = f.main_total,
+            .honest_blocks = f.honest_made,
+            .honest_stale = f.honest_stale,
+            .released = a->releases,
+        };
+        if (!record_adversary(s->rec, &row))
+            return false;
+    }
     return true;
 }
 

@@ -286,6 +286,10 @@ static const char *const adversary_names[] = {
 };
 #define ADVERSARY_CHOICES "selfish|double-spend|withhold|equivocate|eclipse"
 #define ADV_ALL "|selfish|double-spend|withhold|equivocate|eclipse|"
+/* The kinds sim/node/adversary.c runs; the others are refused, never a
+ * silent no-op. */
+static const bool adversary_implemented[] = { [ADV_SELFISH] = true };
+#define ADVERSARY_IMPLEMENTED "selfish"
 
 typedef struct advspec {
     const char *key;
@@ -1282,6 +1286,11 @@ static bool parse_adversary(ctx_t *c, scenario_t *sc, const char *group, adversa
     }
     g_free(kind);
     a->kind = (adversary_kind_t)k;
+    if (!adversary_implemented[a->kind]) {
+        err_key(c, group, "kind", adversary_names[a->kind], "not implemented in this version; implemented: %s",
+                ADVERSARY_IMPLEMENTED);
+        return false;
+    }
 
     gsize nkeys = 0;
     char **keys = g_key_file_get_keys(c->kf, group, &nkeys, NULL);

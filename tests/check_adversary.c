@@ -1,0 +1,233 @@
+/*
+ * check_adversary.c - [adversary NAME] groups and the adversaries of
+ * sim/node/adversary.c.
+ *
+ * Scenario checks load text with tu_load and look for the error naming the
+ * key; runs go through the real binary and read the adversaries table.
+ * The selfish-mining validity test runs a reduced grid of
+ * tests/validity.sh's points (shorter runs; the whole grid is `make
+ * validate`) and compares the attacker's revenue share with Eyal and
+ * Sirer's closed form, within 0.01.
+ */
+#include <check.h>
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "sim/scenario/scenario.h"
+#include "tests/testutil.h"
+
+#define POW_BASE                                                                                            \
+    "[scenario]\nname = adv\nduration = 10h\n"                                                              \
+    "[network]\nnodes = 10\ntopology = full-mesh\nprofile = uniform\nlatency = constant\n"                \
+    "latency_mean = 10ms\n"                                                                                 \
+    "[consensus]\nkind = pow\nblock_interval = 600s\nretarget_blocks = 0\n"
+
+/* Loads text with overrides; returns the errors (g_free) or NULL when it loaded. */
+static char *load_errors(const char *text, const char *set1, const char *set2)
+{
+    char *errors = NULL;
+    scenario_t *sc = set2 ? tu_load(text, &errors, set1, set2, NULL)
+                   : set1 ? tu_load(text, &errors, set1, NULL)
+                          : tu_load(text, &errors, NULL);
+    scenario_free(sc);
+    return errors;
+}
+
+static void expect_error(const char *text, const char *set1, const char *set2, const char *needle)
+{
+    char *e = load_errors(text, set1, set2);
+    ck_assert_msg(e != NULL, "expected an error containing \"%s\"", needle);
+    ck_assert_msg(strstr(e, needle) != NULL, "error \"%s\" lacks \"%s\"", e, needle);
+    g_free(e);
+}
+
+START_TEST(parses_selfish)
+{
+    char *errors = NULL;
+    scenario_t *sc = tu_load(POW_BASE "[adversary eve]\nkind = selfish\nnodes = 2-3\nhashpower = 0.3\n"
+                             "gamma = 0.5\nstubborn = lead,trail\ntrail_depth = 2\nstart = 1h\n"
+                             "[adversary bob]\nkind = selfish\ncount = 2\nhashpower = 10%\n",
+                             &errors, "adversary.bob.gamma=network", NULL);
+    ck_assert_msg(sc != NULL, "%s", errors);
+    ck_assert_uint_eq(sc->nadversaries, 2);
+    const adversary_spec_t *e = &sc->adversaries[0], *b = &sc->adversaries[1];
+    ck_assert_str_eq(e->name, "eve");
+    ck_assert_int_eq(e->kind, ADV_SELFISH);
+    ck_assert_uint_eq(e->nnodes_ranges, 1);
+    ck_assert_uint_eq(e->nodes[0].lo, 2);
+    ck_assert_uint_eq(e->nodes[0].hi, 3);
+    ck_assert_uint_eq(e->share_ppm, 300000);
+    ck_assert_int_eq(e->gamma_ppm, 500000);
+    ck_assert_uint_eq(e->stubborn, STUBBORN_LEAD | STUBBORN_TRAIL);
+    ck_assert_uint_eq(e->trail_depth, 2);
+    ck_assert_uint_eq(e->start_ns, 3600000000000ull);
+    ck_assert_uint_eq(e->stop_ns, UINT64_MAX);
+    ck_assert_uint_eq(b->count, 2);
+    ck_assert_int_eq(b->gamma_ppm, -1);
+    ck_assert_ptr_nonnull(strstr(sc->params, "adversary bob.gamma = network"));
+    scenario_free(sc);
+}
+END_TEST
+
+START_TEST(refuses_bad_adversaries)
+{
+    const char *eve = POW_BASE "[adversary eve]\nkind = selfish\nnodes = 0\nhashpower = 0.3\n";
+    expect_error(eve, "consensus.kind=pos", NULL, "[adversary eve] kind = \"selfish\": an attack on proof of work");
+    expect_error(eve, "adversary.eve.hashpower=1", NULL, "hashpower = \"1\": expected a share strictly between");
+    expect_error(eve, "adversary.eve.hashpower=0", NULL, "hashpower = \"0\"");
+    expect_error(eve, "adversary.eve.start=2h", "adversary.eve.stop=1h", "stop = \"1h\": not after start");
+    expect_error(eve, "adversary.eve.nodes=0-9", NULL, "control 10 of the 10 nodes");
+    expect_error(eve, "adversary.eve.count=3", NULL, "give either nodes or count");
+    expect_error(eve, "adversary.eve.gamma=often", NULL, "gamma = \"often\"");
+    expect_error(eve, "adversary.eve.stubborn=very", NULL, "stubborn = \"very\"");
+    expect_error(eve, "adversary.eve.kind=sneaky", NULL, "unknown adversary kind");
+    expect_error(eve, "adversary.eve.colour=red", NULL, "colour: unknown key for an adversary");
+    expect_error(eve, "adversary.eve.victims=3", NULL, "victims: not used by adversaries of kind selfish");
+    expect_error(eve, "adversary.bob.kind=selfish", "adversary.bob.hashpower=0.8", "shares add up to 1.1");
+    expect_error(POW_BASE "[adversary eve]\nkind = selfish\nhashpower = 0.3\nnodes = 1\n"
+                 "[adversary bob]\nkind = selfish\nhashpower = 0.3\nnodes = 1\n",
+                 NULL, NULL, "node 1 belongs to another adversary too");
+    expect_error(POW_BASE "[adversary eve]\nkind = selfish\n", NULL, NULL, "hashpower: missing");
+    expect_error(POW_BASE "[adversary eve]\nhashpower = 0.3\n", NULL, NULL, "kind: missing");
+    /* the file and line of the group */
+    char *e = load_errors(eve, "adversary.eve.hashpower=2", NULL);
+    ck_assert_ptr_nonnull(strstr(e, "--set adversary.eve.hashpower=2: [adversary eve] hashpower"));
+    g_free(e);
+    e = load_errors(POW_BASE "[adversary eve]\nkind = selfish\nnodes = 0\nhashpower = 3\n", NULL, NULL);
+    ck_assert_msg(strstr(e, ":17: [adversary eve] hashpower") != NULL, "%s", e);
+    g_free(e);
+}
+END_TEST
+
+/* Eyal and Sirer's revenue share of a selfish miner. */
+static double es_revenue(double a, double g)
+{
+    double r = (a * (1 - a) * (1 - a) * (4 * a + g * (1 - 2 * a)) - a * a * a) / (1 - a * (1 + (2 - a) * a));
+    return r < 0 ? 0 : r;
+}
+
+static const char *const validity_ini =
+    "[scenario]\nname = validity\nduration = 8000h\n"
+    "[network]\nnodes = 5\ntopology = full-mesh\nprofile = uniform\nlatency = constant\nlatency_mean = 10ms\n"
+    "[record]\ndetail = summary\nsample_interval = 1000h\n"
+    "[relay]\npush = true\n"
+    "[consensus]\nkind = pow\nblock_interval = 600s\nretarget_blocks = 0\n"
+    "[adversary eve]\nkind = selfish\nnodes = 0\nhashpower = 0.3\n";
+
+/* Runs the validity scenario at (alpha, gamma); returns the revenue share. */
+static double run_selfish(const char *dir, const char *alpha, const char *gamma, char **digest)
+{
+    char *ini = tu_write(dir, "validity.ini", validity_ini);
+    char *db = g_strdup_printf("%s/v-%s-%s-%d.db", dir, alpha, gamma, g_random_int());
+    char *a = g_strdup_printf("adversary.eve.hashpower=%s", alpha);
+    char *g = g_strdup_printf("adversary.eve.gamma=%s", gamma);
+    char *out = NULL, *err = NULL;
+    int rc = tu_chainsim(&out, &err, "run", ini, "--quiet", "--out", db, "--set", a, "--set", g, NULL);
+    ck_assert_msg(rc == 0, "run failed: %s", err);
+    if (digest)
+        *digest = g_strdup(out);
+    char *r = tu_db_text(db, "SELECT revenue_share FROM adversaries");
+    double share = g_ascii_strtod(r, NULL);
+    g_free(r);
+    g_free(out);
+    g_free(err);
+    g_free(a);
+    g_free(g);
+    g_free(db);
+    g_free(ini);
+    return share;
+}
+
+/* Below and above the profitability threshold (1/3 for gamma 0, 1/4 for
+ * gamma 0.5): the simulated share is within 0.01 of the closed form, and
+ * on the right side of alpha. */
+START_TEST(selfish_matches_eyal_sirer)
+{
+    static const struct {
+        const char *alpha, *gamma;
+        double a, g;
+    } grid[] = {
+        { "0.2", "0", 0.2, 0.0 },   /* below: R < alpha */
+        { "0.4", "0", 0.4, 0.0 },   /* above */
+        { "0.3", "0.5", 0.3, 0.5 }, /* above at gamma 0.5 */
+        { "0.2", "0.5", 0.2, 0.5 }, /* below at gamma 0.5 */
+    };
+    char *dir = tu_tmpdir();
+    for (size_t i = 0; i < G_N_ELEMENTS(grid); i++) {
+        double sim = run_selfish(dir, grid[i].alpha, grid[i].gamma, NULL);
+        double want = es_revenue(grid[i].a, grid[i].g);
+        ck_assert_msg(fabs(sim - want) <= 0.01, "alpha %s gamma %s: simulated %.4f, Eyal-Sirer %.4f",
+                      grid[i].alpha, grid[i].gamma, sim, want);
+        ck_assert_msg((sim > grid[i].a) == (want > grid[i].a), "alpha %s gamma %s: %.4f on the wrong side",
+                      grid[i].alpha, grid[i].gamma, sim);
+    }
+    g_free(dir);
+}
+END_TEST
+
+/* gamma moves the share the way the closed form does: with gamma 1 the
+ * attacker earns more than with gamma 0 (the runs differ only in the tie
+ * draws). And the same run twice gives the same digest. */
+START_TEST(selfish_gamma_and_determinism)
+{
+    char *dir = tu_tmpdir();
+    char *d1 = NULL, *d2 = NULL;
+    double lo = run_selfish(dir, "0.35", "0", &d1);
+    double hi = run_selfish(dir, "0.35", "1", NULL);
+    double again = run_selfish(dir, "0.35", "0", &d2);
+    ck_assert_msg(hi > lo + 0.05, "gamma 1: %.4f, gamma 0: %.4f", hi, lo);
+    ck_assert_str_eq(d1, d2);
+    ck_assert(lo == again);
+    g_free(d1);
+    g_free(d2);
+    g_free(dir);
+}
+END_TEST
+
+/* The attacker's blocks reach honest nodes only once released: with
+ * hashpower 0.45 and gamma 0 it holds blocks back, so it releases blocks
+ * later than it makes them, and honest blocks go stale. */
+START_TEST(selfish_holds_blocks_back)
+{
+    char *dir = tu_tmpdir();
+    char *ini = tu_write(dir, "s.ini", POW_BASE "[adversary eve]\nkind = selfish\nnodes = 4\nhashpower = 0.45\n"
+                                                "gamma = 0\n[record]\ndetail = arrivals\n");
+    char *db = g_strdup_printf("%s/s.db", dir);
+    char *err = NULL;
+    ck_assert_int_eq(tu_chainsim(NULL, &err, "run", ini, "--quiet", "--out", db, "--set",
+                                 "scenario.duration=200h", NULL), 0);
+    /* some block of node 4 reached another node long after it was made */
+    ck_assert_int_gt(tu_db_int(db, "SELECT count(*) FROM blocks b JOIN block_arrivals a USING (run_id, block_index) "
+                                   "WHERE b.producer = 4 AND a.node_id != 4 AND a.arrival_ns - b.created_ns > 60e9"),
+                     0);
+    ck_assert_int_gt(tu_db_int(db, "SELECT honest_stale FROM adversaries"), 0);
+    ck_assert_int_eq(tu_db_int(db, "SELECT blocks_made FROM adversaries"),
+                     tu_db_int(db, "SELECT count(*) FROM blocks WHERE producer = 4"));
+    g_free(err);
+    g_free(db);
+    g_free(ini);
+    g_free(dir);
+}
+END_TEST
+
+static Suite *adversary_suite(void)
+{
+    Suite *s = suite_create("adversary");
+    TCase *tc = tcase_create("scenario");
+    tcase_add_test(tc, parses_selfish);
+    tcase_add_test(tc, refuses_bad_adversaries);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("selfish");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, selfish_matches_eyal_sirer);
+    tcase_add_test(tc, selfish_gamma_and_determinism);
+    tcase_add_test(tc, selfish_holds_blocks_back);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run_suite(adversary_suite());
+}
