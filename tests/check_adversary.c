@@ -7,7 +7,8 @@
  * The selfish-mining validity test runs a reduced grid of
  * tests/validity.sh's points (shorter runs; the whole grid is `make
  * validate`) and compares the attacker's revenue share with Eyal and
- * Sirer's closed form, within 0.01.
+ * Sirer's closed form, within 0.01; the double-spend test likewise
+ * against the success rate of a private-branch double spend.
  */
 #include <check.h>
 #include <glib.h>
@@ -211,6 +212,66 @@ START_TEST(selfish_holds_blocks_back)
 }
 END_TEST
 
+/* Success rate of a double spend in this model (tests/validity.sh). */
+static double ds_analytic(double q, int n)
+{
+    double p = 1 - q, r = 0, c = 1;
+    for (int m = 0; m < 2000; m++) {
+        if (m > 0)
+            c = c * (m + n - 1) / m;
+        int z = n - m;
+        r += c * pow(p, n) * pow(q, m) * (z < 0 ? 1 : pow(q / p, z + 1));
+    }
+    return r;
+}
+
+/* Double spends without a practical give-up: the share of successful
+ * attempts is within 0.04 of the closed form (about 3 standard errors at
+ * this length), and each attempt is recorded with its outcome. */
+START_TEST(double_spend_matches_closed_form)
+{
+    static const struct {
+        const char *q, *n;
+        double qv;
+        int nv;
+    } grid[] = { { "0.2", "1", 0.2, 1 }, { "0.3", "3", 0.3, 3 } };
+    char *dir = tu_tmpdir();
+    char *ini = tu_write(dir, "ds.ini",
+                         "[scenario]\nname = ds\nduration = 8000h\n"
+                         "[network]\nnodes = 5\ntopology = full-mesh\nprofile = uniform\nlatency = constant\n"
+                         "latency_mean = 10ms\n[record]\ndetail = summary\nsample_interval = 1000h\n"
+                         "[relay]\npush = true\n[consensus]\nkind = pow\nblock_interval = 600s\nretarget_blocks = 0\n"
+                         "[adversary mallory]\nkind = double-spend\nnodes = 0\nhashpower = 0.1\ngive_up = 25\n"
+                         "attempts = 1000000\n");
+    for (size_t i = 0; i < G_N_ELEMENTS(grid); i++) {
+        char *db = g_strdup_printf("%s/ds%zu.db", dir, i);
+        char *q = g_strdup_printf("adversary.mallory.hashpower=%s", grid[i].q);
+        char *n = g_strdup_printf("adversary.mallory.confirmations=%s", grid[i].n);
+        char *err = NULL;
+        ck_assert_msg(tu_chainsim(NULL, &err, "run", ini, "--quiet", "--out", db, "--set", q, "--set", n, NULL) == 0,
+                      "%s", err);
+        int64_t tries = tu_db_int(db, "SELECT count(*) FROM double_spends WHERE outcome != 'open'");
+        int64_t won = tu_db_int(db, "SELECT count(*) FROM double_spends WHERE outcome = 'success'");
+        ck_assert_int_gt(tries, 500);
+        double sim = (double)won / (double)tries, want = ds_analytic(grid[i].qv, grid[i].nv);
+        ck_assert_msg(fabs(sim - want) <= 0.04, "q %s n %s: simulated %.4f, closed form %.4f", grid[i].q, grid[i].n,
+                      sim, want);
+        /* a success was accepted first, then ended; every attempt is a row */
+        ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM double_spends WHERE outcome = 'success' AND "
+                                       "(accepted_ns IS NULL OR end_ns < accepted_ns)"), 0);
+        /* a lost attempt cost the attacker blocks, a won one none */
+        ck_assert_int_gt(tu_db_int(db, "SELECT sum(blocks_lost) FROM double_spends WHERE outcome = 'gave-up'"), 0);
+        ck_assert_int_eq(tu_db_int(db, "SELECT sum(blocks_lost) FROM double_spends WHERE outcome = 'success'"), 0);
+        g_free(err);
+        g_free(q);
+        g_free(n);
+        g_free(db);
+    }
+    g_free(ini);
+    g_free(dir);
+}
+END_TEST
+
 static Suite *adversary_suite(void)
 {
     Suite *s = suite_create("adversary");
@@ -223,6 +284,10 @@ static Suite *adversary_suite(void)
     tcase_add_test(tc, selfish_matches_eyal_sirer);
     tcase_add_test(tc, selfish_gamma_and_determinism);
     tcase_add_test(tc, selfish_holds_blocks_back);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("double-spend");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, double_spend_matches_closed_form);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -38,6 +38,14 @@
 #include <string.h>
 
 #include "sim/node/chain.h"
+#include "sim/node/txrelay.h"
+
+/* One double-spend attempt. */
+typedef struct ds_attempt {
+    uint64_t start_ns, accepted_ns, end_ns; /* UINT64_MAX: not (yet) */
+    const char *outcome;                    /* success, failed, gave-up, open */
+    uint64_t blocks_lost;
+} ds_attempt_t;
 
 typedef struct adv {
     const adversary_spec_t *spec;
@@ -51,6 +59,13 @@ typedef struct adv {
     bool active;
     uint64_t made;   /* blocks its nodes produced while active */
     uint64_t releases, adoptions;
+    /* double-spend */
+    uint32_t merchant, account; /* the merchant node; the account it pays from */
+    GArray *attempts;           /* ds_attempt_t */
+    bool in_attempt;
+    uint32_t pay_tx;            /* the payment's transaction number */
+    sblock_t *pub_best;         /* heaviest public block it has seen */
+    uint64_t fork_h;            /* height of the attempt's fork point */
 } adv_t;
 
 struct adversaries {
@@ -78,7 +93,7 @@ static adv_t *producer_of(const proto_t *s, const sblock_t *sb)
 
 static bool withholds(const adv_t *a)
 {
-    return a->spec->kind == ADV_SELFISH;
+    return a->spec->kind == ADV_SELFISH || a->spec->kind == ADV_DOUBLE_SPEND;
 }
 
 static bool is_released(const proto_t *s, const sblock_t *sb)
@@ -209,6 +224,127 @@ static void honest_step(proto_t *s, adv_t *a, sblock_t *sb, bool ours)
     a->pub_h = MAX(a->pub_h, sb->b->h.height);
 }
 
+/* ---------- double spends ---------- */
+
+static ds_attempt_t *ds_current(adv_t *a)
+{
+    return &g_array_index(a->attempts, ds_attempt_t, a->attempts->len - 1);
+}
+
+/* Registers a transfer of amount from the adversary's account with nonce,
+ * to `to`; returns its number. */
+static uint32_t ds_tx(proto_t *s, adv_t *a, const addr_t *to, uint64_t nonce, uint32_t origin, uint8_t intent)
+{
+    stx_t *t = g_new0(stx_t, 1);
+    t->tx = tx_new_transfer(&s->accounts[a->account], to, a->spec->amount, s->sc->workload.fee_max * 2, nonce);
+    t->origin = origin;
+    t->account = a->account;
+    t->intent = intent;
+    t->submitted_ns = s->eng->now_ns;
+    return txrelay_register(s, t);
+}
+
+/* An attempt begins: the payment goes to the merchant (and from there to
+ * the network); the conflicting transaction (same nonce, back to the
+ * adversary) goes only into its leader's pool, and the leader mines a
+ * private branch from its tip. */
+static void ds_begin(proto_t *s, adv_t *a)
+{
+    cnode_t *cn = &s->cnodes[a->leader];
+    account_t acct = state_get(cn->tip->b->state, &s->accounts[a->account].addr);
+    uint64_t nonce = MAX(acct.nonce, s->client_nonce[a->account]);
+    s->client_nonce[a->account] = nonce + 1;
+    uint32_t conflict = ds_tx(s, a, &cn->reward_addr, nonce, a->leader, INTENT_DOUBLE_SPEND);
+    stx_t *c = proto_tx(s, conflict);
+    tx_t *evicted = NULL;
+    mempool_add_hint(cn->mp, c->tx, &c->mp_hint, cn->tip->b->state, s->eng->now_ns, &evicted);
+    if (evicted)
+        tx_unref(evicted);
+    a->pay_tx = ds_tx(s, a, &s->cnodes[a->merchant].reward_addr, nonce, a->merchant, INTENT_VALID);
+    if (s->net->nodes[a->merchant].up)
+        txrelay_admit(s, a->merchant, a->pay_tx, UINT32_MAX);
+    ds_attempt_t at = { s->eng->now_ns, UINT64_MAX, UINT64_MAX, "open", 0 };
+    g_array_append_val(a->attempts, at);
+    a->in_attempt = true;
+    a->fork_h = cn->tip->b->h.height;
+}
+
+/* The attempt ends; on a loss the leader adopts the public chain and its
+ * private blocks of the attempt are lost. */
+static void ds_end(proto_t *s, adv_t *a, const char *outcome)
+{
+    ds_attempt_t *at = ds_current(a);
+    at->outcome = outcome;
+    at->end_ns = s->eng->now_ns;
+    a->in_attempt = false;
+    if (strcmp(outcome, "success") == 0) {
+        release_upto(s, a, UINT64_MAX);
+    } else {
+        at->blocks_lost = unreleased(s, a);
+        a->adoptions++;
+        set_priv(s, a, a->pub_best);
+    }
+}
+
+/* Depth of the payment in the public chain the adversary sees (0: not in). */
+static uint64_t ds_pay_depth(proto_t *s, const adv_t *a)
+{
+    const stx_t *t = proto_tx(s, a->pay_tx);
+    const block_t *top = a->pub_best->b;
+    for (uint32_t i = 0; i < t->nincluded; i++) {
+        const block_t *b = proto_block(s, t->included[i])->b;
+        const block_t *x = top;
+        while (x && x->h.height > b->h.height)
+            x = x->parent;
+        if (x == b)
+            return top->h.height - b->h.height + 1;
+    }
+    return 0;
+}
+
+/* After every block the leader connects during an attempt. */
+static void ds_step(proto_t *s, adv_t *a)
+{
+    ds_attempt_t *at = ds_current(a);
+    const adversary_spec_t *sp = a->spec;
+    if (at->accepted_ns == UINT64_MAX && ds_pay_depth(s, a) >= sp->confirmations)
+        at->accepted_ns = s->eng->now_ns;
+    uint64_t ph = a->priv->b->h.height, hh = a->pub_best->b->h.height;
+    if (at->accepted_ns != UINT64_MAX && ph > hh)
+        ds_end(s, a, "success");
+    else if (sp->give_up && hh >= ph + sp->give_up)
+        ds_end(s, a, "gave-up");
+}
+
+static void ds_fork_choice(proto_t *s, adv_t *a, sblock_t *sb, bool ours)
+{
+    if (!ours && s->cons->ops->compare(s->cons, sb->b, a->pub_best->b) > 0)
+        a->pub_best = sb;
+    if (!active_now(s, a)) {
+        if (a->in_attempt)
+            ds_end(s, a, "failed");
+        if (ours)
+            release(s, a, sb);
+        if (s->cons->ops->compare(s->cons, sb->b, a->priv->b) > 0)
+            set_priv(s, a, sb);
+        return;
+    }
+    if (ours) {
+        a->made++;
+        if (!a->in_attempt)
+            release(s, a, sb);
+        set_priv(s, a, sb);
+        if (!a->in_attempt && s->cons->ops->compare(s->cons, sb->b, a->pub_best->b) > 0)
+            a->pub_best = sb;
+    } else if (!a->in_attempt && s->cons->ops->compare(s->cons, sb->b, a->priv->b) > 0) {
+        set_priv(s, a, sb);
+    }
+    if (a->in_attempt)
+        ds_step(s, a);
+    if (!a->in_attempt && a->attempts->len < a->spec->attempts)
+        ds_begin(s, a);
+}
+
 /* ---------- the policy chain.c calls ---------- */
 
 static bool policy_fork_choice(proto_t *s, uint32_t node, sblock_t *sb)
@@ -224,10 +360,14 @@ static bool policy_fork_choice(proto_t *s, uint32_t node, sblock_t *sb)
         return false;
     }
     if (!a->priv)
-        a->priv = s->cnodes[node].tip;
+        a->priv = a->pub_best = s->cnodes[node].tip;
     if (ours)
         for (uint32_t k = 1; k < a->nnodes; k++)
             chain_share(s, a->nodes[k], sb);
+    if (a->spec->kind == ADV_DOUBLE_SPEND) {
+        ds_fork_choice(s, a, sb, ours);
+        return true;
+    }
     if (!active_now(s, a)) {
         honest_step(s, a, sb, ours);
         return true;
@@ -344,6 +484,20 @@ void adversary_init(proto_t *s)
         qsort(a->nodes, a->nnodes, sizeof *a->nodes, cmp_u32);
         g_assert(a->nnodes > 0); /* the scenario leaves every adversary a node */
         a->leader = a->nodes[0];
+        a->attempts = g_array_new(FALSE, FALSE, sizeof(ds_attempt_t));
+        a->account = (sc->ledger.accounts - 1 - k % sc->ledger.accounts);
+        a->merchant = a->spec->merchant >= 0 ? (uint32_t)a->spec->merchant : UINT32_MAX;
+        if (a->merchant == UINT32_MAX) { /* a random honest node */
+            rng_t r;
+            rng_stream(&r, sc->seed, RNG_CONSENSUS, 2000 + k);
+            uint32_t honest = 0;
+            for (uint32_t i = 0; i < n; i++)
+                honest += all->owner[i] < 0;
+            uint32_t pick = (uint32_t)rng_below(&r, honest);
+            for (uint32_t i = 0; i < n && a->merchant == UINT32_MAX; i++)
+                if (all->owner[i] < 0 && pick-- == 0)
+                    a->merchant = i;
+        }
     }
     s->adv = all;
     s->policy = &adversary_policy;
@@ -354,8 +508,10 @@ void adversary_free(proto_t *s)
     struct adversaries *all = s->adv;
     if (!all)
         return;
-    for (uint32_t k = 0; k < all->n; k++)
+    for (uint32_t k = 0; k < all->n; k++) {
         g_free(all->a[k].nodes);
+        g_array_free(all->a[k].attempts, TRUE);
+    }
     g_free(all->a);
     g_free(all->owner);
     g_byte_array_free(all->released, TRUE);
@@ -421,6 +577,13 @@ bool adversary_record(proto_t *s)
         };
         if (!record_adversary(s->rec, &row))
             return false;
+        for (guint i = 0; i < a->attempts->len; i++) {
+            const ds_attempt_t *at = &g_array_index(a->attempts, ds_attempt_t, i);
+            record_double_spend_t d = { k, i + 1, a->merchant, at->start_ns, at->accepted_ns, at->end_ns,
+                                        at->outcome, at->blocks_lost };
+            if (!record_double_spend(s->rec, &d))
+                return false;
+        }
     }
     return true;
 }
@@ -439,5 +602,12 @@ void adversary_print_summary(const proto_t *s, FILE *out)
                 a->nnodes == 1 ? "" : "s", a->spec->share_ppm / 1e6, f.made, f.main, f.main_total,
                 f.main_total ? (double)f.main / f.main_total : 0.0,
                 f.honest_made ? (double)f.honest_stale / f.honest_made : 0.0);
+        if (a->spec->kind != ADV_DOUBLE_SPEND)
+            continue;
+        uint32_t won = 0;
+        for (guint i = 0; i < a->attempts->len; i++)
+            won += strcmp(g_array_index(a->attempts, ds_attempt_t, i).outcome, "success") == 0;
+        fprintf(out, "adversary %s: %u double-spend attempt%s against node %u, %u succeeded\n", a->spec->name,
+                a->attempts->len, a->attempts->len == 1 ? "" : "s", a->merchant, won);
     }
 }

@@ -288,8 +288,8 @@ static const char *const adversary_names[] = {
 #define ADV_ALL "|selfish|double-spend|withhold|equivocate|eclipse|"
 /* The kinds sim/node/adversary.c runs; the others are refused, never a
  * silent no-op. */
-static const bool adversary_implemented[] = { [ADV_SELFISH] = true };
-#define ADVERSARY_IMPLEMENTED "selfish"
+static const bool adversary_implemented[] = { [ADV_SELFISH] = true, [ADV_DOUBLE_SPEND] = true };
+#define ADVERSARY_IMPLEMENTED "selfish, double-spend"
 
 typedef struct advspec {
     const char *key;
