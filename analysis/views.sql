@@ -223,7 +223,12 @@ SELECT run_id,
        broadcast_p90_s,
        engine,
        missed_slots,
-       slashed
+       slashed,
+       adversary_revenue_share,
+       adversary_blocks_main,
+       double_spend_attempts,
+       double_spend_successes,
+       honest_stale_rate
 FROM (
     SELECT r.run_id,
            r.scenario_name,
@@ -293,7 +298,19 @@ FROM (
             WHERE value_rank = (50 * sample_count + 99) / 100) AS broadcast_p90_s,
            (SELECT c.engine FROM chain_summary c WHERE c.run_id = r.run_id) AS engine,
            (SELECT c.missed_slots FROM chain_summary c WHERE c.run_id = r.run_id) AS missed_slots,
-           (SELECT c.slashed FROM chain_summary c WHERE c.run_id = r.run_id) AS slashed
+           (SELECT c.slashed FROM chain_summary c WHERE c.run_id = r.run_id) AS slashed,
+           -- adversaries (schema 5): the first adversary's figures, NULL without one
+           (SELECT a.revenue_share FROM adversaries a WHERE a.run_id = r.run_id
+            ORDER BY a.adversary LIMIT 1) AS adversary_revenue_share,
+           (SELECT a.blocks_main FROM adversaries a WHERE a.run_id = r.run_id
+            ORDER BY a.adversary LIMIT 1) AS adversary_blocks_main,
+           (SELECT CASE WHEN count(*) > 0 THEN (SELECT count(*) FROM double_spends d WHERE d.run_id = r.run_id) END
+            FROM adversaries a WHERE a.run_id = r.run_id AND a.kind = 'double-spend') AS double_spend_attempts,
+           (SELECT CASE WHEN count(*) > 0 THEN (SELECT count(*) FROM double_spends d
+                                                WHERE d.run_id = r.run_id AND d.outcome = 'success') END
+            FROM adversaries a WHERE a.run_id = r.run_id AND a.kind = 'double-spend') AS double_spend_successes,
+           (SELECT CASE WHEN a.honest_blocks > 0 THEN 1.0 * a.honest_stale / a.honest_blocks END
+            FROM adversaries a WHERE a.run_id = r.run_id ORDER BY a.adversary LIMIT 1) AS honest_stale_rate
     FROM runs r);
 
 -- ---------------------------------------------------------------------------

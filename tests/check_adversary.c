@@ -259,6 +259,17 @@ START_TEST(double_spend_matches_closed_form)
         /* a success was accepted first, then ended; every attempt is a row */
         ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM double_spends WHERE outcome = 'success' AND "
                                        "(accepted_ns IS NULL OR end_ns < accepted_ns)"), 0);
+        /* report --json gives the attempts and successes */
+        char *json = NULL;
+        ck_assert_int_eq(tu_chainsim(&json, NULL, "report", db, "--json", NULL), 0);
+        char *want_a = g_strdup_printf("\"double_spend_attempts\": %" G_GINT64_FORMAT ",",
+                                       tu_db_int(db, "SELECT count(*) FROM double_spends"));
+        char *want_s = g_strdup_printf("\"double_spend_successes\": %" G_GINT64_FORMAT ",", won);
+        ck_assert_msg(strstr(json, want_a) && strstr(json, want_s), "%s", json);
+        ck_assert_ptr_nonnull(strstr(json, "\"adversary_revenue_share\": 0."));
+        g_free(want_a);
+        g_free(want_s);
+        g_free(json);
         /* a lost attempt cost the attacker blocks, a won one none */
         ck_assert_int_gt(tu_db_int(db, "SELECT sum(blocks_lost) FROM double_spends WHERE outcome = 'gave-up'"), 0);
         ck_assert_int_eq(tu_db_int(db, "SELECT sum(blocks_lost) FROM double_spends WHERE outcome = 'success'"), 0);
