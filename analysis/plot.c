@@ -482,7 +482,31 @@ static const struct sweep_metric {
     { "blocks_rejected", "count" },
     { "missed_slots", "slots" },
     { "slashed", "validators" },
+    { "adversary_revenue_share", "fraction" },
+    { "adversary_blocks_main", "blocks" },
+    { "double_spend_attempts", "count" },
+    { "double_spend_successes", "count" },
+    { "honest_stale_rate", "fraction" },
 };
+
+/* The run_params key of a --x argument: adversary.NAME.key (the form
+ * --set and --grid accept) is stored as "adversary NAME.key". g_free. */
+static char *adversary_param_key(const char *x)
+{
+    char *k = g_strdup(x);
+    if (g_str_has_prefix(k, "adversary.") && strchr(k + strlen("adversary."), '.'))
+        k[strlen("adversary")] = ' ';
+    return k;
+}
+
+/* The plot command's extra curves: against hash power, the revenue share
+ * of honest mining, y = x. */
+static const char *reference_curves(const struct sweep_metric *m, const char *key)
+{
+    if (strcmp(m->name, "adversary_revenue_share") == 0 && g_str_has_suffix(key, ".hashpower"))
+        return ", x with lines dt 2 lc rgb '#7f7f7f' lw 2";
+    return "";
+}
 
 /* Two-sided 95 % quantile of Student's t for df = 1..30 degrees of freedom;
  * the normal 1.96 beyond. */
@@ -812,9 +836,9 @@ static void sweep_script(GString *gp, plot_format_t f, const char *chart, const 
                         "# Columns of the data file: 1 value as written, 2 x, 3 n, 4 mean, 5 stddev,\n"
                         "# 6 ci_low, 7 ci_high (NaN when n < 2: no error bar).\n"
                         "bar(c) = column(c) == column(c) ? column(c) : column(4)\n");
-    g_string_append_printf(gp, "plot '%s.dat' using 2:4:(bar(6)):(bar(7)):xticlabels(1) with yerrorlines ls 1\n"
+    g_string_append_printf(gp, "plot '%s.dat' using 2:4:(bar(6)):(bar(7)):xticlabels(1) with yerrorlines ls 1%s\n"
                                "unset output\n",
-                           chart);
+                           chart, reference_curves(m, key));
 }
 
 /* `chainsim plot DB --x KEY --y METRIC`. */
@@ -834,8 +858,10 @@ static int sweep_main(const plot_opts_t *o)
     int status = plot_open_db("plot", o->path, &db);
     if (status == PLOT_OK)
         status = query_ints("plot", db, o->path, "SELECT count(*) FROM runs", all_runs, 1);
+    char *key = adversary_param_key(o->x);
     if (status == PLOT_OK)
-        status = read_groups(db, o->path, o->x, m->name, o->include_incomplete, groups, &n);
+        status = read_groups(db, o->path, key, m->name, o->include_incomplete, groups, &n);
+    g_free(key);
     if (n.states)
         states = describe_states(n.states);
     if (status == PLOT_OK && groups->len == 0 && n.left_out > 0) {

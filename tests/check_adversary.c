@@ -283,6 +283,38 @@ START_TEST(double_spend_matches_closed_form)
 }
 END_TEST
 
+/* A sweep over the adversary's hash power (--grid adversary.NAME.key) and
+ * its plot: the revenue share per value, with the line y = x. */
+START_TEST(sweep_and_plot_revenue_share)
+{
+    char *dir = tu_tmpdir();
+    char *ini = tu_write(dir, "sw.ini", POW_BASE "[adversary eve]\nkind = selfish\nnodes = 0\nhashpower = 0.3\n"
+                                              "[record]\ndetail = summary\n");
+    char *db = g_strdup_printf("%s/sw.db", dir), *plots = g_strdup_printf("%s/plots", dir);
+    char *err = NULL;
+    ck_assert_msg(tu_chainsim(NULL, &err, "sweep", ini, "--grid", "adversary.eve.hashpower=0.2,0.4", "--seeds", "1..1",
+                              "--set", "scenario.duration=100h", "--out", db, NULL) == 0, "%s", err);
+    g_free(err);
+    ck_assert_int_eq(tu_db_int(db, "SELECT count(DISTINCT value) FROM run_params WHERE key = 'adversary eve.hashpower'"),
+                     2);
+    g_setenv("CHAINSIM_GNUPLOT", "", TRUE);
+    char *out = NULL;
+    ck_assert_int_eq(tu_chainsim(&out, NULL, "plot", db, "--x", "adversary.eve.hashpower", "--y",
+                                 "adversary_revenue_share", "--out", plots, NULL), 0);
+    ck_assert_msg(strstr(out, "0.2 ") && strstr(out, "0.4 "), "%s", out);
+    char *gp = g_strdup_printf("%s/adversary_revenue_share_vs_adversary.eve.hashpower.gp", plots), *text = NULL;
+    ck_assert(g_file_get_contents(gp, &text, NULL, NULL));
+    ck_assert_ptr_nonnull(strstr(text, ", x with lines"));
+    g_free(text);
+    g_free(gp);
+    g_free(out);
+    g_free(plots);
+    g_free(db);
+    g_free(ini);
+    g_free(dir);
+}
+END_TEST
+
 static Suite *adversary_suite(void)
 {
     Suite *s = suite_create("adversary");
@@ -295,6 +327,7 @@ static Suite *adversary_suite(void)
     tcase_add_test(tc, selfish_matches_eyal_sirer);
     tcase_add_test(tc, selfish_gamma_and_determinism);
     tcase_add_test(tc, selfish_holds_blocks_back);
+    tcase_add_test(tc, sweep_and_plot_revenue_share);
     suite_add_tcase(s, tc);
     tc = tcase_create("double-spend");
     tcase_set_timeout(tc, 600);
