@@ -110,7 +110,7 @@ static double es_revenue(double a, double g)
 
 static const char *const validity_ini =
     "[scenario]\nname = validity\nduration = 8000h\n"
-    "[network]\nnodes = 5\ntopology = full-mesh\nprofile = uniform\nlatency = constant\nlatency_mean = 10ms\n"
+    "[network]\nnodes = 3\ntopology = full-mesh\nprofile = uniform\nlatency = constant\nlatency_mean = 10ms\n"
     "[record]\ndetail = summary\nsample_interval = 1000h\n"
     "[relay]\npush = true\n"
     "[consensus]\nkind = pow\nblock_interval = 600s\nretarget_blocks = 0\n"
@@ -238,7 +238,7 @@ START_TEST(double_spend_matches_closed_form)
     char *dir = tu_tmpdir();
     char *ini = tu_write(dir, "ds.ini",
                          "[scenario]\nname = ds\nduration = 8000h\n"
-                         "[network]\nnodes = 5\ntopology = full-mesh\nprofile = uniform\nlatency = constant\n"
+                         "[network]\nnodes = 3\ntopology = full-mesh\nprofile = uniform\nlatency = constant\n"
                          "latency_mean = 10ms\n[record]\ndetail = summary\nsample_interval = 1000h\n"
                          "[relay]\npush = true\n[consensus]\nkind = pow\nblock_interval = 600s\nretarget_blocks = 0\n"
                          "[adversary mallory]\nkind = double-spend\nnodes = 0\nhashpower = 0.1\ngive_up = 25\n"
