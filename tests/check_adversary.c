@@ -315,6 +315,34 @@ START_TEST(sweep_and_plot_revenue_share)
 }
 END_TEST
 
+/* withhold: blocks held back forever never reach an honest node and never
+ * enter the final main chain; held back a minute they arrive late. */
+START_TEST(withhold_holds_blocks)
+{
+    char *dir = tu_tmpdir();
+    char *ini = tu_write(dir, "w.ini", POW_BASE "[adversary w]\nkind = withhold\nnodes = 2\nhashpower = 0.3\n"
+                                             "[record]\ndetail = arrivals\n");
+    char *db = g_strdup_printf("%s/w.db", dir), *db2 = g_strdup_printf("%s/w2.db", dir);
+    ck_assert_int_eq(tu_chainsim(NULL, NULL, "run", ini, "--quiet", "--out", db, "--set", "scenario.duration=20h",
+                                 NULL), 0);
+    ck_assert_int_gt(tu_db_int(db, "SELECT blocks_made FROM adversaries"), 10);
+    ck_assert_int_eq(tu_db_int(db, "SELECT blocks_main FROM adversaries"), 0);
+    ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM blocks b JOIN block_arrivals a USING (run_id, block_index) "
+                                   "WHERE b.producer = 2 AND a.node_id != 2"), 0);
+    ck_assert_int_eq(tu_chainsim(NULL, NULL, "run", ini, "--quiet", "--out", db2, "--set", "scenario.duration=20h",
+                                 "--set", "adversary.w.delay=60s", NULL), 0);
+    ck_assert_int_gt(tu_db_int(db2, "SELECT count(*) FROM blocks b JOIN block_arrivals a USING (run_id, block_index) "
+                                    "WHERE b.producer = 2 AND a.node_id != 2"), 0);
+    ck_assert_int_eq(tu_db_int(db2, "SELECT count(*) FROM blocks b JOIN block_arrivals a USING (run_id, block_index) "
+                                    "WHERE b.producer = 2 AND a.node_id != 2 AND a.arrival_ns - b.created_ns < 60e9"),
+                     0);
+    g_free(db2);
+    g_free(db);
+    g_free(ini);
+    g_free(dir);
+}
+END_TEST
+
 static Suite *adversary_suite(void)
 {
     Suite *s = suite_create("adversary");
@@ -328,6 +356,7 @@ static Suite *adversary_suite(void)
     tcase_add_test(tc, selfish_gamma_and_determinism);
     tcase_add_test(tc, selfish_holds_blocks_back);
     tcase_add_test(tc, sweep_and_plot_revenue_share);
+    tcase_add_test(tc, withhold_holds_blocks);
     suite_add_tcase(s, tc);
     tc = tcase_create("double-spend");
     tcase_set_timeout(tc, 600);

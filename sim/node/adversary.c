@@ -93,13 +93,38 @@ static adv_t *producer_of(const proto_t *s, const sblock_t *sb)
 
 static bool withholds(const adv_t *a)
 {
+    return a->spec->kind == ADV_SELFISH || a->spec->kind == ADV_DOUBLE_SPEND || a->spec->kind == ADV_WITHHOLD;
+}
+
+/* Kinds whose leader's tip the policy chooses (the others follow the
+ * honest fork choice). */
+static bool steers(const adv_t *a)
+{
     return a->spec->kind == ADV_SELFISH || a->spec->kind == ADV_DOUBLE_SPEND;
+}
+
+/* Per block: 0 held back (or honest), 1 released, 2 its release is scheduled. */
+static uint8_t release_state(const proto_t *s, const sblock_t *sb)
+{
+    const GByteArray *r = s->adv->released;
+    return sb->b->index < r->len ? r->data[sb->b->index] : 0;
 }
 
 static bool is_released(const proto_t *s, const sblock_t *sb)
 {
-    const GByteArray *r = s->adv->released;
-    return sb->b->index < r->len && r->data[sb->b->index];
+    return release_state(s, sb) == 1;
+}
+
+static void set_release_state(proto_t *s, const sblock_t *sb, uint8_t v)
+{
+    GByteArray *r = s->adv->released;
+    uint32_t i = sb->b->index;
+    if (i >= r->len) {
+        uint32_t old = r->len;
+        g_byte_array_set_size(r, MAX(i + 1, 2 * old));
+        memset(r->data + old, 0, r->len - old);
+    }
+    r->data[i] = v;
 }
 
 static bool active_now(const proto_t *s, const adv_t *a)
@@ -113,16 +138,9 @@ static bool active_now(const proto_t *s, const adv_t *a)
 /* Releases sb: every node of the adversary announces it. */
 static void release(proto_t *s, adv_t *a, sblock_t *sb)
 {
-    GByteArray *r = s->adv->released;
-    uint32_t i = sb->b->index;
-    if (i >= r->len) {
-        uint32_t old = r->len;
-        g_byte_array_set_size(r, MAX(i + 1, 2 * old));
-        memset(r->data + old, 0, r->len - old);
-    }
-    if (r->data[i])
+    if (is_released(s, sb))
         return;
-    r->data[i] = 1;
+    set_release_state(s, sb, 1);
     a->releases++;
     for (uint32_t k = 0; k < a->nnodes; k++)
         if (sb->st[a->nodes[k]] == BS_CONNECTED)
@@ -347,10 +365,35 @@ static void ds_fork_choice(proto_t *s, adv_t *a, sblock_t *sb, bool ours)
 
 /* ---------- the policy chain.c calls ---------- */
 
+/* withhold: a block one of its nodes makes is released delay_ns later
+ * (never with delay = forever); before start and after stop at once. */
+static void withhold_made(proto_t *s, adv_t *a, sblock_t *sb)
+{
+    set_release_state(s, sb, 2);
+    if (!active_now(s, a)) {
+        release(s, a, sb);
+        return;
+    }
+    a->made++;
+    if (a->spec->delay_ns == UINT64_MAX)
+        return;
+    uint64_t at = s->eng->now_ns + a->spec->delay_ns;
+    if (at <= s->sc->duration_ns)
+        engine_at(s->eng, at, EV_ADVERSARY, (ev_data_t){ .a = (uint32_t)(a - s->adv->a), .u = sb->b->index });
+}
+
+static void run_release(void *ctx, const ev_t *ev)
+{
+    proto_t *s = ctx;
+    release(s, &s->adv->a[ev->d.a], proto_block(s, (uint32_t)ev->d.u));
+}
+
 static bool policy_fork_choice(proto_t *s, uint32_t node, sblock_t *sb)
 {
     adv_t *a = adv_of_node(s, node);
     if (!a || !withholds(a))
+        return false;
+    if (!steers(a))
         return false;
     const bool ours = producer_of(s, sb) == a;
     if (node != a->leader) {
@@ -382,9 +425,14 @@ static bool policy_fork_choice(proto_t *s, uint32_t node, sblock_t *sb)
 
 static bool policy_relays(proto_t *s, uint32_t node, const sblock_t *sb)
 {
-    (void)node;
-    const adv_t *a = producer_of(s, sb);
-    return !a || !withholds(a) || is_released(s, sb);
+    adv_t *a = producer_of(s, sb);
+    if (!a || !withholds(a))
+        return true;
+    /* withhold: the producer relaying its new block (at its connect, every
+     * engine) decides when it goes out */
+    if (!steers(a) && node == sb->b->h.producer && release_state(s, sb) == 0)
+        withhold_made(s, a, (sblock_t *)sb);
+    return is_released(s, sb);
 }
 
 static bool policy_tie(proto_t *s, uint32_t node, sblock_t *sb, sblock_t *tip)
@@ -424,11 +472,22 @@ static void policy_weights(proto_t *s, uint64_t *w, uint64_t total)
     }
 }
 
+/* A tip is published when it and its ancestors are (an adversary's tip
+ * may end in blocks it still holds). */
+static bool policy_published(const proto_t *s, const sblock_t *sb)
+{
+    for (; sb->b->parent; sb = g_ptr_array_index(s->blocks, sb->b->parent->index))
+        if (producer_of(s, sb) && withholds(producer_of(s, sb)) && !is_released(s, sb))
+            return false;
+    return true;
+}
+
 static const chain_policy_t adversary_policy = {
     .weights = policy_weights,
     .relays = policy_relays,
     .fork_choice = policy_fork_choice,
     .tie = policy_tie,
+    .published = policy_published,
 };
 
 /* ---------- set-up ---------- */
@@ -501,6 +560,7 @@ void adversary_init(proto_t *s)
     }
     s->adv = all;
     s->policy = &adversary_policy;
+    engine_on(s->eng, EV_ADVERSARY, run_release, NULL, NULL, s);
 }
 
 void adversary_free(proto_t *s)

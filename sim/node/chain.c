@@ -1170,13 +1170,15 @@ void chain_sample(proto_t *s)
         engine_at(s->eng, next, EV_SAMPLE, (ev_data_t){ 0 });
 }
 
-/* The final main chain: the best tip any node holds (ties: the earliest
- * block). Marks its blocks main; returns the tip. */
+/* The final main chain: the best published tip any node holds (ties: the
+ * earliest block). Marks its blocks main; returns the tip. */
 static sblock_t *final_chain(proto_t *s)
 {
     sblock_t *best = g_ptr_array_index(s->blocks, 0);
     for (uint32_t i = 0; i < s->net->nnodes; i++) {
         sblock_t *t = s->cnodes[i].tip;
+        if (s->policy && !s->policy->published(s, t))
+            continue; /* an adversary's private branch, never published */
         int c = s->cons->ops->compare(s->cons, t->b, best->b);
         if (c > 0 || (c == 0 && t->b->index < best->b->index))
             best = t;

@@ -45,6 +45,7 @@ enum {
     EV_TX_FLUSH = 8,  /* a = node: send batched transaction announcements */
     EV_SAMPLE = 9,    /* time series sample */
     EV_ATTEST = 10,   /* pos: u = slot whose attesters vote now */
+    EV_ADVERSARY = 11, /* a = adversary, u = block index: a withheld block is released (adversary.c) */
 };
 
 /* Message kinds, registered with the network (stable: they enter the
@@ -181,6 +182,9 @@ typedef struct chain_policy {
     /* sb has the same work as node's tip: true to switch to sb (the
      * honest rule keeps the first seen). */
     bool (*tie)(struct proto *s, uint32_t node, sblock_t *sb, sblock_t *tip);
+    /* Whether sb was ever published (false: an adversary still holds it);
+     * the final main chain is made of published blocks only. */
+    bool (*published)(const struct proto *s, const sblock_t *sb);
 } chain_policy_t;
 
 typedef struct proto {

@@ -288,8 +288,9 @@ static const char *const adversary_names[] = {
 #define ADV_ALL "|selfish|double-spend|withhold|equivocate|eclipse|"
 /* The kinds sim/node/adversary.c runs; the others are refused, never a
  * silent no-op. */
-static const bool adversary_implemented[] = { [ADV_SELFISH] = true, [ADV_DOUBLE_SPEND] = true };
-#define ADVERSARY_IMPLEMENTED "selfish, double-spend"
+static const bool adversary_implemented[] = { [ADV_SELFISH] = true, [ADV_DOUBLE_SPEND] = true,
+                                               [ADV_WITHHOLD] = true };
+#define ADVERSARY_IMPLEMENTED "selfish, double-spend, withhold"
 
 typedef struct advspec {
     const char *key;
@@ -1358,7 +1359,9 @@ static bool parse_adversary(ctx_t *c, scenario_t *sc, const char *group, adversa
             err_key(c, group, "stake", v, "a pos/dpos setting; [consensus] kind is pow (use hashpower)");
             ok = false;
         } else {
-            ok = adv_share(c, group, "stake", v, &a->share_ppm) && ok;
+            err_key(c, group, "stake", v, "not implemented in this version: the adversary's nodes keep the stake "
+                    "[consensus] stake gives them (give it there, e.g. stake = 0.2,0.1 for the first nodes)");
+            ok = false;
         }
         g_free(v);
     }
