@@ -203,6 +203,10 @@ START_TEST(selfish_holds_blocks_back)
                                    "WHERE b.producer = 4 AND a.node_id != 4 AND a.arrival_ns - b.created_ns > 60e9"),
                      0);
     ck_assert_int_gt(tu_db_int(db, "SELECT honest_stale FROM adversaries"), 0);
+    /* the fork log marks its blocks and names the cause */
+    ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM block_marks WHERE adversary = 'selfish eve'"),
+                     tu_db_int(db, "SELECT count(*) FROM blocks WHERE producer = 4"));
+    ck_assert_int_gt(tu_db_int(db, "SELECT count(*) FROM v_forks WHERE cause = 'adversary'"), 0);
     ck_assert_int_eq(tu_db_int(db, "SELECT blocks_made FROM adversaries"),
                      tu_db_int(db, "SELECT count(*) FROM blocks WHERE producer = 4"));
     g_free(err);

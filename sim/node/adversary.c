@@ -49,6 +49,7 @@ typedef struct ds_attempt {
 
 typedef struct adv {
     const adversary_spec_t *spec;
+    char *label;     /* "kind NAME", for block_marks.adversary */
     uint32_t *nodes; /* sorted; nodes[0] is the leader */
     uint32_t nnodes;
     uint32_t leader;
@@ -482,12 +483,19 @@ static bool policy_published(const proto_t *s, const sblock_t *sb)
     return true;
 }
 
+static const char *policy_maker(const proto_t *s, const sblock_t *sb)
+{
+    const adv_t *a = producer_of(s, sb);
+    return a ? a->label : NULL;
+}
+
 static const chain_policy_t adversary_policy = {
     .weights = policy_weights,
     .relays = policy_relays,
     .fork_choice = policy_fork_choice,
     .tie = policy_tie,
     .published = policy_published,
+    .maker = policy_maker,
 };
 
 /* ---------- set-up ---------- */
@@ -543,6 +551,7 @@ void adversary_init(proto_t *s)
         qsort(a->nodes, a->nnodes, sizeof *a->nodes, cmp_u32);
         g_assert(a->nnodes > 0); /* the scenario leaves every adversary a node */
         a->leader = a->nodes[0];
+        a->label = g_strdup_printf("%s %s", scenario_adversary_kind_name(a->spec->kind), a->spec->name);
         a->attempts = g_array_new(FALSE, FALSE, sizeof(ds_attempt_t));
         a->account = (sc->ledger.accounts - 1 - k % sc->ledger.accounts);
         a->merchant = a->spec->merchant >= 0 ? (uint32_t)a->spec->merchant : UINT32_MAX;
@@ -570,6 +579,7 @@ void adversary_free(proto_t *s)
         return;
     for (uint32_t k = 0; k < all->n; k++) {
         g_free(all->a[k].nodes);
+        g_free(all->a[k].label);
         g_array_free(all->a[k].attempts, TRUE);
     }
     g_free(all->a);

@@ -185,6 +185,8 @@ typedef struct chain_policy {
     /* Whether sb was ever published (false: an adversary still holds it);
      * the final main chain is made of published blocks only. */
     bool (*published)(const struct proto *s, const sblock_t *sb);
+    /* "kind NAME" of the adversary that made sb, or NULL (honest). */
+    const char *(*maker)(const struct proto *s, const sblock_t *sb);
 } chain_policy_t;
 
 typedef struct proto {
