@@ -498,8 +498,32 @@ const plot_metric_t plot_metrics[] = {
     { "blocks_rejected", "rejected blocks", "count" },
     { "missed_slots", "missed slots", "slots" },
     { "slashed", "validators slashed", "validators" },
+    { "adversary_revenue_share", "the first adversary's share of main-chain blocks", "fraction" },
+    { "adversary_blocks_main", "the first adversary's blocks on the main chain", "blocks" },
+    { "double_spend_attempts", "double-spend attempts", "count" },
+    { "double_spend_successes", "successful double spends", "count" },
+    { "honest_stale_rate", "stale rate of honest blocks", "fraction" },
     { NULL, NULL, NULL },
 };
+
+/* The run_params key of a --x argument: adversary.NAME.key (the form
+ * --set and --grid accept) is stored as "adversary NAME.key". g_free. */
+static char *adversary_param_key(const char *x)
+{
+    char *k = g_strdup(x);
+    if (g_str_has_prefix(k, "adversary.") && strchr(k + strlen("adversary."), '.'))
+        k[strlen("adversary")] = ' ';
+    return k;
+}
+
+/* The plot command's extra curves: against hash power, the revenue share
+ * of honest mining, y = x. */
+static const char *reference_curves(const plot_metric_t *m, const char *key)
+{
+    if (strcmp(m->name, "adversary_revenue_share") == 0 && g_str_has_suffix(key, ".hashpower"))
+        return ", x with lines dt 2 lc rgb '#7f7f7f' lw 2";
+    return "";
+}
 
 const plot_metric_t *plot_metric_find(const char *name)
 {
@@ -928,7 +952,7 @@ static void sweep_script(GString *gp, const plot_opts_t *o, const char *chart, c
         g_free(shift);
         g_free(qt);
     }
-    g_string_append(gp, "\nunset output\n");
+    g_string_append_printf(gp, "%s\nunset output\n", reference_curves(m, o->x));
 }
 
 /* `chainsim plot DB --x KEY --y METRIC[,METRIC...] [--series KEY]`: one
@@ -949,12 +973,14 @@ static int sweep_main(const plot_opts_t *o, const plot_metric_t *m)
     char *states = NULL;
     double *xpos = NULL;
     bool numeric = false;
+    /* adversary.NAME.key (as --set writes it) is kept as "adversary NAME.key" */
+    char *xkey = adversary_param_key(o->x);
     int status = plot_open_db("plot", o->path, &db);
     if (status == PLOT_OK)
         status = query_ints("plot", db, o->path, "SELECT count(*) FROM runs", all_runs, 1);
 
     if (status == PLOT_OK)
-        status = param_values(db, o->path, o->x, NULL, xvalues);
+        status = param_values(db, o->path, xkey, NULL, xvalues);
     /* Pooling over a parameter the chart does not name would average it
      * away silently. */
     if (status == PLOT_OK && xvalues->len > 0) {
@@ -962,7 +988,7 @@ static int sweep_main(const plot_opts_t *o, const plot_metric_t *m)
         char **list = g_strsplit(keys, ", ", -1);
         GString *other = g_string_new(NULL);
         for (char **k = list; *k; k++)
-            if (**k && strcmp(*k, "scenario.seed") != 0 && strcmp(*k, o->x) != 0 &&
+            if (**k && strcmp(*k, "scenario.seed") != 0 && strcmp(*k, xkey) != 0 &&
                 !(o->series && strcmp(*k, o->series) == 0))
                 g_string_append_printf(other, "%s%s", other->len ? ", " : "", *k);
         if (other->len && o->pool) {
@@ -981,7 +1007,7 @@ static int sweep_main(const plot_opts_t *o, const plot_metric_t *m)
         g_free(keys);
     }
     if (status == PLOT_OK && o->series)
-        status = param_values(db, o->path, o->series, o->x, svalues);
+        status = param_values(db, o->path, o->series, xkey, svalues);
     if (status == PLOT_OK && o->series && svalues->len == 0) {
         char *keys = varying_keys(db);
         fprintf(stderr, "chainsim plot: %s: no run has the parameters %s (--x) and %s (--series)%s%s\n", o->path, o->x,
@@ -1008,7 +1034,7 @@ static int sweep_main(const plot_opts_t *o, const plot_metric_t *m)
         else if (se->value)
             se->legend = param_label(o->series, se->value);
         g_ptr_array_add(series, se);
-        status = read_groups(db, o->path, o->x, o->series, se->value, m->name, o->include_incomplete, se->groups, &n);
+        status = read_groups(db, o->path, xkey, o->series, se->value, m->name, o->include_incomplete, se->groups, &n);
         for (guint i = 0; status == PLOT_OK && i < se->groups->len; i++) {
             sweep_group_t *g = g_ptr_array_index(se->groups, i);
             for (guint j = 0; j < xvalues->len; j++)
@@ -1164,6 +1190,7 @@ done:
     g_ptr_array_unref(xvalues);
     g_ptr_array_unref(svalues);
     g_ptr_array_unref(written);
+    g_free(xkey);
     g_ptr_array_unref(scripts);
     return status;
 }

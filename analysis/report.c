@@ -137,6 +137,12 @@ static const report_field_t report_fields[] = {
     { "engine", "consensus", "consensus", RT_TEXT, RU_NONE },
     { "missed_slots", "missed_slots", "missed slots", RT_INT, RU_NONE },
     { "slashed", "slashed", "validators slashed", RT_INT, RU_NONE },
+    /* adversaries: the first adversary's figures (null without one) */
+    { "adversary_revenue_share", "adversary_revenue_share", "adversary revenue share", RT_REAL, RU_PERCENT },
+    { "adversary_blocks_main", "adversary_blocks_main", "adversary blocks on main chain", RT_INT, RU_NONE },
+    { "double_spend_attempts", "double_spend_attempts", "double-spend attempts", RT_INT, RU_NONE },
+    { "double_spend_successes", "double_spend_successes", "double-spend successes", RT_INT, RU_NONE },
+    { "honest_stale_rate", "honest_stale_rate", "honest stale rate", RT_REAL, RU_PERCENT },
 };
 
 #define REPORT_NFIELDS G_N_ELEMENTS(report_fields)

@@ -8,8 +8,9 @@
 
 -- Schema version, upgraded by record_open() (sim/record/record.c): 1 the
 -- first schema; 2 status 'failed'; 3 runs.pid and runs.host; 4 the fork log
--- (forks, fork_branches, fork_blocks, fork_txs, node_tips, block_marks).
-PRAGMA user_version = 4;
+-- (forks, fork_branches, fork_blocks, fork_txs, node_tips, block_marks);
+-- 5 adversaries (adversaries, double_spends).
+PRAGMA user_version = 5;
 -- Marks the file as a chainsim results database: 0x4348534D, "CHSM" in
 -- ASCII (RECORD_APPLICATION_ID in sim/record/record.h). chainsim refuses to
 -- write to an SQLite file with another application_id; `file` shows it.
@@ -344,4 +345,43 @@ CREATE TABLE IF NOT EXISTS block_marks (
     adversary   TEXT,                 -- the adversary policy that produced it; reserved, always NULL
                                       -- until adversaries exist
     PRIMARY KEY (run_id, block_index)
+) WITHOUT ROWID;
+
+-- ---------------------------------------------------------------------------
+-- Adversaries (schema 5): one row per [adversary NAME] group of the run
+-- (sim/node/adversary.c), counted over the blocks made in its window
+-- [start_ns, stop_ns).
+CREATE TABLE IF NOT EXISTS adversaries (
+    run_id        INTEGER NOT NULL REFERENCES runs(run_id),
+    adversary     INTEGER NOT NULL,     -- 0, 1, ... in file order
+    name          TEXT NOT NULL,
+    kind          TEXT NOT NULL,        -- selfish, double-spend, withhold, equivocate, eclipse
+    nodes         INTEGER NOT NULL,     -- nodes it controls
+    leader        INTEGER NOT NULL,     -- the node that mines with its whole share
+    share         REAL,                 -- hashpower or stake share; NULL when not given
+    gamma         REAL,                 -- selfish: numeric gamma; NULL for network or other kinds
+    start_ns      INTEGER NOT NULL,
+    stop_ns       INTEGER,              -- NULL: to the end of the run
+    blocks_made   INTEGER NOT NULL,     -- blocks its nodes made in the window
+    blocks_main   INTEGER NOT NULL,     -- of those, on the final main chain
+    main_blocks   INTEGER NOT NULL,     -- all main-chain blocks made in the window
+    revenue_share REAL,                 -- blocks_main / main_blocks; NULL when main_blocks is 0
+    honest_blocks INTEGER NOT NULL,     -- blocks of honest nodes made in the window
+    honest_stale  INTEGER NOT NULL,     -- of those, not on the final main chain
+    released      INTEGER NOT NULL,     -- blocks it published after holding them back
+    PRIMARY KEY (run_id, adversary)
+) WITHOUT ROWID;
+
+-- Double-spend attempts (kind double-spend), one row each.
+CREATE TABLE IF NOT EXISTS double_spends (
+    run_id       INTEGER NOT NULL REFERENCES runs(run_id),
+    adversary    INTEGER NOT NULL,
+    attempt      INTEGER NOT NULL,      -- 1, 2, ...
+    merchant     INTEGER NOT NULL,      -- node id
+    start_ns     INTEGER NOT NULL,      -- payment sent, private branch started
+    accepted_ns  INTEGER,               -- the merchant saw the payment confirmations deep; NULL: never
+    end_ns       INTEGER,               -- success or give-up; NULL: still open at the end
+    outcome      TEXT NOT NULL CHECK (outcome IN ('success', 'failed', 'gave-up', 'open')),
+    blocks_lost  INTEGER NOT NULL,      -- its private blocks of the attempt that ended stale
+    PRIMARY KEY (run_id, adversary, attempt)
 ) WITHOUT ROWID;

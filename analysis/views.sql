@@ -251,7 +251,12 @@ SELECT run_id,
        CASE WHEN txs_confirmable > 0 THEN 1.0 * txs_finalized / txs_confirmable END AS finalized_share,
        win_start_ns / 1e9 AS tps_window_start_s,
        win_end_ns / 1e9 AS tps_window_end_s,
-       (win_end_ns - win_start_ns) / 1e9 AS tps_window_s
+       (win_end_ns - win_start_ns) / 1e9 AS tps_window_s,
+       adversary_revenue_share,
+       adversary_blocks_main,
+       double_spend_attempts,
+       double_spend_successes,
+       honest_stale_rate
 FROM (
 SELECT *,
        -- the workload's active window, in ns: first submission to the
@@ -348,8 +353,21 @@ FROM (
            (SELECT min(t.submitted_ns) FROM txs t WHERE t.run_id = r.run_id) AS first_submit_ns,
            (SELECT trim(p.value) FROM run_params p
             WHERE p.run_id = r.run_id AND p.key = 'workload.stop') AS stop_text,
-           r.sim_end_ns
+           r.sim_end_ns,
+           -- adversaries (schema 5): the first adversary's figures, NULL without one
+           (SELECT a.revenue_share FROM adversaries a WHERE a.run_id = r.run_id
+            ORDER BY a.adversary LIMIT 1) AS adversary_revenue_share,
+           (SELECT a.blocks_main FROM adversaries a WHERE a.run_id = r.run_id
+            ORDER BY a.adversary LIMIT 1) AS adversary_blocks_main,
+           (SELECT CASE WHEN count(*) > 0 THEN (SELECT count(*) FROM double_spends d WHERE d.run_id = r.run_id) END
+            FROM adversaries a WHERE a.run_id = r.run_id AND a.kind = 'double-spend') AS double_spend_attempts,
+           (SELECT CASE WHEN count(*) > 0 THEN (SELECT count(*) FROM double_spends d
+                                                WHERE d.run_id = r.run_id AND d.outcome = 'success') END
+            FROM adversaries a WHERE a.run_id = r.run_id AND a.kind = 'double-spend') AS double_spend_successes,
+           (SELECT CASE WHEN a.honest_blocks > 0 THEN 1.0 * a.honest_stale / a.honest_blocks END
+            FROM adversaries a WHERE a.run_id = r.run_id ORDER BY a.adversary LIMIT 1) AS honest_stale_rate
     FROM runs r)));
+
 
 -- ---------------------------------------------------------------------------
 -- The fork log (tables forks, fork_branches, fork_blocks, fork_txs; see

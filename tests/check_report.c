@@ -137,7 +137,8 @@ static const char summary_columns[] =
     "txs_confirmed,tps,confirm_latency_p50_s,confirm_latency_p90_s,finality_latency_p50_s,"
     "finality_latency_p90_s,propagation_p50_s,propagation_p90_s,reorgs,reorg_max_depth,tx_rejected,"
     "blocks_rejected,broadcast_p50_s,broadcast_p90_s,engine,missed_slots,slashed,txs_confirmable,txs_finalized,"
-    "confirmed_share,finalized_share,tps_window_start_s,tps_window_end_s,tps_window_s";
+    "confirmed_share,finalized_share,tps_window_start_s,tps_window_end_s,tps_window_s,adversary_revenue_share,"
+    "adversary_blocks_main,double_spend_attempts,double_spend_successes,honest_stale_rate";
 
 /* Creates dir/name through record_open() (schema and views) and runs sql on
  * it. Returns the path (g_free). */
@@ -436,7 +437,11 @@ START_TEST(test_report_json)
     int rc = tu_chainsim(&out, &err, "report", db, "--run", "1", "--json", NULL);
     ck_assert_msg(rc == 0, "exit %d\n%s%s", rc, out, err);
     ck_assert_msg(g_str_has_prefix(out, "{\n  \"run_id\": 1,\n"), "%s", out);
-    ck_assert_msg(g_str_has_suffix(out, "  \"slashed\": 1\n}\n"), "%s", out);
+    ck_assert_msg(strstr(out, "  \"slashed\": 1,\n"), "%s", out);
+    /* no adversary: its figures are null */
+    ck_assert_msg(g_str_has_suffix(out, "  \"adversary_revenue_share\": null,\n  \"adversary_blocks_main\": null,\n"
+                                        "  \"double_spend_attempts\": null,\n  \"double_spend_successes\": null,\n"
+                                        "  \"honest_stale_rate\": null\n}\n"), "%s", out);
     static const char *const run1[] = {
         "\"scenario\": \"pow-demo\",",     "\"seed\": 42,",
         "\"status\": \"complete\",",       "\"sim_seconds\": 100.0,",
@@ -455,9 +460,9 @@ START_TEST(test_report_json)
     };
     for (size_t i = 0; i < G_N_ELEMENTS(run1); i++)
         ck_assert_contains(out, run1[i]);
-    /* 32 keys, one a line, between the braces. */
+    /* 37 keys, one a line, between the braces. */
     char **lines = g_strsplit(out, "\n", -1);
-    ck_assert_uint_eq(g_strv_length(lines), 32 + 3); /* "{", 32 pairs, "}", "" */
+    ck_assert_uint_eq(g_strv_length(lines), 37 + 3); /* "{", 37 pairs, "}", "" */
     g_strfreev(lines);
     g_free(out);
     g_free(err);
@@ -476,7 +481,7 @@ START_TEST(test_report_json)
         "\"reorgs\": 0,",       "\"reorg_max_depth\": 0,",
         "\"tx_rejected\": 0,",  "\"blocks_rejected\": 0,",
         "\"broadcast_p50_s\": 0.2,", "\"broadcast_p90_s\": 0.5,",
-        "\"consensus\": null,", "\"missed_slots\": null,", "\"slashed\": null\n",
+        "\"consensus\": null,", "\"missed_slots\": null,", "\"slashed\": null,", "\"honest_stale_rate\": null\n",
     };
     for (size_t i = 0; i < G_N_ELEMENTS(run2); i++)
         ck_assert_contains(out, run2[i]);

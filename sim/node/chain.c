@@ -233,6 +233,8 @@ static void relay_block(proto_t *s, uint32_t node, sblock_t *sb, uint32_t except
      * ignore (it has the block, or asked for it less than half a request
      * timeout ago) costs it a few bytes and nothing else, so it is not
      * simulated. Pushed blocks go to every peer but the one it came from. */
+    if (s->policy && !s->policy->relays(s, node, sb))
+        return;
     const bool inv = m == &sb->m_inv;
     const uint64_t half_timeout_ns = s->sc->relay.request_timeout_ns / 2;
     for (uint32_t j = 0; j < nd->adj_len; j++) {
@@ -422,6 +424,14 @@ static void invalidate(proto_t *s, uint32_t node, sblock_t *sb, const char *why)
     }
 }
 
+/* The heaviest-chain rule: more work wins; on equal work the node keeps the
+ * first seen, unless an adversary model of ties says otherwise. */
+static bool better_tip(proto_t *s, uint32_t node, sblock_t *sb)
+{
+    int c = s->cons->ops->compare(s->cons, sb->b, s->cnodes[node].tip->b);
+    return c > 0 || (c == 0 && s->policy && s->policy->tie(s, node, sb, s->cnodes[node].tip));
+}
+
 /* Connects a checked, valid block at node: relay, fork choice, orphans. */
 static void connect(proto_t *s, uint32_t node, uint32_t from, sblock_t *sb)
 {
@@ -437,7 +447,9 @@ static void connect(proto_t *s, uint32_t node, uint32_t from, sblock_t *sb)
             if (pos_is_slashed(s->cons, cn->tip->b,
                                pos_evidence_offender(&g_array_index(cn->evidence, pos_evidence_t, i))))
                 g_array_remove_index(cn->evidence, i);
-    } else if (s->cons->ops->compare(s->cons, sb->b, cn->tip->b) > 0) {
+    } else if (s->policy && s->policy->fork_choice(s, node, sb)) {
+        /* the adversary's policy chose the tip */
+    } else if (better_tip(s, node, sb)) {
         switch_tip(s, node, sb);
         update_final(s, node);
     }
@@ -451,6 +463,36 @@ static void connect(proto_t *s, uint32_t node, uint32_t from, sblock_t *sb)
 sblock_t *chain_inject(proto_t *s, block_t *b)
 {
     return sblock_new(s, b);
+}
+
+void chain_set_tip(proto_t *s, uint32_t node, sblock_t *sb)
+{
+    if (s->cnodes[node].tip == sb)
+        return;
+    switch_tip(s, node, sb);
+    update_final(s, node);
+}
+
+void chain_relay(proto_t *s, uint32_t node, sblock_t *sb)
+{
+    if (s->net->nodes[node].up)
+        relay_block(s, node, sb, UINT32_MAX);
+}
+
+void chain_share(proto_t *s, uint32_t node, sblock_t *sb)
+{
+    uint8_t st = sb->st[node];
+    if (st == BS_CONNECTED || st == BS_INVALID)
+        return;
+    sblock_t *parent = sb_of(s, sb->b->parent);
+    if (parent->st[node] != BS_CONNECTED)
+        chain_share(s, node, parent);
+    if (!has_data(st)) {
+        sb->arrival_ns[node] = s->eng->now_ns;
+        sb->reached++;
+        txrelay_mark_known(s, node, sb);
+    }
+    connect(s, node, UINT32_MAX, sb);
 }
 
 /* ---------- proof of stake: attestations and fork choice ---------- */
@@ -637,6 +679,8 @@ static void pos_attach(proto_t *s, uint32_t node, block_t *b)
 void chain_checked(proto_t *s, uint32_t node, uint32_t from, sblock_t *sb)
 {
     const char *why = NULL;
+    if (sb->st[node] == BS_CONNECTED) /* shared meanwhile by the node's adversary (chain_share) */
+        return;
     const bool valid = block_valid(s, sb, &why);
     if (s->obs && s->obs->block_checked)
         s->obs->block_checked(s->obs->ctx, node, sb, valid ? NULL : why ? why : "invalid");
@@ -942,6 +986,8 @@ void chain_init(proto_t *s)
         uint32_t m = sc->consensus.miners ? sc->consensus.miners : n;
         assign_weights(s, sc->consensus.hashpower, sc->consensus.share_ppm, sc->consensus.nshares, m,
                        POW_TOTAL_HASHRATE, 0, w);
+        if (s->policy)
+            s->policy->weights(s, w, POW_TOTAL_HASHRATE);
         uint64_t total = 0;
         for (uint32_t i = 0; i < n; i++)
             total += s->cnodes[i].hashrate = w[i];
@@ -1145,13 +1191,15 @@ void chain_sample(proto_t *s)
         engine_at(s->eng, next, EV_SAMPLE, (ev_data_t){ 0 });
 }
 
-/* The final main chain: the best tip any node holds (ties: the earliest
- * block). Marks its blocks main; returns the tip. */
+/* The final main chain: the best published tip any node holds (ties: the
+ * earliest block). Marks its blocks main; returns the tip. */
 static sblock_t *final_chain(proto_t *s)
 {
     sblock_t *best = g_ptr_array_index(s->blocks, 0);
     for (uint32_t i = 0; i < s->net->nnodes; i++) {
         sblock_t *t = s->cnodes[i].tip;
+        if (s->policy && !s->policy->published(s, t))
+            continue; /* an adversary's private branch, never published */
         int c = s->cons->ops->compare(s->cons, t->b, best->b);
         if (c > 0 || (c == 0 && t->b->index < best->b->index))
             best = t;

@@ -35,6 +35,16 @@ void chain_inject_attestation(proto_t *s, const pos_att_t *a);
 /* Attestation number i of the run (pos). */
 const pos_att_t *chain_attestation(proto_t *s, uint32_t i);
 
+/* For adversary policies (sim/node/adversary.c). chain_set_tip makes sb
+ * node's tip (a reorganisation if need be); chain_relay announces sb to
+ * every peer of node (as a node does with a block it connects);
+ * chain_share gives node the block sb and its missing ancestors at once,
+ * connected without a CPU charge (the nodes of one adversary share what
+ * they have). */
+void chain_set_tip(proto_t *s, uint32_t node, sblock_t *sb);
+void chain_relay(proto_t *s, uint32_t node, sblock_t *sb);
+void chain_share(proto_t *s, uint32_t node, sblock_t *sb);
+
 /* End of run: final tips into the trace, the chain's tables, the summary. */
 void chain_trace_final(proto_t *s);
 bool chain_record(proto_t *s);

@@ -89,9 +89,7 @@ static gboolean sender_nonce_equal(gconstpointer a, gconstpointer b)
 
 const char *forklog_adversary(const proto_t *s, const sblock_t *sb)
 {
-    (void)s;
-    (void)sb;
-    return NULL;
+    return s->policy ? s->policy->maker(s, sb) : NULL;
 }
 
 static sblock_t *block_at(const forklog_t *fl, uint32_t index)

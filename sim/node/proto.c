@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sim/node/proto.h"
+#include "sim/node/adversary.h"
 #include "sim/node/broadcast.h"
 #include "sim/node/chain.h"
 #include "sim/node/forklog.h"
@@ -32,12 +33,14 @@ void proto_init(proto_t *s, engine_t *eng, net_t *net, const scenario_t *sc, rec
     net_on_script(net, script_apply, s);
     txrelay_init(s);
     bcast_init(s);
+    adversary_init(s);
     chain_init(s);
 }
 
 void proto_clear(proto_t *s)
 {
     chain_free(s);
+    adversary_free(s);
     bcast_free(s);
 }
 
@@ -49,11 +52,12 @@ void proto_trace_final(proto_t *s)
 
 bool proto_record(proto_t *s)
 {
-    return bcast_record(s) && chain_record(s) && forklog_record(s);
+    return bcast_record(s) && chain_record(s) && adversary_record(s) && forklog_record(s);
 }
 
 void proto_print_summary(const proto_t *s, FILE *out)
 {
     chain_print_summary(s, out);
+    adversary_print_summary(s, out);
     bcast_print_summary(s, out);
 }

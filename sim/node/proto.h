@@ -45,6 +45,7 @@ enum {
     EV_TX_FLUSH = 8,  /* a = node: send batched transaction announcements */
     EV_SAMPLE = 9,    /* time series sample */
     EV_ATTEST = 10,   /* pos: u = slot whose attesters vote now */
+    EV_ADVERSARY = 11, /* a = adversary, u = block index: a withheld block is released (adversary.c) */
 };
 
 /* Message kinds, registered with the network (stable: they enter the
@@ -180,6 +181,32 @@ typedef struct proto_observer {
                          uint64_t mempool_after);
 } proto_observer_t;
 
+struct proto;
+
+/* A node policy other than the honest one, for the nodes an adversary
+ * controls (sim/node/adversary.c registers it before chain_init). chain.c
+ * calls it at the few points where a policy may differ; every block still
+ * goes through the same building, validation and fork choice code. NULL =
+ * every node honest. */
+typedef struct chain_policy {
+    /* pow, at set-up: adjusts the per-node hash rates w[] (hashes per
+     * second, total `total`) before the engine is made. */
+    void (*weights)(struct proto *s, uint64_t *w, uint64_t total);
+    /* Whether node relays sb now (false: it holds the block back). */
+    bool (*relays)(struct proto *s, uint32_t node, const sblock_t *sb);
+    /* After node connected sb: true when the policy chose the node's tip
+     * itself (the heaviest-chain rule is then not applied). */
+    bool (*fork_choice)(struct proto *s, uint32_t node, sblock_t *sb);
+    /* sb has the same work as node's tip: true to switch to sb (the
+     * honest rule keeps the first seen). */
+    bool (*tie)(struct proto *s, uint32_t node, sblock_t *sb, sblock_t *tip);
+    /* Whether sb was ever published (false: an adversary still holds it);
+     * the final main chain is made of published blocks only. */
+    bool (*published)(const struct proto *s, const sblock_t *sb);
+    /* "kind NAME" of the adversary that made sb, or NULL (honest). */
+    const char *(*maker)(const struct proto *s, const sblock_t *sb);
+} chain_policy_t;
+
 typedef struct proto {
     const proto_observer_t *obs; /* NULL but in replays that observe */
     engine_t *eng;
@@ -223,6 +250,9 @@ typedef struct proto {
     GHashTable *att_by_target;    /* pos: (epoch << 32 | validator) -> first satt_t *, lookups only */
     uint32_t nreorgs;
     uint64_t reorg_max_depth;
+
+    const chain_policy_t *policy; /* NULL: no adversary */
+    struct adversaries *adv;      /* sim/node/adversary.c; NULL without [adversary] groups */
 } proto_t;
 
 /* Block number `index` of the run. */

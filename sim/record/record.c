@@ -34,7 +34,8 @@
  *   3  runs.pid and runs.host, added with ALTER TABLE when missing (they
  *      come last in runs, as ALTER TABLE puts them);
  *   4  the fork log tables (forks, fork_branches, fork_blocks, fork_txs,
- *      node_tips, block_marks): new tables only, created by schema.sql.
+ *      node_tips, block_marks): new tables only, created by schema.sql;
+ *   5  adversaries and double_spends: new tables only.
  * The other tables are created when missing by schema.sql itself, which
  * also sets user_version and application_id.
  *
@@ -65,7 +66,7 @@ extern const char record_views_sql[];
 enum stmt_id {
     ST_NODE, ST_LINK, ST_FAULT, ST_MSG, ST_BCAST, ST_ARRIVAL, ST_PARAM,
     ST_BLOCK, ST_BLOCK_ARRIVAL, ST_TX, ST_REORG, ST_REJECT, ST_SAMPLE, ST_CHAIN,
-    ST_FORK, ST_FORK_BRANCH, ST_FORK_BLOCK, ST_FORK_TX, ST_NODE_TIP, ST_BLOCK_MARK, ST_COUNT
+    ST_FORK, ST_FORK_BRANCH, ST_FORK_BLOCK, ST_FORK_TX, ST_NODE_TIP, ST_BLOCK_MARK, ST_ADVERSARY, ST_DOUBLE_SPEND, ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -89,6 +90,9 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_FORK_TX] = "INSERT INTO fork_txs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [ST_NODE_TIP] = "INSERT INTO node_tips VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_BLOCK_MARK] = "INSERT INTO block_marks VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_ADVERSARY] = "INSERT INTO adversaries VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+                     "?16, ?17)",
+    [ST_DOUBLE_SPEND] = "INSERT INTO double_spends VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 };
 
 /* The table of each statement, for messages. */
@@ -98,7 +102,7 @@ static const char *const stmt_table[ST_COUNT] = {
     [ST_BLOCK_ARRIVAL] = "block_arrivals", [ST_TX] = "txs", [ST_REORG] = "reorgs", [ST_REJECT] = "rejections",
     [ST_SAMPLE] = "samples", [ST_CHAIN] = "chain_summary", [ST_FORK] = "forks", [ST_FORK_BRANCH] = "fork_branches",
     [ST_FORK_BLOCK] = "fork_blocks", [ST_FORK_TX] = "fork_txs", [ST_NODE_TIP] = "node_tips",
-    [ST_BLOCK_MARK] = "block_marks",
+    [ST_BLOCK_MARK] = "block_marks", [ST_ADVERSARY] = "adversaries", [ST_DOUBLE_SPEND] = "double_spends",
 };
 
 /* The columns of runs in schema version 1, all kept by the upgrade. */
@@ -841,6 +845,57 @@ bool record_chain_summary(record_t *r, const char *engine, uint64_t main_height,
     bind_i64(r, st, 5, missed_slots);
     bind_i64(r, st, 6, slashed);
     return done(r, ST_CHAIN);
+}
+
+/* ---------- adversaries ---------- */
+
+bool record_adversary(record_t *r, const record_adversary_t *a)
+{
+    sqlite3_stmt *st = row(r, ST_ADVERSARY);
+    if (!st)
+        return false;
+    bind_int(r, st, 2, a->adversary);
+    bind_text(r, st, 3, a->name);
+    bind_text(r, st, 4, a->kind);
+    bind_int(r, st, 5, a->nodes);
+    bind_int(r, st, 6, a->leader);
+    if (a->share >= 0)
+        bind_double(r, st, 7, a->share);
+    else
+        bind_i64(r, st, 7, -1);
+    if (a->gamma >= 0)
+        bind_double(r, st, 8, a->gamma);
+    else
+        bind_i64(r, st, 8, -1);
+    bind_int(r, st, 9, (int64_t)a->start_ns);
+    bind_u64(r, st, 10, a->stop_ns);
+    bind_int(r, st, 11, (int64_t)a->blocks_made);
+    bind_int(r, st, 12, (int64_t)a->blocks_main);
+    bind_int(r, st, 13, (int64_t)a->main_blocks);
+    if (a->main_blocks)
+        bind_double(r, st, 14, (double)a->blocks_main / (double)a->main_blocks);
+    else
+        bind_i64(r, st, 14, -1);
+    bind_int(r, st, 15, (int64_t)a->honest_blocks);
+    bind_int(r, st, 16, (int64_t)a->honest_stale);
+    bind_int(r, st, 17, (int64_t)a->released);
+    return done(r, ST_ADVERSARY);
+}
+
+bool record_double_spend(record_t *r, const record_double_spend_t *d)
+{
+    sqlite3_stmt *st = row(r, ST_DOUBLE_SPEND);
+    if (!st)
+        return false;
+    bind_int(r, st, 2, d->adversary);
+    bind_int(r, st, 3, d->attempt);
+    bind_int(r, st, 4, d->merchant);
+    bind_int(r, st, 5, (int64_t)d->start_ns);
+    bind_u64(r, st, 6, d->accepted_ns);
+    bind_u64(r, st, 7, d->end_ns);
+    bind_text(r, st, 8, d->outcome);
+    bind_int(r, st, 9, (int64_t)d->blocks_lost);
+    return done(r, ST_DOUBLE_SPEND);
 }
 
 /* ---------- the fork log ---------- */

@@ -50,7 +50,7 @@
  * "CHSM" in ASCII. analysis/schema.sql sets it; keep the two equal. */
 #define RECORD_APPLICATION_ID 0x4348534D
 /* PRAGMA user_version of the current schema (analysis/schema.sql). */
-#define RECORD_SCHEMA_VERSION 4
+#define RECORD_SCHEMA_VERSION 5
 
 typedef struct record record_t;
 
@@ -148,6 +148,28 @@ bool record_fork_tx(record_t *r, uint32_t fork_id, uint32_t block_index, const c
                     int64_t sender, uint64_t nonce, const char *fate, int64_t main_block, const char *conflict_hex);
 bool record_node_tip(record_t *r, uint32_t node, uint32_t tip_index, uint32_t final_index, bool up);
 /* checkpoint, adversary: NULL = none. */
+/* One adversary's figures (adversaries table). share, gamma < 0: NULL;
+ * stop_ns UINT64_MAX: NULL (to the end). */
+typedef struct record_adversary {
+    uint32_t adversary;
+    const char *name, *kind;
+    uint32_t nodes, leader;
+    double share, gamma;
+    uint64_t start_ns, stop_ns;
+    uint64_t blocks_made, blocks_main, main_blocks, honest_blocks, honest_stale, released;
+} record_adversary_t;
+bool record_adversary(record_t *r, const record_adversary_t *a);
+
+/* One double-spend attempt (double_spends table); accepted_ns and end_ns
+ * UINT64_MAX: NULL. */
+typedef struct record_double_spend {
+    uint32_t adversary, attempt, merchant;
+    uint64_t start_ns, accepted_ns, end_ns;
+    const char *outcome;
+    uint64_t blocks_lost;
+} record_double_spend_t;
+bool record_double_spend(record_t *r, const record_double_spend_t *d);
+
 bool record_block_mark(record_t *r, uint32_t block_index, uint32_t evidence, const char *checkpoint,
                        const char *adversary);
 

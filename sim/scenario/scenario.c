@@ -289,6 +289,57 @@ static const evspec_t event_specs[] = {
       "conflicting spend) or a number" },
 };
 
+/* Keys of [adversary NAME] groups, and the kinds that take them. */
+static const char *const adversary_names[] = {
+    [ADV_SELFISH] = "selfish", [ADV_DOUBLE_SPEND] = "double-spend", [ADV_WITHHOLD] = "withhold",
+    [ADV_EQUIVOCATE] = "equivocate", [ADV_ECLIPSE] = "eclipse",
+};
+#define ADVERSARY_CHOICES "selfish|double-spend|withhold|equivocate|eclipse"
+#define ADV_ALL "|selfish|double-spend|withhold|equivocate|eclipse|"
+/* The kinds sim/node/adversary.c runs; the others are refused, never a
+ * silent no-op. */
+static const bool adversary_implemented[] = { [ADV_SELFISH] = true, [ADV_DOUBLE_SPEND] = true,
+                                               [ADV_WITHHOLD] = true };
+#define ADVERSARY_IMPLEMENTED "selfish, double-spend, withhold"
+
+typedef struct advspec {
+    const char *key;
+    const char *def;   /* default as written; NULL = none (required or absent) */
+    const char *kinds; /* "|selfish|...|": which kinds accept the key */
+    const char *help;
+} advspec_t;
+
+static const advspec_t adversary_specs[] = {
+    { "kind", NULL, ADV_ALL, "required: " ADVERSARY_CHOICES },
+    { "nodes", NULL, ADV_ALL, "node ids it controls (3,10-20); or else count" },
+    { "count", "1", ADV_ALL, "without nodes: this many nodes drawn at random from the others" },
+    { "hashpower", NULL, "|selfish|double-spend|withhold|",
+      "pow: its share of the total hash power (0 < share < 1; the honest miners share the rest); "
+      "required for selfish and double-spend" },
+    { "stake", NULL, "|withhold|equivocate|",
+      "pos, dpos: its nodes' share of the stake or votes (0 < share < 1); default: what consensus.stake gives them" },
+    { "start", "0", ADV_ALL, "when it switches on" },
+    { "stop", "end", ADV_ALL, "when it switches off ('end' = at the end of the run)" },
+    { "gamma", "network", "|selfish|",
+      "share of the honest hash power that mines on its block in a tie (a probability), or 'network': "
+      "each miner keeps the block it saw first" },
+    { "stubborn", "none", "|selfish|",
+      "none, or any of lead, equal-fork, trail (comma separated): Nayak et al.'s stubborn mining" },
+    { "trail_depth", "1", "|selfish|", "trail stubborn: blocks behind the honest chain it keeps mining its branch" },
+    { "confirmations", "6", "|double-spend|", "blocks after which the merchant accepts the payment" },
+    { "give_up", "0", "|double-spend|", "abandon an attempt this many blocks behind (0 = never)" },
+    { "attempts", "1", "|double-spend|", "attempts, one after the other" },
+    { "merchant", "random", "|double-spend|", "the merchant's node id, or 'random' (an honest node)" },
+    { "amount", "1000000", "|double-spend|", "the payment, in smallest units" },
+    { "delay", NULL, "|withhold|eclipse|",
+      "withhold: hold each block back this long, or 'forever' (produce nothing; default); "
+      "eclipse: added to every message to or from a victim (default 0)" },
+    { "victims", NULL, "|eclipse|", "required: the node ids whose links it takes over" },
+    { "drop", "0", "|eclipse|", "share of the messages to and from victims it drops" },
+    { "mode", "blocks", "|equivocate|",
+      "pos: blocks (two blocks per slot), attestations (two votes per target) or both; dpos: blocks" },
+};
+
 /* ---------- error collection ---------- */
 
 typedef struct ctx {
@@ -1220,6 +1271,417 @@ static int fault_cmp(const void *a, const void *b)
     return x->line - y->line; /* then file order; --set events (line 0) first */
 }
 
+/* ---------- adversaries ---------- */
+
+static const advspec_t *find_advspec(const char *key)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(adversary_specs); i++)
+        if (strcmp(adversary_specs[i].key, key) == 0)
+            return &adversary_specs[i];
+    return NULL;
+}
+
+static bool adv_key_applies(const advspec_t *a, adversary_kind_t k)
+{
+    char *needle = g_strdup_printf("|%s|", adversary_names[k]);
+    bool yes = strstr(a->kinds, needle) != NULL;
+    g_free(needle);
+    return yes;
+}
+
+/* A share of the hash power or stake strictly between 0 and 1. */
+static bool adv_share(ctx_t *c, const char *group, const char *key, const char *v, uint32_t *ppm)
+{
+    if (!units_parse_ppm(v, ppm) || *ppm == 0 || *ppm >= 1000000) {
+        err_key(c, group, key, v, "expected a share strictly between 0 and 1 (e.g. 0.3 or 30%%); an adversary "
+                "with all the %s is not an attack", key);
+        return false;
+    }
+    return true;
+}
+
+static bool adv_u32(ctx_t *c, const char *group, const char *key, const char *v, uint32_t min, uint32_t max,
+                    uint32_t *out)
+{
+    uint64_t u;
+    if (!units_parse_uint(v, &u) || u < min || u > max) {
+        err_key(c, group, key, v, "expected a whole number from %u to %u", min, max);
+        return false;
+    }
+    *out = (uint32_t)u;
+    return true;
+}
+
+static uint64_t ranges_count(const id_range_t *r, uint32_t n)
+{
+    uint64_t k = 0;
+    for (uint32_t i = 0; i < n; i++)
+        k += (uint64_t)r[i].hi - r[i].lo + 1;
+    return k;
+}
+
+/* Marks the nodes of n ranges in a per-node byte map with mark; returns
+ * the first node already marked (by another owner), or -1. Nodes listed
+ * twice by the same owner are counted once. */
+static int64_t ranges_mark(const id_range_t *r, uint32_t n, uint8_t *map, uint8_t mark, uint64_t *distinct)
+{
+    int64_t clash = -1;
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t id = r[i].lo; id <= r[i].hi; id++) {
+            if (map[id] && map[id] != mark && clash < 0)
+                clash = id;
+            if (!map[id]) {
+                map[id] = mark;
+                ++*distinct;
+            }
+        }
+    return clash;
+}
+
+/* Parses one [adversary NAME] group into a. Returns false with errors. */
+static bool parse_adversary(ctx_t *c, scenario_t *sc, const char *group, adversary_spec_t *a)
+{
+    bool ok = true;
+    a->name = g_strdup(group + strlen("adversary "));
+    char *gkey = gk(group, NULL);
+    a->line = GPOINTER_TO_INT(g_hash_table_lookup(c->lines, gkey));
+    g_free(gkey);
+    a->stop_ns = UINT64_MAX;
+    a->gamma_ppm = -1;
+    a->trail_depth = 1;
+    a->confirmations = 6;
+    a->attempts = 1;
+    a->merchant = -1;
+    a->amount = 1000000;
+    a->count = 1;
+    a->mode = EQUIVOCATE_BLOCKS;
+
+    char *kind = ev_value(c, group, "kind");
+    int k = kind ? enum_index(ADVERSARY_CHOICES, kind) : -1;
+    if (k < 0) {
+        char *l = enum_list(ADVERSARY_CHOICES);
+        if (kind)
+            err_key(c, group, "kind", kind, "unknown adversary kind; expected one of: %s", l);
+        else
+            err_key(c, group, "kind", NULL, "missing; every adversary needs a kind, one of: %s", l);
+        g_free(l);
+        g_free(kind);
+        return false;
+    }
+    g_free(kind);
+    a->kind = (adversary_kind_t)k;
+    if (!adversary_implemented[a->kind]) {
+        err_key(c, group, "kind", adversary_names[a->kind], "not implemented in this version; implemented: %s",
+                ADVERSARY_IMPLEMENTED);
+        return false;
+    }
+
+    gsize nkeys = 0;
+    char **keys = g_key_file_get_keys(c->kf, group, &nkeys, NULL);
+    for (gsize i = 0; i < nkeys; i++) {
+        const advspec_t *e = find_advspec(keys[i]);
+        if (!e) {
+            GString *known = g_string_new(NULL);
+            for (size_t j = 0; j < G_N_ELEMENTS(adversary_specs); j++)
+                g_string_append_printf(known, "%s%s", j ? ", " : "", adversary_specs[j].key);
+            err_key(c, group, keys[i], NULL, "unknown key for an adversary; known keys: %s", known->str);
+            g_string_free(known, TRUE);
+            ok = false;
+        } else if (!adv_key_applies(e, a->kind)) {
+            err_key(c, group, keys[i], NULL, "not used by adversaries of kind %s", adversary_names[a->kind]);
+            ok = false;
+        }
+    }
+    g_strfreev(keys);
+    if (!ok)
+        return false;
+
+    const consensus_kind_t ck = sc->consensus.kind;
+    static const char *const ck_names[] = { "none", "pow", "pos", "dpos" };
+    bool pow_only = a->kind == ADV_SELFISH || a->kind == ADV_DOUBLE_SPEND;
+    if (ck == CONS_NONE || (pow_only && ck != CONS_POW) || (a->kind == ADV_EQUIVOCATE && ck == CONS_POW)) {
+        err_key(c, group, "kind", adversary_names[a->kind], "an attack on %s; [consensus] kind is %s",
+                pow_only ? "proof of work (kind = pow)" : a->kind == ADV_EQUIVOCATE ? "pos or dpos" : "a blockchain",
+                ck_names[ck]);
+        return false;
+    }
+
+    char *v;
+    const char *why;
+    if ((v = ev_value(c, group, "nodes"))) {
+        if (!parse_ids(v, sc->net.nodes, &a->nodes, &a->nnodes_ranges, &why)) {
+            err_key(c, group, "nodes", v, "%s", why);
+            ok = false;
+        } else if (g_key_file_has_key(c->kf, group, "count", NULL)) {
+            err_key(c, group, "count", NULL, "give either nodes or count, not both");
+            ok = false;
+        }
+        a->count = 0;
+        g_free(v);
+    }
+    if ((v = ev_value(c, group, "count"))) {
+        ok = adv_u32(c, group, "count", v, 1, sc->net.nodes - 1, &a->count) && ok;
+        g_free(v);
+    }
+    if ((v = ev_value(c, group, "hashpower"))) {
+        if (ck != CONS_POW) {
+            err_key(c, group, "hashpower", v, "a proof-of-work setting; [consensus] kind is %s (use stake)",
+                    ck_names[ck]);
+            ok = false;
+        } else {
+            ok = adv_share(c, group, "hashpower", v, &a->share_ppm) && ok;
+        }
+        g_free(v);
+    } else if (pow_only) {
+        err_key(c, group, "hashpower", NULL, "missing; a %s adversary needs its share of the hash power "
+                "(e.g. hashpower = 0.3)", adversary_names[a->kind]);
+        ok = false;
+    }
+    if ((v = ev_value(c, group, "stake"))) {
+        if (ck == CONS_POW) {
+            err_key(c, group, "stake", v, "a pos/dpos setting; [consensus] kind is pow (use hashpower)");
+            ok = false;
+        } else {
+            err_key(c, group, "stake", v, "not implemented in this version: the adversary's nodes keep the stake "
+                    "[consensus] stake gives them (give it there, e.g. stake = 0.2,0.1 for the first nodes)");
+            ok = false;
+        }
+        g_free(v);
+    }
+    if ((v = ev_value(c, group, "start"))) {
+        if (!units_parse_duration(v, &a->start_ns) || a->start_ns > SCENARIO_MAX_TIME_NS) {
+            err_value(c, group, "start", v, T_DURATION, 0, 0);
+            ok = false;
+        }
+        g_free(v);
+    }
+    if ((v = ev_value(c, group, "stop"))) {
+        if (strcmp(v, "end") != 0 && (!units_parse_duration(v, &a->stop_ns) || a->stop_ns > SCENARIO_MAX_TIME_NS)) {
+            err_key(c, group, "stop", v, "expected 'end' or %s", expected(T_DURATION));
+            ok = false;
+        } else if (a->stop_ns <= a->start_ns) {
+            err_key(c, group, "stop", v, "not after start; the adversary would never act");
+            ok = false;
+        }
+        g_free(v);
+    }
+    if (ok && a->start_ns >= sc->duration_ns) {
+        err_key(c, group, "start", NULL, "at or after the end of the run ([scenario] duration); the adversary "
+                "would never act");
+        ok = false;
+    }
+    if ((v = ev_value(c, group, "gamma"))) {
+        uint32_t ppm;
+        if (strcmp(v, "network") == 0) {
+            a->gamma_ppm = -1;
+        } else if (units_parse_ppm(v, &ppm)) {
+            a->gamma_ppm = (int32_t)ppm;
+        } else {
+            err_key(c, group, "gamma", v, "expected 'network' or a probability from 0 to 1 (e.g. 0.5)");
+            ok = false;
+        }
+        g_free(v);
+    }
+    if ((v = ev_value(c, group, "stubborn"))) {
+        if (strcmp(v, "none") != 0) {
+            char **parts = g_strsplit(v, ",", -1);
+            for (int i = 0; parts[i]; i++) {
+                int b = enum_index("lead|equal-fork|trail", g_strstrip(parts[i]));
+                if (b < 0) {
+                    err_key(c, group, "stubborn", v, "expected none, or any of lead, equal-fork, trail separated "
+                            "by commas");
+                    ok = false;
+                    break;
+                }
+                a->stubborn |= 1u << b;
+            }
+            g_strfreev(parts);
+        }
+        g_free(v);
+    }
+    if ((v = ev_value(c, group, "trail_depth"))) {
+        ok = adv_u32(c, group, "trail_depth", v, 1, 1000000, &a->trail_depth) && ok;
+        g_free(v);
+    }
+    if ((v = ev_value(c, group, "confirmations"))) {
+        ok = adv_u32(c, group, "confirmations", v, 1, 1000000, &a->confirmations) && ok;
+        g_free(v);
+    }
+    if ((v = ev_value(c, group, "give_up"))) {
+        ok = adv_u32(c, group, "give_up", v, 0, 1000000, &a->give_up) && ok;
+        g_free(v);
+    }
+    if ((v = ev_value(c, group, "attempts"))) {
+        ok = adv_u32(c, group, "attempts", v, 1, 1000000, &a->attempts) && ok;
+        g_free(v);
+    }
+    if ((v = ev_value(c, group, "merchant"))) {
+        uint64_t u;
+        if (strcmp(v, "random") == 0) {
+            a->merchant = -1;
+        } else if (units_parse_uint(v, &u) && u < sc->net.nodes) {
+            a->merchant = (int64_t)u;
+        } else {
+            err_key(c, group, "merchant", v, "expected 'random' or a node id from 0 to %u", sc->net.nodes - 1);
+            ok = false;
+        }
+        g_free(v);
+    }
+    if ((v = ev_value(c, group, "amount"))) {
+        uint64_t u;
+        if (!units_parse_uint(v, &u) || u == 0 || u > sc->ledger.balance / 2) {
+            err_key(c, group, "amount", v, "expected a whole number from 1 to half of ledger.balance (%" G_GUINT64_FORMAT
+                    ")", sc->ledger.balance / 2);
+            ok = false;
+        }
+        a->amount = u;
+        g_free(v);
+    }
+    a->delay_ns = a->kind == ADV_WITHHOLD ? UINT64_MAX : 0;
+    if ((v = ev_value(c, group, "delay"))) {
+        if (a->kind == ADV_WITHHOLD && strcmp(v, "forever") == 0) {
+            a->delay_ns = UINT64_MAX;
+        } else if (!units_parse_duration(v, &a->delay_ns) || a->delay_ns > SCENARIO_MAX_TIME_NS) {
+            err_key(c, group, "delay", v, "expected %s%s", a->kind == ADV_WITHHOLD ? "'forever' or " : "",
+                    expected(T_DURATION));
+            ok = false;
+        }
+        g_free(v);
+    }
+    if ((v = ev_value(c, group, "victims"))) {
+        if (!parse_ids(v, sc->net.nodes, &a->victims, &a->nvictims_ranges, &why)) {
+            err_key(c, group, "victims", v, "%s", why);
+            ok = false;
+        }
+        g_free(v);
+    } else if (a->kind == ADV_ECLIPSE) {
+        err_key(c, group, "victims", NULL, "missing; an eclipse needs the node ids of its victims");
+        ok = false;
+    }
+    if ((v = ev_value(c, group, "drop"))) {
+        if (!units_parse_ppm(v, &a->drop_ppm)) {
+            err_value(c, group, "drop", v, T_PPM, 0, 0);
+            ok = false;
+        }
+        g_free(v);
+    }
+    if ((v = ev_value(c, group, "mode"))) {
+        int m = enum_index("blocks|attestations|both", v);
+        if (m < 0) {
+            err_key(c, group, "mode", v, "expected one of: blocks, attestations, both");
+            ok = false;
+        } else if (m > 0 && ck != CONS_POS) {
+            err_key(c, group, "mode", v, "attestations exist under pos only; [consensus] kind is %s", ck_names[ck]);
+            ok = false;
+        } else {
+            a->mode = m == 0 ? EQUIVOCATE_BLOCKS : m == 1 ? EQUIVOCATE_ATTESTATIONS
+                                                          : EQUIVOCATE_BLOCKS | EQUIVOCATE_ATTESTATIONS;
+        }
+        g_free(v);
+    }
+    return ok;
+}
+
+/* Checks the adversaries together: nodes disjoint, not every node, victims
+ * honest and not the whole network, shares adding up to less than 1. */
+static void adversaries_check(ctx_t *c, scenario_t *sc)
+{
+    const uint32_t n = sc->net.nodes;
+    uint8_t *owner = g_new0(uint8_t, n);
+    uint64_t controlled = 0, random = 0, share = 0;
+    for (uint32_t i = 0; i < sc->nadversaries; i++) {
+        adversary_spec_t *a = &sc->adversaries[i];
+        char *group = g_strdup_printf("adversary %s", a->name);
+        uint8_t mark = (uint8_t)(i % 255 + 1);
+        if (a->nnodes_ranges) {
+            uint64_t mine = 0;
+            int64_t clash = ranges_mark(a->nodes, a->nnodes_ranges, owner, mark, &mine);
+            if (clash >= 0)
+                err_key(c, group, "nodes", NULL, "node %" G_GINT64_FORMAT " belongs to another adversary too", clash);
+            controlled += mine;
+        } else {
+            random += a->count;
+        }
+        share += a->share_ppm;
+        if (a->merchant >= 0 && a->nnodes_ranges && owner[a->merchant] == mark)
+            err_key(c, group, "merchant", NULL, "node %" G_GINT64_FORMAT " is one of the adversary's own nodes",
+                    a->merchant);
+        if (a->nvictims_ranges) {
+            uint64_t nv = ranges_count(a->victims, a->nvictims_ranges);
+            if (nv >= n)
+                err_key(c, group, "victims", NULL, "the whole network; an eclipse needs honest nodes outside it");
+            for (uint32_t r = 0; r < a->nvictims_ranges; r++)
+                for (uint32_t id = a->victims[r].lo; id <= a->victims[r].hi; id++)
+                    if (owner[id] == mark) {
+                        err_key(c, group, "victims", NULL, "node %u is one of the adversary's own nodes", id);
+                        r = a->nvictims_ranges;
+                        break;
+                    }
+        }
+        g_free(group);
+    }
+    char *last = sc->nadversaries ? g_strdup_printf("adversary %s", sc->adversaries[sc->nadversaries - 1].name) : NULL;
+    if (sc->nadversaries && controlled + random >= n)
+        err_key(c, last, NULL, NULL, "the adversaries control %" G_GUINT64_FORMAT " of the %u nodes; at least "
+                "one node must stay honest", controlled + random, n);
+    if (share >= 1000000) {
+        const char *key = sc->consensus.kind == CONS_POW ? "hashpower" : "stake";
+        err_key(c, last, key, NULL, "the adversaries' shares add up to %.6g, at least 1; the honest nodes "
+                "need some", share / 1e6);
+    }
+    g_free(last);
+    g_free(owner);
+}
+
+static void adversary_spec_free(adversary_spec_t *a)
+{
+    g_free(a->name);
+    g_free(a->nodes);
+    g_free(a->victims);
+}
+
+/* Every [adversary NAME] group, in file order, then the checks across them. */
+static void parse_adversaries(ctx_t *c, scenario_t *sc)
+{
+    gsize ng = 0;
+    char **groups = g_key_file_get_groups(c->kf, &ng);
+    GArray *advs = g_array_new(FALSE, TRUE, sizeof(adversary_spec_t));
+    bool ok = true;
+    for (gsize i = 0; i < ng; i++) {
+        if (!g_str_has_prefix(groups[i], "adversary "))
+            continue;
+        adversary_spec_t a = { 0 };
+        ok = parse_adversary(c, sc, groups[i], &a) && ok;
+        g_array_append_val(advs, a);
+    }
+    g_strfreev(groups);
+    sc->nadversaries = advs->len;
+    sc->adversaries = (adversary_spec_t *)g_array_free(advs, FALSE);
+    if (ok)
+        adversaries_check(c, sc);
+}
+
+/* --set adversary.NAME.key=value names the group [adversary NAME] (group
+ * names cannot hold a '.', so the form is unambiguous): rewrites group in
+ * place. */
+static void adversary_group_alias(char *group)
+{
+    if (g_str_has_prefix(group, "adversary.") && group[strlen("adversary.")])
+        group[strlen("adversary")] = ' ';
+}
+
+static void print_adversary_keys(FILE *out)
+{
+    fprintf(out, "\n[adversary NAME]  (any number; NAME is free text; --set adversary.NAME.key=value)\n");
+    for (size_t i = 0; i < G_N_ELEMENTS(adversary_specs); i++) {
+        const advspec_t *a = &adversary_specs[i];
+        char *kinds = strcmp(a->kinds, ADV_ALL) == 0 ? g_strdup("every kind")
+                                                     : g_strndup(a->kinds + 1, strlen(a->kinds) - 2);
+        fprintf(out, "  %-15s default %-10s for %s: %s\n", a->key, a->def ? a->def : "-", kinds, a->help);
+        g_free(kinds);
+    }
+}
+
 /* ---------- cross checks ---------- */
 
 /* mempool.blacklist: account numbers and addresses, comma separated. */
@@ -1626,7 +2088,7 @@ static char *resolved_params(ctx_t *c)
     gsize ng = 0;
     char **groups = g_key_file_get_groups(c->kf, &ng);
     for (gsize i = 0; i < ng; i++) {
-        if (!g_str_has_prefix(groups[i], "event "))
+        if (!g_str_has_prefix(groups[i], "event ") && !g_str_has_prefix(groups[i], "adversary "))
             continue;
         gsize nk = 0;
         char **keys = g_key_file_get_keys(c->kf, groups[i], &nk, NULL);
@@ -1675,6 +2137,7 @@ static bool apply_overrides(ctx_t *c, char *const *ov, int n, GString *ovtext)
         }
         char *group = g_strstrip(g_strndup(arg, (size_t)(dot - arg)));
         char *key = g_strstrip(g_strndup(dot + 1, (size_t)(eq - dot - 1)));
+        adversary_group_alias(group);
         char *value = g_strstrip(g_strdup(eq + 1));
         char *bad = NULL;
         char *gshown = printable(group), *kshown = printable(key);
@@ -1736,12 +2199,12 @@ static void check_names(ctx_t *c)
     char **groups = g_key_file_get_groups(c->kf, &ng);
     for (gsize i = 0; i < ng; i++) {
         const char *g = groups[i];
-        if (g_str_has_prefix(g, "event "))
+        if (g_str_has_prefix(g, "event ") || g_str_has_prefix(g, "adversary "))
             continue;
         if (!is_known_group(g)) {
             err_key(c, g, NULL, NULL, "unknown group; known groups: [scenario], [network], [broadcast], "
-                    "[record], [consensus], [ledger], [workload], [mempool], [relay], [cpu], and [event NAME] "
-                    "for timed events");
+                    "[record], [consensus], [ledger], [workload], [mempool], [relay], [cpu], [event NAME] "
+                    "for timed events and [adversary NAME] for attackers");
             continue;
         }
         gsize nk = 0;
@@ -1900,6 +2363,7 @@ scenario_t *scenario_load_text(const char *path, const char *text, char *const *
     sc->faults = (fault_t *)g_array_free(faults, FALSE);
     if (sc->nfaults > 1)
         qsort(sc->faults, sc->nfaults, sizeof(fault_t), fault_cmp);
+    parse_adversaries(&c, sc);
     if (c.errors->len)
         goto done;
 
@@ -1986,6 +2450,9 @@ void scenario_free(scenario_t *sc)
         g_free(f->nodes);
     }
     g_free(sc->faults);
+    for (uint32_t i = 0; i < sc->nadversaries; i++)
+        adversary_spec_free(&sc->adversaries[i]);
+    g_free(sc->adversaries);
     g_free(sc->path);
     g_free(sc->text);
     g_free(sc->params);
@@ -2001,6 +2468,11 @@ void scenario_free(scenario_t *sc)
 const char *scenario_fault_kind_name(fault_kind_t k)
 {
     return fault_names[k];
+}
+
+const char *scenario_adversary_kind_name(adversary_kind_t k)
+{
+    return adversary_names[k];
 }
 
 void scenario_print_keys(FILE *out)
@@ -2028,4 +2500,5 @@ void scenario_print_keys(FILE *out)
         fprintf(out, "  %-15s %-8s for %s: %s\n", e->key, e->required ? "required" : "optional", types, e->help);
         g_free(types);
     }
+    print_adversary_keys(out);
 }

@@ -109,6 +109,39 @@ typedef struct fault {
     send_nonce_t send_nonce_mode;
 } fault_t;
 
+/* Kinds of [adversary NAME] groups. */
+typedef enum { ADV_SELFISH, ADV_DOUBLE_SPEND, ADV_WITHHOLD, ADV_EQUIVOCATE, ADV_ECLIPSE } adversary_kind_t;
+
+/* Stubborn variants of selfish mining (Nayak et al.), bits of stubborn. */
+enum { STUBBORN_LEAD = 1, STUBBORN_EQUAL_FORK = 2, STUBBORN_TRAIL = 4 };
+
+/* One adversary group ([adversary NAME]). Lists are owned by the scenario. */
+typedef struct adversary_spec {
+    char *name;
+    adversary_kind_t kind;
+    int line;                /* line of the group header, 0 if from --set */
+    id_range_t *nodes;       /* the nodes it controls, when given by id */
+    uint32_t nnodes_ranges;
+    uint32_t count;          /* else this many nodes drawn at random (its own stream) */
+    uint32_t share_ppm;      /* pow: share of the hash power; pos/dpos: of the stake (0 = as the nodes have) */
+    uint64_t start_ns, stop_ns; /* active in [start, stop); stop UINT64_MAX = to the end */
+    int32_t gamma_ppm;       /* selfish: share of honest power mining on its block in a tie; -1 = network */
+    uint32_t stubborn;       /* selfish: STUBBORN_* bits */
+    uint32_t trail_depth;    /* selfish, trail stubborn: blocks behind it keeps mining its branch */
+    uint32_t confirmations;  /* double-spend: merchant accepts after this many blocks */
+    uint32_t give_up;        /* double-spend: abandon when this many blocks behind (0 = never) */
+    uint32_t attempts;       /* double-spend: attempts, one after the other */
+    int64_t merchant;        /* double-spend: merchant node, -1 = a random honest node */
+    uint64_t amount;         /* double-spend: the payment */
+    uint64_t delay_ns;       /* withhold: hold blocks back this long; UINT64_MAX = produce nothing */
+    id_range_t *victims;     /* eclipse */
+    uint32_t nvictims_ranges;
+    uint32_t drop_ppm;       /* eclipse: share of messages to and from victims dropped */
+    uint32_t mode;           /* equivocate: EQUIVOCATE_* bits */
+} adversary_spec_t;
+
+enum { EQUIVOCATE_BLOCKS = 1, EQUIVOCATE_ATTESTATIONS = 2 };
+
 typedef struct scenario {
     char *path;      /* as given */
     char *text;      /* the file's text, verbatim */
@@ -227,6 +260,9 @@ typedef struct scenario {
 
     fault_t *faults; /* sorted by (at_ns, file order) */
     uint32_t nfaults;
+
+    struct adversary_spec *adversaries; /* [adversary NAME] groups, in file order */
+    uint32_t nadversaries;
 } scenario_t;
 
 /* Loads and validates path with the given overrides ("group.key=value").
@@ -268,5 +304,6 @@ void scenario_print_keys(FILE *out);
 
 /* Names used in files and results. */
 const char *scenario_fault_kind_name(fault_kind_t k);
+const char *scenario_adversary_kind_name(adversary_kind_t k);
 
 #endif
