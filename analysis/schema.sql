@@ -8,8 +8,9 @@
 
 -- Schema version, upgraded by record_open() (sim/record/record.c): 1 the
 -- first schema; 2 status 'failed'; 3 runs.pid and runs.host; 4 the fork log
--- (forks, fork_branches, fork_blocks, fork_txs, node_tips, block_marks).
-PRAGMA user_version = 4;
+-- (forks, fork_branches, fork_blocks, fork_txs, node_tips, block_marks); 5
+-- supply.
+PRAGMA user_version = 5;
 -- Marks the file as a chainsim results database: 0x4348534D, "CHSM" in
 -- ASCII (RECORD_APPLICATION_ID in sim/record/record.h). chainsim refuses to
 -- write to an SQLite file with another application_id; `file` shows it.
@@ -219,6 +220,17 @@ CREATE TABLE IF NOT EXISTS chain_summary (
     final_height INTEGER NOT NULL,     -- height of its latest final block
     missed_slots INTEGER,              -- slot-based engines: slots up to the tip without a main-chain block
     slashed      INTEGER               -- pos: validators slashed on the final main chain
+);
+
+-- Conservation of coins (schema 5), one row per run with consensus: the
+-- ledger creates coins only as block rewards, so end_total must equal
+-- genesis + minted; a run where it does not is marked failed.
+CREATE TABLE IF NOT EXISTS supply (
+    run_id    INTEGER NOT NULL PRIMARY KEY REFERENCES runs(run_id),
+    genesis   INTEGER NOT NULL,   -- sum of the genesis balances (ledger.accounts x ledger.balance)
+    minted    INTEGER NOT NULL,   -- consensus.reward x blocks of the final main chain (genesis excluded)
+    end_total INTEGER NOT NULL,   -- sum of all balances in the state of the final main chain's tip
+    ok        INTEGER NOT NULL    -- 1 when end_total = genesis + minted
 );
 
 -- ---------------------------------------------------------------------------

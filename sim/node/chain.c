@@ -658,6 +658,7 @@ static void process(proto_t *s, uint32_t node, uint32_t from, uint32_t link, sbl
     uint64_t start = cn->cpu_busy_until_ns > s->eng->now_ns ? cn->cpu_busy_until_ns : s->eng->now_ns;
     cn->cpu_busy_until_ns = start + cost;
     sb->st[node] = BS_CHECKING;
+    s->checks_pending++;
     engine_at(s->eng, start + cost, EV_CHECKED, (ev_data_t){ .a = node, .b = from, .p = sb });
 }
 
@@ -672,6 +673,30 @@ static void got_block(proto_t *s, uint32_t node, uint32_t from, uint32_t link, s
     if (is_pos(s))
         check_double_proposal(s, node, sb);
     process(s, node, from, link, sb);
+}
+
+/* After consensus.max_blocks, ends the run once the last block has spread:
+ * no block message in flight and no block check queued. Without a
+ * transaction workload or attestations the queue runs dry by itself at
+ * that point (only samples are left), so nothing is cut short then and
+ * such runs end as they always did; otherwise submissions, gossip and
+ * attestations would go on to scenario.duration. Ending drops every event
+ * still queued (deliveries stay counted as in flight). */
+static void end_when_spread(proto_t *s)
+{
+    const scenario_t *sc = s->sc;
+    if (!sc->consensus.max_blocks || s->blocks->len <= sc->consensus.max_blocks || s->checks_pending)
+        return;
+    if (sc->workload.rate_per_s <= 0 && !is_pos(s))
+        return;
+    static const uint16_t block_kinds[] = { MSG_BLOCK_INV, MSG_BLOCK_GETDATA, MSG_CMPCT_GETDATA, MSG_BLOCK,
+                                            MSG_CMPCT,     MSG_GETBLOCKTXN,   MSG_BLOCKTXN };
+    for (size_t i = 0; i < G_N_ELEMENTS(block_kinds); i++)
+        if (s->net->stats[block_kinds[i]].in_flight)
+            return;
+    ev_t ev;
+    while (evq_pop_until(s->eng->q, UINT64_MAX, &ev))
+        engine_discard(s->eng, &ev);
 }
 
 static void send_owned(proto_t *s, uint32_t from, uint32_t to, uint32_t link, uint16_t kind, uint64_t size,
@@ -739,10 +764,11 @@ void chain_receive(proto_t *s, uint32_t to, uint32_t from, uint32_t link, const 
         break;
     case MSG_ATT:
         att_receive(s, to, from, m->obj);
-        break;
+        return;
     default:
         g_assert_not_reached();
     }
+    end_when_spread(s);
 }
 
 void chain_node_up(proto_t *s, uint32_t node)
@@ -819,7 +845,11 @@ static void run_mine(void *ctx, const ev_t *ev)
 
 static void run_checked(void *ctx, const ev_t *ev)
 {
-    chain_checked(ctx, ev->d.a, ev->d.b, ev->d.p);
+    proto_t *s = ctx;
+    if (s->checks_pending)
+        s->checks_pending--;
+    chain_checked(s, ev->d.a, ev->d.b, ev->d.p);
+    end_when_spread(s);
 }
 
 static uint64_t trace_checked(const ev_t *ev, uint64_t *sub)
@@ -1142,10 +1172,27 @@ static sblock_t *final_chain(proto_t *s)
     return best;
 }
 
+bool chain_supply(proto_t *s, chain_supply_t *out)
+{
+    const scenario_t *sc = s->sc;
+    sblock_t *best = final_chain(s);
+    out->genesis = (uint64_t)sc->ledger.accounts * sc->ledger.balance;
+    out->minted = sc->consensus.reward * best->b->h.height;
+    out->end_total = state_total(best->b->state);
+    out->tip_index = best->b->index;
+    return out->genesis + out->minted == out->end_total;
+}
+
 void chain_trace_final(proto_t *s)
 {
     if (!s->blocks)
         return;
+    chain_supply_t sup;
+    if (!chain_supply(s, &sup))
+        engine_fail(s->eng,
+                    "coins not conserved: %" G_GUINT64_FORMAT " at genesis + %" G_GUINT64_FORMAT
+                    " minted != %" G_GUINT64_FORMAT " in the state of the main chain's tip (block %u)",
+                    sup.genesis, sup.minted, sup.end_total, sup.tip_index);
     sblock_t *best = final_chain(s);
     uint8_t rec[8];
     for (uint32_t i = 0; i <= s->net->nnodes; i++) {
@@ -1281,6 +1328,10 @@ bool chain_record(proto_t *s)
     uint64_t final_height;
     chain_figures(s, best, &missed, &slashed, &final_height);
     if (!record_chain_summary(r, s->cons->ops->name, best->b->h.height, final_height, missed, slashed))
+        return false;
+    chain_supply_t sup;
+    bool conserved = chain_supply(s, &sup);
+    if (!record_supply(r, sup.genesis, sup.minted, sup.end_total, conserved))
         return false;
     GPtrArray *reasons = g_ptr_array_new();
     GHashTableIter it;

@@ -34,7 +34,9 @@
  *   3  runs.pid and runs.host, added with ALTER TABLE when missing (they
  *      come last in runs, as ALTER TABLE puts them);
  *   4  the fork log tables (forks, fork_branches, fork_blocks, fork_txs,
- *      node_tips, block_marks): new tables only, created by schema.sql.
+ *      node_tips, block_marks): new tables only, created by schema.sql;
+ *   5  supply (coins at genesis, minted, at the end of the main chain): a
+ *      new table only, created by schema.sql.
  * The other tables are created when missing by schema.sql itself, which
  * also sets user_version and application_id.
  *
@@ -65,7 +67,7 @@ extern const char record_views_sql[];
 enum stmt_id {
     ST_NODE, ST_LINK, ST_FAULT, ST_MSG, ST_BCAST, ST_ARRIVAL, ST_PARAM,
     ST_BLOCK, ST_BLOCK_ARRIVAL, ST_TX, ST_REORG, ST_REJECT, ST_SAMPLE, ST_CHAIN,
-    ST_FORK, ST_FORK_BRANCH, ST_FORK_BLOCK, ST_FORK_TX, ST_NODE_TIP, ST_BLOCK_MARK, ST_COUNT
+    ST_FORK, ST_FORK_BRANCH, ST_FORK_BLOCK, ST_FORK_TX, ST_NODE_TIP, ST_BLOCK_MARK, ST_SUPPLY, ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -89,6 +91,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_FORK_TX] = "INSERT INTO fork_txs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [ST_NODE_TIP] = "INSERT INTO node_tips VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_BLOCK_MARK] = "INSERT INTO block_marks VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_SUPPLY] = "INSERT INTO supply VALUES (?1, ?2, ?3, ?4, ?5)",
 };
 
 /* The table of each statement, for messages. */
@@ -98,7 +101,7 @@ static const char *const stmt_table[ST_COUNT] = {
     [ST_BLOCK_ARRIVAL] = "block_arrivals", [ST_TX] = "txs", [ST_REORG] = "reorgs", [ST_REJECT] = "rejections",
     [ST_SAMPLE] = "samples", [ST_CHAIN] = "chain_summary", [ST_FORK] = "forks", [ST_FORK_BRANCH] = "fork_branches",
     [ST_FORK_BLOCK] = "fork_blocks", [ST_FORK_TX] = "fork_txs", [ST_NODE_TIP] = "node_tips",
-    [ST_BLOCK_MARK] = "block_marks",
+    [ST_BLOCK_MARK] = "block_marks", [ST_SUPPLY] = "supply",
 };
 
 /* The columns of runs in schema version 1, all kept by the upgrade. */
@@ -841,6 +844,18 @@ bool record_chain_summary(record_t *r, const char *engine, uint64_t main_height,
     bind_i64(r, st, 5, missed_slots);
     bind_i64(r, st, 6, slashed);
     return done(r, ST_CHAIN);
+}
+
+bool record_supply(record_t *r, uint64_t genesis, uint64_t minted, uint64_t end_total, bool ok)
+{
+    sqlite3_stmt *st = row(r, ST_SUPPLY);
+    if (!st)
+        return false;
+    bind_int(r, st, 2, (int64_t)genesis);
+    bind_int(r, st, 3, (int64_t)minted);
+    bind_int(r, st, 4, (int64_t)end_total);
+    bind_int(r, st, 5, ok);
+    return done(r, ST_SUPPLY);
 }
 
 /* ---------- the fork log ---------- */

@@ -93,8 +93,9 @@ static const keyspec_t specs[] = {
     { "network", "topology", T_ENUM, "random-outdegree",
       "random-outdegree|random-regular|full-mesh|small-world", 0, 0, OFF(net.topology),
       "how nodes are linked" },
-    { "network", "outdegree_cdf", T_CDF, "bitcoin", NULL, 0, 0, 0,
-      "random-outdegree: 'bitcoin' (the 2019 table) or cumulative probabilities of "
+    { "network", "outdegree_cdf", T_CDF, "bitcoin-2015", NULL, 0, 0, 0,
+      "random-outdegree: 'bitcoin-2015' (the 2015 out-degree table of Bitcoin nodes, mean about 8.6; "
+      "'bitcoin' is an old name of it) or cumulative probabilities of "
       "k = 1, 2, ... outbound peers, comma separated, ending at 1" },
     { "network", "degree", T_U32, "8", NULL, 1, 10000, OFF(net.degree),
       "random-regular: links per node; small-world: ring neighbours (even)" },
@@ -405,7 +406,9 @@ static const char *expected(vtype_t t)
     case T_PPM: return "a probability: a fraction from 0 to 1, a percentage or ppm (e.g. 0.01, 1%, 250ppm)";
     case T_SCALE: return "a non-negative factor (e.g. 2, 0.5, 150%)";
     case T_ENUM: return "one of the listed choices";
-    case T_CDF: return "'bitcoin' or increasing cumulative probabilities ending at 1 (e.g. 0.5,0.8,1)";
+    case T_CDF:
+        return "'bitcoin-2015' (or its old name 'bitcoin') or increasing cumulative probabilities ending at 1 "
+               "(e.g. 0.5,0.8,1)";
     case T_ORIGIN: return "'random' or a node id";
     case T_IDS: return "node ids and ranges (e.g. 3,10-20)";
     case T_BOOL: return "true or false";
@@ -802,8 +805,8 @@ static bool set_value(ctx_t *c, scenario_t *sc, const keyspec_t *s, const char *
         }
         break;
     case T_CDF:
-        if (strcmp(raw, "bitcoin") == 0) {
-            memcpy(sc->net.outdegree_cdf, profile_bitcoin_outdegree_cdf, sizeof profile_bitcoin_outdegree_cdf);
+        if (strcmp(raw, "bitcoin-2015") == 0 || strcmp(raw, "bitcoin") == 0) {
+            memcpy(sc->net.outdegree_cdf, profile_outdegree_2015_cdf, sizeof profile_outdegree_2015_cdf);
             sc->net.outdegree_cdf_len = 20;
         } else {
             char **parts = g_strsplit(raw, ",", -1);
