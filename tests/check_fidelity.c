@@ -123,6 +123,118 @@ START_TEST(test_outdegree_2015_names)
 }
 END_TEST
 
+/* Two nodes, one block of 100 KB padding, constant latency: every figure
+ * of the transfer is exact. */
+static const char *two_nodes =
+    "[scenario]\nname = two\nduration = 1h\n"
+    "[network]\nnodes = 2\nprofile = uniform\ntopology = full-mesh\nlatency = constant\nlatency_mean = 50ms\n"
+    "upload = 8Mbit/s\ndownload = 8Mbit/s\n"
+    "[consensus]\nkind = pow\nblock_interval = 60s\nretarget_blocks = 0\nmax_blocks = 1\nblock_padding = 100KB\n"
+    "[cpu]\nheader = 0\nper_kb = 0\n"
+    "[relay]\nblock = %s\ncompact_fail = %s\n";
+
+/* Time (ns) the one block took to reach the other node, with overrides. */
+static int64_t two_node_spread_ns(const char *block, const char *fail, const char *set1, const char *set2)
+{
+    char *text = g_strdup_printf(two_nodes, block, fail);
+    char *dir = tu_tmpdir();
+    char *ini = tu_write(dir, "two.ini", text);
+    char *db = g_build_filename(dir, "two.db", NULL);
+    char *err = NULL;
+    int st = tu_chainsim(NULL, &err, "run", ini, "--quiet", "--out", db, "--set", set1 ? set1 : "network.loss=0",
+                         "--set", set2 ? set2 : "network.loss=0", NULL);
+    ck_assert_msg(st == 0, "%s", err ? err : "");
+    int64_t t = tu_db_int(db, "SELECT t100_ns FROM blocks WHERE block_index = 1");
+    g_free(err);
+    g_free(db);
+    g_free(ini);
+    g_free(dir);
+    g_free(text);
+    return t;
+}
+
+START_TEST(test_control_delay_and_processing)
+{
+    /* full relay: announce (control), request (control), block (data) */
+    int64_t base = two_node_spread_ns("full", "0", NULL, NULL);
+    ck_assert_int_eq(two_node_spread_ns("full", "0", "network.control_delay=10ms", NULL) - base, 20000000);
+    ck_assert_int_eq(two_node_spread_ns("full", "0", "network.processing=2ms", NULL) - base, 2000000);
+    /* control messages that skip the queue also skip their serialization (61 B at 8 Mbit/s = 61 us each) */
+    ck_assert_int_eq(base - two_node_spread_ns("full", "0", "network.control_queued=false", NULL), 2 * 61000);
+}
+END_TEST
+
+/* The sender's queue held until arrival delays what follows a transfer by
+ * its latency; a lone transfer is not slower. */
+START_TEST(test_uplink_release_arrived)
+{
+    int64_t base = two_node_spread_ns("full", "0", NULL, NULL);
+    ck_assert_int_eq(two_node_spread_ns("full", "0", "network.uplink_release=arrived", NULL), base);
+}
+END_TEST
+
+/* The bytes of missing-txs replies after failed reconstructions. */
+static void missing_bytes(const char *missing, int64_t *sent, int64_t *bytes)
+{
+    char *dir = tu_tmpdir();
+    char *text = g_strdup_printf(pow_workload, 10u, "0/s");
+    char *full = g_strconcat(text, "[relay]\ncompact_fail = 100%\ncompact_missing = ", missing, "\n", NULL);
+    char *ini = tu_write(dir, "m.ini", full);
+    char *db = g_build_filename(dir, "m.db", NULL);
+    char *err = NULL;
+    int st = tu_chainsim(NULL, &err, "run", ini, "--quiet", "--out", db, "--set", "consensus.block_padding=100KB",
+                         NULL);
+    ck_assert_msg(st == 0, "%s", err ? err : "");
+    *sent = tu_db_int(db, "SELECT sent FROM msg_stats WHERE kind = 'missing-txs'");
+    *bytes = tu_db_int(db, "SELECT bytes_sent FROM msg_stats WHERE kind = 'missing-txs'");
+    g_free(err);
+    g_free(db);
+    g_free(ini);
+    g_free(full);
+    g_free(text);
+    g_free(dir);
+}
+
+START_TEST(test_getblocktxn_fetches_what_is_missing)
+{
+    int64_t sent, bytes;
+    missing_bytes("100%", &sent, &bytes);
+    ck_assert_int_gt(sent, 0);
+    ck_assert_int_eq(bytes, sent * (40 + 100000)); /* the whole padding, as before */
+    missing_bytes("10%", &sent, &bytes);
+    ck_assert_int_gt(sent, 0);
+    ck_assert_int_eq(bytes, sent * (40 + 10000));
+    missing_bytes("simblock", &sent, &bytes);
+    ck_assert_int_gt(sent, 50);
+    double mean = (double)bytes / (double)sent - 40;
+    /* the table's mean is 8.8 % of the block, its median 1 % */
+    ck_assert(mean > 1000 && mean < 30000);
+}
+END_TEST
+
+START_TEST(test_compact_nodes_share)
+{
+    char *dir = tu_tmpdir();
+    char *text = g_strdup_printf(pow_workload, 6u, "0/s");
+    char *ini = tu_write(dir, "c.ini", text);
+    char *db = g_build_filename(dir, "c.db", NULL);
+    char *db2 = g_build_filename(dir, "c2.db", NULL);
+    ck_assert_int_eq(tu_chainsim(NULL, NULL, "run", ini, "--quiet", "--out", db, NULL), 0);
+    ck_assert_int_eq(tu_db_int(db, "SELECT sent FROM msg_stats WHERE kind = 'block'"), 0);
+    ck_assert_int_gt(tu_db_int(db, "SELECT sent FROM msg_stats WHERE kind = 'compact-block'"), 0);
+    ck_assert_int_eq(tu_chainsim(NULL, NULL, "run", ini, "--quiet", "--out", db2, "--set", "relay.compact_nodes=50%",
+                                 NULL), 0);
+    ck_assert_int_gt(tu_db_int(db2, "SELECT sent FROM msg_stats WHERE kind = 'block'"), 0);
+    ck_assert_int_gt(tu_db_int(db2, "SELECT sent FROM msg_stats WHERE kind = 'compact-block'"), 0);
+    ck_assert_int_eq(tu_db_int(db2, "SELECT min(reached) FROM blocks"), 30);
+    g_free(db2);
+    g_free(db);
+    g_free(ini);
+    g_free(text);
+    g_free(dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("fidelity");
@@ -132,6 +244,10 @@ static Suite *suite(void)
     tcase_add_test(tc, test_supply_recorded);
     tcase_add_test(tc, test_broken_supply_fails_run);
     tcase_add_test(tc, test_outdegree_2015_names);
+    tcase_add_test(tc, test_control_delay_and_processing);
+    tcase_add_test(tc, test_uplink_release_arrived);
+    tcase_add_test(tc, test_getblocktxn_fetches_what_is_missing);
+    tcase_add_test(tc, test_compact_nodes_share);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -35,7 +35,7 @@ int profile_region(const profile_t *p, const char *name);
  * tables alike. Scenario value: outdegree_cdf = bitcoin-2015 (old name:
  * bitcoin). */
 extern const double profile_outdegree_2015_cdf[20];
-/* The old name of the same table. */
+/* The old name of the out-degree table. */
 #define profile_bitcoin_outdegree_cdf profile_outdegree_2015_cdf
 
 #endif

@@ -204,6 +204,7 @@ typedef struct proto {
     GHashTable *att_by_target;    /* pos: (epoch << 32 | validator) -> first satt_t *, lookups only */
     uint32_t nreorgs;
     uint64_t reorg_max_depth;
+    uint8_t *compact_cap;    /* per node: 1 = compact relay (relay.compact_nodes); NULL = every node */
     uint32_t checks_pending; /* EV_CHECKED events queued (chain.c: the run's end after max_blocks) */
 } proto_t;
 
