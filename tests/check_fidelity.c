@@ -235,6 +235,28 @@ START_TEST(test_compact_nodes_share)
 }
 END_TEST
 
+/* The CTest slice of `make validate`: tests/validate.sh --quick runs the
+ * stale-rate sweep, PoS finality and DPoS irreversibility rows on smaller
+ * runs and must find every row within its tolerance. */
+START_TEST(test_validation_slice)
+{
+    char *script = tu_source("tests/validate.sh");
+    char *argv[] = { script, (char *)CHAINSIM_BINARY, "--quick", NULL };
+    char *out = NULL, *err = NULL;
+    int status = 0;
+    GError *e = NULL;
+    ck_assert_msg(g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &e), "%s",
+                  e ? e->message : "");
+    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "validate.sh --quick failed:\n%s%s", out, err);
+    ck_assert_ptr_nonnull(strstr(out, "stale-8s"));
+    ck_assert_ptr_nonnull(strstr(out, "pos-final-p50"));
+    ck_assert_ptr_nonnull(strstr(out, "dpos-irrev-p90"));
+    g_free(out);
+    g_free(err);
+    g_free(script);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("fidelity");
@@ -248,6 +270,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_uplink_release_arrived);
     tcase_add_test(tc, test_getblocktxn_fetches_what_is_missing);
     tcase_add_test(tc, test_compact_nodes_share);
+    tcase_add_test(tc, test_validation_slice);
     suite_add_tcase(s, tc);
     return s;
 }
