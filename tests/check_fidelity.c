@@ -9,6 +9,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "core/consensus/dpos.h"
 #include "sim/net/profile.h"
 #include "sim/sim_int.h"
 #include "tests/testutil.h"
@@ -257,6 +258,41 @@ START_TEST(test_validation_slice)
 }
 END_TEST
 
+/* EOSIO keeps a schedule's producers in one order (sorted by name) for as
+ * long as the election does not change; the per-round reshuffle stays a
+ * setting. */
+START_TEST(test_dpos_fixed_order)
+{
+    enum { NN = 30, N = 21 };
+    uint64_t votes[NN];
+    for (uint32_t i = 0; i < NN; i++)
+        votes[i] = 1000 + (uint64_t)(i * 7919 % NN); /* distinct, not in id order */
+    for (int sorted = 0; sorted <= 1; sorted++) {
+        dpos_cfg_t cfg = { .nnodes = NN, .votes = votes, .producers = N, .blocks_per_turn = 12,
+                           .interval_ns = 500000000ull, .seed = 7, .sorted = sorted };
+        consensus_t *c = dpos_new(&cfg);
+        uint32_t n0, n1;
+        const uint32_t *r0 = dpos_schedule(c, 0, &n0);
+        uint32_t first[N];
+        memcpy(first, r0, sizeof first);
+        const uint32_t *r1 = dpos_schedule(c, 1, &n1);
+        ck_assert_uint_eq(n0, N);
+        ck_assert_uint_eq(n1, N);
+        bool same = memcmp(first, r1, sizeof first) == 0;
+        bool ascending = true;
+        for (uint32_t i = 1; i < N; i++)
+            ascending = ascending && first[i - 1] < first[i];
+        if (sorted) {
+            ck_assert(same);
+            ck_assert(ascending);
+        } else {
+            ck_assert(!same || !ascending);
+        }
+        c->ops->destroy(c);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("fidelity");
@@ -271,6 +307,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_getblocktxn_fetches_what_is_missing);
     tcase_add_test(tc, test_compact_nodes_share);
     tcase_add_test(tc, test_validation_slice);
+    tcase_add_test(tc, test_dpos_fixed_order);
     suite_add_tcase(s, tc);
     return s;
 }

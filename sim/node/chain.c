@@ -1081,6 +1081,7 @@ void chain_init(proto_t *s)
                 .blocks_per_turn = sc->consensus.blocks_per_turn,
                 .interval_ns = sc->consensus.interval_ns,
                 .seed = sc->seed,
+                .sorted = sc->consensus.dpos_order == 0,
                 .pubkeys = (const uint8_t(*)[PK_BYTES])pks,
             };
             s->cons = dpos_new(&dc);

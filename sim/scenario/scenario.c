@@ -183,6 +183,9 @@ static const keyspec_t specs[] = {
       "pos: a stake or unstake included in epoch x counts from epoch x + 1 + activation_epochs" },
     { "consensus", "producers", T_U32, "21", NULL, 1, 100000, OFF(consensus.producers),
       "dpos: number of scheduled producers per round (the top by votes)" },
+    { "consensus", "dpos_order", T_ENUM, "sorted", "sorted|shuffled", 0, 0, OFF(consensus.dpos_order),
+      "dpos: sorted: the elected producers take turns in a fixed order (by node id, as EOSIO orders a "
+      "schedule by account name) until the election changes; shuffled: a new order every round" },
     { "consensus", "blocks_per_turn", T_U32, "12", NULL, 1, 100000, OFF(consensus.blocks_per_turn),
       "dpos: consecutive blocks each producer makes in its turn" },
     { "consensus", "retarget_blocks", T_U32, "2016", NULL, 0, 1000000, OFF(consensus.retarget_blocks),
