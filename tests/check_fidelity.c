@@ -293,6 +293,52 @@ START_TEST(test_dpos_fixed_order)
 }
 END_TEST
 
+/* Proof of stake, 40 validators, 4 s slots, 8-slot (32 s) epochs. */
+static const char *pos_small =
+    "[scenario]\nname = pos\nduration = 6m\n"
+    "[network]\nnodes = 40\nprofile = uniform\ntopology = random-regular\ndegree = 6\n"
+    "[consensus]\nkind = pos\nblock_interval = 4s\nslots_per_epoch = 8\n"
+    "[ledger]\naccounts = 50\n[workload]\ntx_rate = 2/s\n";
+
+/* Shortest and longest time from a main-chain block's creation to its
+ * finality at the node its transactions came from, ns. */
+static void pos_final_span(const char *mode, int64_t *lo_ns, int64_t *hi_ns)
+{
+    char *dir = tu_tmpdir();
+    char *ini = tu_write(dir, "pos.ini", pos_small);
+    char *db = g_build_filename(dir, "pos.db", NULL);
+    char *set = g_strconcat("consensus.pos_justification=", mode, NULL);
+    ck_assert_int_eq(tu_chainsim(NULL, NULL, "run", ini, "--quiet", "--out", db, "--set", set, NULL), 0);
+    static const char *from = " FROM txs t JOIN blocks b ON b.run_id = t.run_id AND b.block_index = t.main_block"
+                              " WHERE t.final_ns IS NOT NULL";
+    char *q1 = g_strconcat("SELECT min(t.final_ns - b.created_ns)", from, NULL);
+    char *q2 = g_strconcat("SELECT max(t.final_ns - b.created_ns)", from, NULL);
+    ck_assert_int_gt(tu_db_int(db, "SELECT count(*) FROM txs WHERE final_ns IS NOT NULL"), 100);
+    *lo_ns = tu_db_int(db, q1);
+    *hi_ns = tu_db_int(db, q2);
+    g_free(q1);
+    g_free(q2);
+    g_free(set);
+    g_free(db);
+    g_free(ini);
+    g_free(dir);
+}
+
+/* At epoch processing a block of epoch e is final at the end of epoch e+2:
+ * two to three epochs after it was made (plus the time the news takes to
+ * reach the node). Evaluated after every block, finality can come sooner. */
+START_TEST(test_pos_epoch_processing)
+{
+    const int64_t epoch_ns = 32000000000ll, slot_ns = 4000000000ll;
+    int64_t lo, hi;
+    pos_final_span("epoch", &lo, &hi);
+    ck_assert_int_ge(lo, 2 * epoch_ns);
+    ck_assert_int_le(hi, 3 * epoch_ns + slot_ns);
+    pos_final_span("block", &lo, &hi);
+    ck_assert_int_lt(lo, 2 * epoch_ns);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("fidelity");
@@ -308,6 +354,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_compact_nodes_share);
     tcase_add_test(tc, test_validation_slice);
     tcase_add_test(tc, test_dpos_fixed_order);
+    tcase_add_test(tc, test_pos_epoch_processing);
     suite_add_tcase(s, tc);
     return s;
 }

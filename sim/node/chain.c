@@ -582,6 +582,17 @@ void chain_inject_attestation(proto_t *s, const pos_att_t *a)
     att_publish(s, a->validator, att);
 }
 
+/* Slashing protection, as real validator clients keep it: an honest
+ * validator never signs a second attestation for a target epoch with
+ * another target (a node back from a crash, or one whose view of the
+ * committees changed, could otherwise vote twice and be slashed). */
+static bool att_would_equivocate(proto_t *s, const pos_att_t *a)
+{
+    int64_t key = (int64_t)(a->target.epoch << 32 | a->validator);
+    const satt_t *first = g_hash_table_lookup(s->att_by_target, &key);
+    return first && memcmp(&first->a.target, &a->target, sizeof a->target) != 0;
+}
+
 /* A third into each slot, the validators due to attest vote for the head
  * their fork choice gives. */
 void chain_attest(proto_t *s, uint64_t slot)
@@ -596,6 +607,10 @@ void chain_attest(proto_t *s, uint64_t slot)
         pos_checkpoints(s->cons, cn->tip->b, slot, &att->a);
         att->a.validator = v;
         att->a.slot = slot;
+        if (att_would_equivocate(s, &att->a)) {
+            g_free(att);
+            continue;
+        }
         pos_att_sign(&att->a, &s->node_keys[v]);
         att_publish(s, v, att);
     }
@@ -1094,6 +1109,7 @@ void chain_init(proto_t *s)
                 .slots_per_epoch = sc->consensus.slots_per_epoch,
                 .genesis_seed = sc->seed,
                 .activation_epochs = sc->consensus.activation_epochs,
+                .epoch_processing = sc->consensus.pos_justification == 0,
             };
             s->cons = pos_new(&pc);
         }

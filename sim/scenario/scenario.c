@@ -183,6 +183,9 @@ static const keyspec_t specs[] = {
       "pos: a stake or unstake included in epoch x counts from epoch x + 1 + activation_epochs" },
     { "consensus", "producers", T_U32, "21", NULL, 1, 100000, OFF(consensus.producers),
       "dpos: number of scheduled producers per round (the top by votes)" },
+    { "consensus", "pos_justification", T_ENUM, "epoch", "epoch|block", 0, 0, OFF(consensus.pos_justification),
+      "pos: epoch: checkpoints are justified and finalized at epoch processing (the end of an epoch), "
+      "as on the beacon chain; block: after every block, from the attestations included so far" },
     { "consensus", "dpos_order", T_ENUM, "sorted", "sorted|shuffled", 0, 0, OFF(consensus.dpos_order),
       "dpos: sorted: the elected producers take turns in a fixed order (by node id, as EOSIO orders a "
       "schedule by account name) until the election changes; shuffled: a new order every round" },
