@@ -339,6 +339,33 @@ START_TEST(test_pos_epoch_processing)
 }
 END_TEST
 
+/* Median irreversibility of transactions on eos-dpos.ini (3 minutes). */
+static double dpos_irrev_p50_s(const char *mode)
+{
+    char *dir = tu_tmpdir();
+    char *ini = tu_source("scenarios/eos-dpos.ini");
+    char *db = g_build_filename(dir, "d.db", NULL);
+    char *set = g_strconcat("consensus.dpos_irreversibility=", mode, NULL);
+    ck_assert_int_eq(tu_chainsim(NULL, NULL, "run", ini, "--quiet", "--out", db, "--set", set, "--set",
+                                 "scenario.duration=3m", "--set", "workload.tx_rate=5/s", NULL), 0);
+    double p50 = (double)tu_db_int(db, "SELECT CAST(finality_latency_p50_s * 1000 AS INTEGER) FROM v_run_summary") / 1000;
+    g_free(set);
+    g_free(db);
+    g_free(ini);
+    g_free(dir);
+    return p50;
+}
+
+/* Two-stage irreversibility (EOSIO 1.x) waits for a second 2/3+1 of the
+ * producers: about twice the single-stage time. */
+START_TEST(test_dpos_two_stage)
+{
+    double one = dpos_irrev_p50_s("single"), two = dpos_irrev_p50_s("two-stage");
+    ck_assert_msg(one > 60 && one < 100, "single stage: %.1f s", one);
+    ck_assert_msg(two > 1.8 * one && two < 2.2 * one, "two stages: %.1f s against %.1f s", two, one);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("fidelity");
@@ -355,6 +382,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_validation_slice);
     tcase_add_test(tc, test_dpos_fixed_order);
     tcase_add_test(tc, test_pos_epoch_processing);
+    tcase_add_test(tc, test_dpos_two_stage);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -568,9 +568,20 @@ static bool dpos_check(consensus_t *c, const block_t *b, const char **why)
     return true;
 }
 
+/* Two-stage irreversibility (cfg.two_stage, EOSIO 1.x): the single-stage
+ * LIB only proposes a block; it is irreversible once 2/3+1 producers have
+ * built on a block that had already proposed it, i.e. the LIB as it stood
+ * at the proposed LIB. */
+static const block_t *two_stage_lib(dpos_t *d, const block_t *proposed)
+{
+    return memo_of(d, proposed)->lib;
+}
+
 static const block_t *dpos_final(consensus_t *c, const block_t *tip)
 {
-    return memo_of(as_dpos(c), tip)->lib;
+    dpos_t *d = as_dpos(c);
+    const block_t *lib = memo_of(d, tip)->lib;
+    return d->cfg.two_stage ? two_stage_lib(d, lib) : lib;
 }
 
 static int dpos_compare(consensus_t *c, const block_t *a, const block_t *b)

@@ -49,6 +49,8 @@ typedef struct dpos_cfg {
     bool sorted;                         /* true: the elected producers take turns in a fixed order
                                           * (node id ascending, as EOSIO orders a schedule by account
                                           * name); false: reshuffled every round */
+    bool two_stage;                      /* true: EOSIO 1.x's two-stage irreversibility (see
+                                          * dpos_final in dpos.c); false: single stage */
     const uint8_t (*pubkeys)[PK_BYTES];  /* per node, checks signatures; copied.
                                           * NULL: every block fails the
                                           * signature check */

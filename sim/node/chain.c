@@ -1097,6 +1097,7 @@ void chain_init(proto_t *s)
                 .interval_ns = sc->consensus.interval_ns,
                 .seed = sc->seed,
                 .sorted = sc->consensus.dpos_order == 0,
+                .two_stage = sc->consensus.dpos_irreversibility == 1,
                 .pubkeys = (const uint8_t(*)[PK_BYTES])pks,
             };
             s->cons = dpos_new(&dc);

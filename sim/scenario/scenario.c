@@ -186,6 +186,11 @@ static const keyspec_t specs[] = {
     { "consensus", "pos_justification", T_ENUM, "epoch", "epoch|block", 0, 0, OFF(consensus.pos_justification),
       "pos: epoch: checkpoints are justified and finalized at epoch processing (the end of an epoch), "
       "as on the beacon chain; block: after every block, from the attestations included so far" },
+    { "consensus", "dpos_irreversibility", T_ENUM, "single", "single|two-stage", 0, 0,
+      OFF(consensus.dpos_irreversibility),
+      "dpos: single: a block is irreversible once 2/3+1 producers have built on it; two-stage (EOSIO 1.x): "
+      "that only proposes it, and it is irreversible once 2/3+1 producers have built on a block that "
+      "had proposed it" },
     { "consensus", "dpos_order", T_ENUM, "sorted", "sorted|shuffled", 0, 0, OFF(consensus.dpos_order),
       "dpos: sorted: the elected producers take turns in a fixed order (by node id, as EOSIO orders a "
       "schedule by account name) until the election changes; shuffled: a new order every round" },

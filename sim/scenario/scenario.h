@@ -166,6 +166,7 @@ typedef struct scenario {
         uint32_t miners;          /* 0 = every node */
         hashpower_t hashpower;
         int pos_justification;                 /* 0 at epoch processing (beacon chain), 1 after every block */
+        int dpos_irreversibility;              /* 0 single stage, 1 two stages (EOSIO 1.x) */
         int dpos_order;                        /* 0 sorted (EOSIO), 1 shuffled every round */
         uint64_t hashpower_mean, hashpower_sd; /* HASH_NORMAL: per miner, floored at 1 */
         uint32_t share_ppm[SCENARIO_MAX_SHARES]; /* HASH_LIST: shares of the first miners */
