@@ -31,7 +31,7 @@ test: deps
 validate: build
 	./tests/digests.sh build/chainsim
 	./tests/replays.sh build/chainsim
-	./tests/validity.sh build/chainsim
+	./tests/validate.sh build/chainsim
 
 bench: build
 	./tests/bench/run.sh build

@@ -9,8 +9,8 @@
 -- Schema version, upgraded by record_open() (sim/record/record.c): 1 the
 -- first schema; 2 status 'failed'; 3 runs.pid and runs.host; 4 the fork log
 -- (forks, fork_branches, fork_blocks, fork_txs, node_tips, block_marks);
--- 5 adversaries (adversaries, double_spends).
-PRAGMA user_version = 5;
+-- 5 adversaries (adversaries, double_spends); 6 supply.
+PRAGMA user_version = 6;
 -- Marks the file as a chainsim results database: 0x4348534D, "CHSM" in
 -- ASCII (RECORD_APPLICATION_ID in sim/record/record.h). chainsim refuses to
 -- write to an SQLite file with another application_id; `file` shows it.
@@ -230,6 +230,17 @@ CREATE TABLE IF NOT EXISTS chain_summary (
     -- fork) or came too late. It is not only "the proposer was down".
     missed_slots INTEGER,
     slashed      INTEGER               -- pos: validators slashed on the final main chain
+);
+
+-- Conservation of coins (schema 5), one row per run with consensus: the
+-- ledger creates coins only as block rewards, so end_total must equal
+-- genesis + minted; a run where it does not is marked failed.
+CREATE TABLE IF NOT EXISTS supply (
+    run_id    INTEGER NOT NULL PRIMARY KEY REFERENCES runs(run_id),
+    genesis   INTEGER NOT NULL,   -- sum of the genesis balances (ledger.accounts x ledger.balance)
+    minted    INTEGER NOT NULL,   -- consensus.reward x blocks of the final main chain (genesis excluded)
+    end_total INTEGER NOT NULL,   -- sum of all balances in the state of the final main chain's tip
+    ok        INTEGER NOT NULL    -- 1 when end_total = genesis + minted
 );
 
 -- ---------------------------------------------------------------------------

@@ -188,10 +188,22 @@ static uint64_t draw_below(dpos_draw_t *d, uint64_t bound)
     }
 }
 
-/* order = top shuffled for round (n entries). */
+static int by_node(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* order = top in the round's order (n entries): sorted by node id when the
+ * schedule's order is fixed (cfg.sorted; the same election gives the same
+ * order every round), else shuffled for the round. */
 static void shuffle(const dpos_t *d, const uint32_t *top, uint64_t round, uint32_t *order)
 {
     memcpy(order, top, sizeof(uint32_t) * d->n);
+    if (d->cfg.sorted) {
+        qsort(order, d->n, sizeof(uint32_t), by_node);
+        return;
+    }
     dpos_draw_t dr = { .seed = d->cfg.seed, .round = round };
     for (uint32_t i = d->n; i-- > 1;) {
         uint32_t j = (uint32_t)draw_below(&dr, (uint64_t)i + 1);
@@ -556,9 +568,20 @@ static bool dpos_check(consensus_t *c, const block_t *b, const char **why)
     return true;
 }
 
+/* Two-stage irreversibility (cfg.two_stage, EOSIO 1.x): the single-stage
+ * LIB only proposes a block; it is irreversible once 2/3+1 producers have
+ * built on a block that had already proposed it, i.e. the LIB as it stood
+ * at the proposed LIB. */
+static const block_t *two_stage_lib(dpos_t *d, const block_t *proposed)
+{
+    return memo_of(d, proposed)->lib;
+}
+
 static const block_t *dpos_final(consensus_t *c, const block_t *tip)
 {
-    return memo_of(as_dpos(c), tip)->lib;
+    dpos_t *d = as_dpos(c);
+    const block_t *lib = memo_of(d, tip)->lib;
+    return d->cfg.two_stage ? two_stage_lib(d, lib) : lib;
 }
 
 static int dpos_compare(consensus_t *c, const block_t *a, const block_t *b)

@@ -46,6 +46,11 @@ typedef struct dpos_cfg {
     uint32_t blocks_per_turn;            /* K; 0 = DPOS_DEFAULT_BLOCKS_PER_TURN */
     uint64_t interval_ns;                /* slot length; 0 = DPOS_DEFAULT_INTERVAL_NS */
     uint64_t seed;                       /* keys the per-round shuffle */
+    bool sorted;                         /* true: the elected producers take turns in a fixed order
+                                          * (node id ascending, as EOSIO orders a schedule by account
+                                          * name); false: reshuffled every round */
+    bool two_stage;                      /* true: EOSIO 1.x's two-stage irreversibility (see
+                                          * dpos_final in dpos.c); false: single stage */
     const uint8_t (*pubkeys)[PK_BYTES];  /* per node, checks signatures; copied.
                                           * NULL: every block fails the
                                           * signature check */

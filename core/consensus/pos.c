@@ -44,7 +44,9 @@
  *
  * Justification is evaluated once per block, after its evidence and all its
  * attestations: every attestation of a block is judged against the parent
- * chain's justified checkpoint.
+ * chain's justified checkpoint. With cfg.epoch_processing it is evaluated
+ * only at the first block of each epoch, on the parent's end-of-epoch state
+ * (epoch_process), as the beacon chain does.
  *
  * Costs: a memo costs the block's signature checks plus two bitset copies
  * (nvalidators / 8 bytes each); a seed k epochs past the chain's last block
@@ -684,6 +686,18 @@ static void justify(const pos_t *p, memo_t *m)
     }
 }
 
+/* Epoch processing (cfg.epoch_processing): the first block of a new epoch
+ * runs the justification rules on the state its parent left at the end of
+ * its epoch (pm's tallies, tables, slashed set and boundaries) and starts
+ * from the result; blocks within an epoch change nothing. */
+static void epoch_process(const pos_t *p, memo_t *m, const memo_t *pm)
+{
+    memo_t end = *pm; /* a shallow copy: justify reads the tallies and writes just and fin only */
+    justify(p, &end);
+    m->just = end.just;
+    m->fin = end.fin;
+}
+
 static bool att_well_formed(const pos_t *p, const block_t *b, const pos_att_t *a)
 {
     return a->validator < p->cfg.nvalidators && a->slot < b->h.slot &&
@@ -750,6 +764,8 @@ static void memo_child(pos_t *p, const block_t *b, memo_t *m)
             m->est[i] = pm->est[i];
         }
     } else {
+        if (p->cfg.epoch_processing)
+            epoch_process(p, m, pm);
         seed_at(pm, e - 1, &m->seed_prev);
         seed_at(pm, e, &m->seed_cur);
         seed_at(pm, e + 1, &m->seed_next);
@@ -795,7 +811,8 @@ static void memo_child(pos_t *p, const block_t *b, memo_t *m)
         }
         count_att(p, m, &m->atts[i]);
     }
-    justify(p, m);
+    if (!p->cfg.epoch_processing)
+        justify(p, m);
 }
 
 static memo_t *memo_build(pos_t *p, const block_t *b)

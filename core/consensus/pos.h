@@ -141,6 +141,12 @@ typedef struct pos_cfg {
      * epoch x + activation_epochs + 1 (see "Effective stake"). 0 allowed:
      * from the next epoch. */
     uint32_t activation_epochs;
+    /* true: justification and finalization happen at epoch processing, as
+     * on the beacon chain: when a chain enters a new epoch, from the
+     * attestations its blocks included up to the end of the previous one
+     * (a block of epoch e is final at the end of epoch e+2 in the normal
+     * case). false: evaluated after every block. */
+    bool epoch_processing;
 } pos_cfg_t;
 
 /* Returns NULL when cfg is unusable (no validators, NULL arrays, zero slot

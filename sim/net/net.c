@@ -333,6 +333,11 @@ void net_set_tap(net_t *net, const net_tap_t *tap)
     net->tap = tap;
 }
 
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 void net_send(net_t *net, uint32_t from, uint32_t to, uint32_t link, const msg_t *m)
 {
     node_t *f = &net->nodes[from], *t = &net->nodes[to];
@@ -346,27 +351,42 @@ void net_send(net_t *net, uint32_t from, uint32_t to, uint32_t link, const msg_t
         return;
     }
     st->bytes_sent += m->size_bytes;
-    uint64_t bw = f->upload_bps < t->download_bps ? f->upload_bps : t->download_bps;
-    uint64_t xfer_ns = net_transfer_ns(m->size_bytes, bw);
-    uint64_t *busy = &f->up_busy_until_ns;
-    if (net->sc->net.upload_queue == UPQ_PER_LINK)
-        busy = &net->link_busy_ns[2 * (size_t)link + (net->links[link].a == from ? 0 : 1)];
-    uint64_t start_ns = *busy > net->eng->now_ns ? *busy : net->eng->now_ns;
+    const scenario_t *sc = net->sc;
+    const bool control = m->flags & MSG_F_CONTROL;
+    uint64_t unqueued_ns = 0; /* a control message that skips the queue leaves now */
+    uint64_t *busy = &unqueued_ns;
+    uint64_t start_ns = net->eng->now_ns, xfer_ns = 0;
+    if (!control || sc->net.control_queued) {
+        uint64_t bw = f->upload_bps < t->download_bps ? f->upload_bps : t->download_bps;
+        xfer_ns = net_transfer_ns(m->size_bytes, bw);
+        if (!control)
+            xfer_ns = sat_add(xfer_ns, sc->net.processing_ns);
+        busy = &f->up_busy_until_ns;
+        if (sc->net.upload_queue == UPQ_PER_LINK)
+            busy = &net->link_busy_ns[2 * (size_t)link + (net->links[link].a == from ? 0 : 1)];
+        start_ns = *busy > net->eng->now_ns ? *busy : net->eng->now_ns;
+    }
     /* Saturating: a node that queues more than it can ever send (a tiny
      * bandwidth, a flood) stays busy to the end of time instead of wrapping
      * around to the past. */
-    *busy = start_ns > UINT64_MAX - xfer_ns ? UINT64_MAX : start_ns + xfer_ns;
+    uint64_t sent_ns = sat_add(start_ns, xfer_ns);
+    *busy = sent_ns;
 
     uint32_t loss = net->loss_ppm[f->region][t->region];
-    if (loss && rng_chance_ppm(&f->rng, loss)) {
+    bool lost = loss && rng_chance_ppm(&f->rng, loss);
+    uint64_t lat_ns = lost && sc->net.uplink_release == UPLINK_SENT ? 0 : net_latency_ns(net, from, to);
+    if (control)
+        lat_ns = sat_add(lat_ns, sc->net.control_delay_ns);
+    uint64_t at_ns = sat_add(sent_ns, lat_ns);
+    if (sc->net.uplink_release == UPLINK_ARRIVED)
+        *busy = at_ns; /* the sender's queue waits for the arrival (SimBlock's model) */
+    if (lost) {
         st->lost++;
         if (net->tap && net->tap->sent)
             net->tap->sent(net->tap->ctx, from, to, m, NET_LOST, start_ns, 0);
         free_owned(net, m);
         return;
     }
-    uint64_t lat_ns = net_latency_ns(net, from, to);
-    uint64_t at_ns = *busy > UINT64_MAX - lat_ns ? UINT64_MAX : *busy + lat_ns;
     st->in_flight++;
     if (net->tap && net->tap->sent)
         net->tap->sent(net->tap->ctx, from, to, m, NET_SENT, start_ns, at_ns);

@@ -42,6 +42,10 @@ enum {
  * receiver and are freed through their kind's free function after delivery
  * or when dropped. */
 #define MSG_F_OWNED 1u
+/* A control message (an announcement or a request, not data): it gets
+ * network.control_delay and, without network.control_queued, leaves at
+ * once without using the upload queue; data transfers get network.processing. */
+#define MSG_F_CONTROL 2u
 typedef struct msg {
     uint16_t kind;
     uint16_t flags;

@@ -52,7 +52,7 @@ static const profile_t profiles[] = {
     },
 };
 
-const double profile_bitcoin_outdegree_cdf[20] = {
+const double profile_outdegree_2015_cdf[20] = {
     .025, .05, .075, .10, .20, .30, .40, .50, .60, .70,
     .80, .85, .90, .95, .97, .97, .98, .99, .995, 1.0,
 };

@@ -28,8 +28,14 @@ const profile_t *profile_get(net_profile_t p);
 /* Region index by name in profile p, or -1. */
 int profile_region(const profile_t *p, const char *name);
 
-/* The Bitcoin out-degree table: cumulative probability of at most k outbound
- * peers, k = 1..20. */
-extern const double profile_bitcoin_outdegree_cdf[20];
+/* The 2015 out-degree table of Bitcoin nodes: cumulative probability of at
+ * most k outbound peers, k = 1..20 (mean about 8.6). It comes from a 2015
+ * measurement; SimBlock names it its Bitcoin 2015 degree distribution and
+ * uses it by default, with the 2015 and the 2019 latency and bandwidth
+ * tables alike. Scenario value: outdegree_cdf = bitcoin-2015 (old name:
+ * bitcoin). */
+extern const double profile_outdegree_2015_cdf[20];
+/* The old name of the out-degree table. */
+#define profile_bitcoin_outdegree_cdf profile_outdegree_2015_cdf
 
 #endif

@@ -45,6 +45,17 @@ void chain_set_tip(proto_t *s, uint32_t node, sblock_t *sb);
 void chain_relay(proto_t *s, uint32_t node, sblock_t *sb);
 void chain_share(proto_t *s, uint32_t node, sblock_t *sb);
 
+/* Coins on record: the genesis total, what the final main chain's rewards
+ * minted, and the sum of all balances at its tip (block tip_index). */
+typedef struct chain_supply {
+    uint64_t genesis, minted, end_total;
+    uint32_t tip_index;
+} chain_supply_t;
+
+/* Fills *out for the final main chain; false when genesis + minted differs
+ * from end_total (a ledger bug: chain_trace_final then fails the run). */
+bool chain_supply(proto_t *s, chain_supply_t *out);
+
 /* End of run: final tips into the trace, the chain's tables, the summary. */
 void chain_trace_final(proto_t *s);
 bool chain_record(proto_t *s);

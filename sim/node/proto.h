@@ -253,6 +253,8 @@ typedef struct proto {
 
     const chain_policy_t *policy; /* NULL: no adversary */
     struct adversaries *adv;      /* sim/node/adversary.c; NULL without [adversary] groups */
+    uint8_t *compact_cap;    /* per node: 1 = compact relay (relay.compact_nodes); NULL = every node */
+    uint32_t checks_pending; /* EV_CHECKED events queued (chain.c: the run's end after max_blocks) */
 } proto_t;
 
 /* Block number `index` of the run. */

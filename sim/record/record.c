@@ -36,6 +36,8 @@
  *   4  the fork log tables (forks, fork_branches, fork_blocks, fork_txs,
  *      node_tips, block_marks): new tables only, created by schema.sql;
  *   5  adversaries and double_spends: new tables only.
+ *   6  supply (coins at genesis, minted, at the end of the main chain): a
+ *      new table only, created by schema.sql.
  * The other tables are created when missing by schema.sql itself, which
  * also sets user_version and application_id.
  *
@@ -66,7 +68,7 @@ extern const char record_views_sql[];
 enum stmt_id {
     ST_NODE, ST_LINK, ST_FAULT, ST_MSG, ST_BCAST, ST_ARRIVAL, ST_PARAM,
     ST_BLOCK, ST_BLOCK_ARRIVAL, ST_TX, ST_REORG, ST_REJECT, ST_SAMPLE, ST_CHAIN,
-    ST_FORK, ST_FORK_BRANCH, ST_FORK_BLOCK, ST_FORK_TX, ST_NODE_TIP, ST_BLOCK_MARK, ST_ADVERSARY, ST_DOUBLE_SPEND, ST_COUNT
+    ST_FORK, ST_FORK_BRANCH, ST_FORK_BLOCK, ST_FORK_TX, ST_NODE_TIP, ST_BLOCK_MARK, ST_ADVERSARY, ST_DOUBLE_SPEND, ST_SUPPLY, ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -93,6 +95,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ADVERSARY] = "INSERT INTO adversaries VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
                      "?16, ?17)",
     [ST_DOUBLE_SPEND] = "INSERT INTO double_spends VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [ST_SUPPLY] = "INSERT INTO supply VALUES (?1, ?2, ?3, ?4, ?5)",
 };
 
 /* The table of each statement, for messages. */
@@ -102,7 +105,7 @@ static const char *const stmt_table[ST_COUNT] = {
     [ST_BLOCK_ARRIVAL] = "block_arrivals", [ST_TX] = "txs", [ST_REORG] = "reorgs", [ST_REJECT] = "rejections",
     [ST_SAMPLE] = "samples", [ST_CHAIN] = "chain_summary", [ST_FORK] = "forks", [ST_FORK_BRANCH] = "fork_branches",
     [ST_FORK_BLOCK] = "fork_blocks", [ST_FORK_TX] = "fork_txs", [ST_NODE_TIP] = "node_tips",
-    [ST_BLOCK_MARK] = "block_marks", [ST_ADVERSARY] = "adversaries", [ST_DOUBLE_SPEND] = "double_spends",
+    [ST_BLOCK_MARK] = "block_marks", [ST_ADVERSARY] = "adversaries", [ST_DOUBLE_SPEND] = "double_spends", [ST_SUPPLY] = "supply",
 };
 
 /* The columns of runs in schema version 1, all kept by the upgrade. */
@@ -896,6 +899,18 @@ bool record_double_spend(record_t *r, const record_double_spend_t *d)
     bind_text(r, st, 8, d->outcome);
     bind_int(r, st, 9, (int64_t)d->blocks_lost);
     return done(r, ST_DOUBLE_SPEND);
+}
+
+bool record_supply(record_t *r, uint64_t genesis, uint64_t minted, uint64_t end_total, bool ok)
+{
+    sqlite3_stmt *st = row(r, ST_SUPPLY);
+    if (!st)
+        return false;
+    bind_int(r, st, 2, (int64_t)genesis);
+    bind_int(r, st, 3, (int64_t)minted);
+    bind_int(r, st, 4, (int64_t)end_total);
+    bind_int(r, st, 5, ok);
+    return done(r, ST_SUPPLY);
 }
 
 /* ---------- the fork log ---------- */

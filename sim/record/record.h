@@ -50,7 +50,7 @@
  * "CHSM" in ASCII. analysis/schema.sql sets it; keep the two equal. */
 #define RECORD_APPLICATION_ID 0x4348534D
 /* PRAGMA user_version of the current schema (analysis/schema.sql). */
-#define RECORD_SCHEMA_VERSION 5
+#define RECORD_SCHEMA_VERSION 6
 
 typedef struct record record_t;
 
@@ -109,6 +109,11 @@ bool record_sample(record_t *r, uint64_t t_ns, double mempool_mean, uint64_t mem
 /* missed_slots / slashed: -1 = not applicable (NULL). */
 bool record_chain_summary(record_t *r, const char *engine, uint64_t main_height, uint64_t final_height,
                           int64_t missed_slots, int64_t slashed);
+
+/* Conservation of coins (schema 5): the total at genesis, minted by the
+ * main chain's rewards, and the sum of all balances at its tip; ok is
+ * genesis + minted == end_total. */
+bool record_supply(record_t *r, uint64_t genesis, uint64_t minted, uint64_t end_total, bool ok);
 
 /* The fork log (schema 4; sim/node/forklog.c fills these). Signed ids of
  * -1 and times of UINT64_MAX are stored as NULL, as above. */

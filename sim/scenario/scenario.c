@@ -52,6 +52,7 @@ typedef enum {
     T_IDS,      /* id list (events only)          */
     T_TEXT,     /* free text kept as is (events)  */
     T_MEMLIMIT, /* uint64_t bytes: "physical", "none" or a size */
+    T_MISSING,  /* int32_t ppm, or -1: "simblock" (relay.compact_missing) */
 } vtype_t;
 
 typedef struct keyspec {
@@ -93,8 +94,9 @@ static const keyspec_t specs[] = {
     { "network", "topology", T_ENUM, "random-outdegree",
       "random-outdegree|random-regular|full-mesh|small-world", 0, 0, OFF(net.topology),
       "how nodes are linked" },
-    { "network", "outdegree_cdf", T_CDF, "bitcoin", NULL, 0, 0, 0,
-      "random-outdegree: 'bitcoin' (the 2019 table) or cumulative probabilities of "
+    { "network", "outdegree_cdf", T_CDF, "bitcoin-2015", NULL, 0, 0, 0,
+      "random-outdegree: 'bitcoin-2015' (the 2015 out-degree table of Bitcoin nodes, mean about 8.6; "
+      "'bitcoin' is an old name of it) or cumulative probabilities of "
       "k = 1, 2, ... outbound peers, comma separated, ending at 1" },
     { "network", "degree", T_U32, "8", NULL, 1, 10000, OFF(net.degree),
       "random-regular: links per node; small-world: ring neighbours (even)" },
@@ -119,6 +121,17 @@ static const keyspec_t specs[] = {
       "per-node: a node sends one transfer at a time (FIFO); per-link: one at a time per link direction" },
     { "network", "loss", T_PPM, "0", NULL, 0, 0, OFF(net.loss_ppm),
       "probability that a message is lost" },
+    { "network", "uplink_release", T_ENUM, "sent", "sent|arrived", 0, 0, OFF(net.uplink_release),
+      "sent: a transfer frees the sender's upload queue when its last byte is sent; arrived: only when "
+      "it reaches the receiver, latency included (SimBlock's model)" },
+    { "network", "control_delay", T_DURATION, "0", NULL, 0, UINT64_MAX, OFF(net.control_delay_ns),
+      "fixed delay added to every control message (block announcements, requests, missing-transaction "
+      "requests); SimBlock adds 10ms" },
+    { "network", "control_queued", T_BOOL, "true", NULL, 0, 0, OFF(net.control_queued),
+      "true: control messages wait in the upload queue and use bandwidth; false: they leave at once "
+      "and cost no bandwidth (SimBlock's model)" },
+    { "network", "processing", T_DURATION, "0", NULL, 0, UINT64_MAX, OFF(net.processing_ns),
+      "time added to every data transfer on the sender's upload queue; SimBlock charges 2ms" },
 
     { "broadcast", "count", T_U32, "0", NULL, 0, 10000000, OFF(broadcast.count),
       "messages to broadcast (0 = none)" },
@@ -155,7 +168,12 @@ static const keyspec_t specs[] = {
       "number of producing nodes, drawn at random; 0 = every node" },
     { "consensus", "hashpower", T_HASHPOWER, "equal", NULL, 0, 0, 0,
       "pow: equal, exponential (shares drawn from an exponential distribution), or a list of shares "
-      "of the first miners (e.g. 0.3,0.2,0.1; the rest share what is left equally)" },
+      "of the first miners (e.g. 0.3,0.2,0.1; the rest share what is left equally), or normal "
+      "(each miner's power drawn from a normal distribution of hashpower_mean and hashpower_sd, at least 1)" },
+    { "consensus", "hashpower_mean", T_U64, "400000", NULL, 1, 1ull << 40, OFF(consensus.hashpower_mean),
+      "hashpower = normal: mean power of a miner (only its ratio to hashpower_sd matters)" },
+    { "consensus", "hashpower_sd", T_U64, "100000", NULL, 0, 1ull << 40, OFF(consensus.hashpower_sd),
+      "hashpower = normal: standard deviation of a miner's power" },
     { "consensus", "stake", T_STAKE, "equal", NULL, 0, 0, 0,
       "pos: validators' stake; dpos: delegates' votes: equal, exponential, or shares of the first "
       "nodes (e.g. 0.3,0.2; the rest share what is left equally)" },
@@ -165,6 +183,17 @@ static const keyspec_t specs[] = {
       "pos: a stake or unstake included in epoch x counts from epoch x + 1 + activation_epochs" },
     { "consensus", "producers", T_U32, "21", NULL, 1, 100000, OFF(consensus.producers),
       "dpos: number of scheduled producers per round (the top by votes)" },
+    { "consensus", "pos_justification", T_ENUM, "epoch", "epoch|block", 0, 0, OFF(consensus.pos_justification),
+      "pos: epoch: checkpoints are justified and finalized at epoch processing (the end of an epoch), "
+      "as on the beacon chain; block: after every block, from the attestations included so far" },
+    { "consensus", "dpos_irreversibility", T_ENUM, "single", "single|two-stage", 0, 0,
+      OFF(consensus.dpos_irreversibility),
+      "dpos: single: a block is irreversible once 2/3+1 producers have built on it; two-stage (EOSIO 1.x): "
+      "that only proposes it, and it is irreversible once 2/3+1 producers have built on a block that "
+      "had proposed it" },
+    { "consensus", "dpos_order", T_ENUM, "sorted", "sorted|shuffled", 0, 0, OFF(consensus.dpos_order),
+      "dpos: sorted: the elected producers take turns in a fixed order (by node id, as EOSIO orders a "
+      "schedule by account name) until the election changes; shuffled: a new order every round" },
     { "consensus", "blocks_per_turn", T_U32, "12", NULL, 1, 100000, OFF(consensus.blocks_per_turn),
       "dpos: consecutive blocks each producer makes in its turn" },
     { "consensus", "retarget_blocks", T_U32, "2016", NULL, 0, 1000000, OFF(consensus.retarget_blocks),
@@ -235,7 +264,14 @@ static const keyspec_t specs[] = {
     { "relay", "inv_size", T_SIZE, "61B", NULL, 1, 1ull << 20, OFF(relay.inv_bytes),
       "wire size of a block announcement or request" },
     { "relay", "compact_fail", T_PPM, "0", NULL, 0, 0, OFF(relay.compact_fail_ppm),
-      "probability that rebuilding a compact block with padding fails and the padding is fetched" },
+      "probability that rebuilding a compact block with padding fails and part of the padding is fetched "
+      "(see compact_missing)" },
+    { "relay", "compact_nodes", T_PPM, "100%", NULL, 0, 0, OFF(relay.compact_nodes_ppm),
+      "share of nodes with compact relay, drawn exactly; two nodes use it between them only when both "
+      "have it, the others exchange full blocks" },
+    { "relay", "compact_missing", T_MISSING, "100%", NULL, 0, 0, OFF(relay.compact_missing_ppm),
+      "after a failed rebuild, the share of the padding fetched with the missing transactions: a constant "
+      "(100% = all of it) or simblock (SimBlock's measured table: median 1 %, mean 8.8 %)" },
     { "relay", "request_timeout", T_DURATION, "10s", NULL, 1, UINT64_MAX, OFF(relay.request_timeout_ns),
       "a block requested and not received after this long is requested from the next announcer" },
 
@@ -456,13 +492,18 @@ static const char *expected(vtype_t t)
     case T_PPM: return "a probability: a fraction from 0 to 1, a percentage or ppm (e.g. 0.01, 1%, 250ppm)";
     case T_SCALE: return "a non-negative factor (e.g. 2, 0.5, 150%)";
     case T_ENUM: return "one of the listed choices";
-    case T_CDF: return "'bitcoin' or increasing cumulative probabilities ending at 1 (e.g. 0.5,0.8,1)";
+    case T_CDF:
+        return "'bitcoin-2015' (or its old name 'bitcoin') or increasing cumulative probabilities ending at 1 "
+               "(e.g. 0.5,0.8,1)";
     case T_ORIGIN: return "'random' or a node id";
     case T_IDS: return "node ids and ranges (e.g. 3,10-20)";
     case T_BOOL: return "true or false";
     case T_RATE: return "a rate with a unit: /s, /m or /h (e.g. 7/s, 0.5/s, 30/m)";
-    case T_HASHPOWER: case T_STAKE:
+    case T_HASHPOWER:
+        return "equal, exponential, normal, or shares such as 0.3,0.2,0.1 adding up to at most 1";
+    case T_STAKE:
         return "equal, exponential, or shares such as 0.3,0.2,0.1 adding up to at most 1";
+    case T_MISSING: return "simblock or a fraction or percentage (e.g. 0.1, 9%)";
     case T_MEMLIMIT:
         return "physical, none, or a size with a unit: B, KB, MB, GB, KiB, MiB or GiB (e.g. 8GiB)";
     }
@@ -853,8 +894,8 @@ static bool set_value(ctx_t *c, scenario_t *sc, const keyspec_t *s, const char *
         }
         break;
     case T_CDF:
-        if (strcmp(raw, "bitcoin") == 0) {
-            memcpy(sc->net.outdegree_cdf, profile_bitcoin_outdegree_cdf, sizeof profile_bitcoin_outdegree_cdf);
+        if (strcmp(raw, "bitcoin-2015") == 0 || strcmp(raw, "bitcoin") == 0) {
+            memcpy(sc->net.outdegree_cdf, profile_outdegree_2015_cdf, sizeof profile_outdegree_2015_cdf);
             sc->net.outdegree_cdf_len = 20;
         } else {
             char **parts = g_strsplit(raw, ",", -1);
@@ -887,7 +928,20 @@ static bool set_value(ctx_t *c, scenario_t *sc, const keyspec_t *s, const char *
         ok = strcmp(raw, "0") == 0 ? (*(double *)base = 0, true) : units_parse_rate(raw, (double *)base);
         break;
     case T_HASHPOWER:
-        ok = parse_shares(raw, &sc->consensus.hashpower, sc->consensus.share_ppm, &sc->consensus.nshares);
+        if (strcmp(raw, "normal") == 0)
+            sc->consensus.hashpower = HASH_NORMAL;
+        else
+            ok = parse_shares(raw, &sc->consensus.hashpower, sc->consensus.share_ppm, &sc->consensus.nshares);
+        break;
+    case T_MISSING:
+        if (strcmp(raw, "simblock") == 0) {
+            *(int32_t *)base = -1;
+        } else {
+            uint32_t ppm;
+            ok = units_parse_ppm(raw, &ppm);
+            if (ok)
+                *(int32_t *)base = (int32_t)ppm;
+        }
         break;
     case T_STAKE:
         ok = parse_shares(raw, &sc->consensus.stake, sc->consensus.stake_ppm, &sc->consensus.nstakes);

@@ -47,7 +47,8 @@ typedef enum { UPQ_PER_NODE, UPQ_PER_LINK } upload_queue_t;
 typedef enum { RELAY_PUSH, RELAY_ANNOUNCE } relay_t;
 typedef enum { DETAIL_SUMMARY, DETAIL_MESSAGES, DETAIL_ARRIVALS } detail_t;
 typedef enum { CONS_NONE, CONS_POW, CONS_POS, CONS_DPOS } consensus_kind_t;
-typedef enum { HASH_EQUAL, HASH_EXPONENTIAL, HASH_LIST } hashpower_t;
+typedef enum { HASH_EQUAL, HASH_EXPONENTIAL, HASH_LIST, HASH_NORMAL } hashpower_t;
+typedef enum { UPLINK_SENT, UPLINK_ARRIVED } uplink_release_t;
 typedef enum { BLOCKRELAY_COMPACT, BLOCKRELAY_FULL } block_relay_t;
 
 #define SCENARIO_MAX_SHARES 256
@@ -170,6 +171,10 @@ typedef struct scenario {
         uint64_t download_bps; /* 0 = from the profile */
         upload_queue_t upload_queue;
         uint32_t loss_ppm;
+        uplink_release_t uplink_release; /* when a transfer frees the sender's upload queue */
+        uint64_t control_delay_ns;       /* added to every control message (MSG_F_CONTROL) */
+        bool control_queued;             /* control messages wait in the upload queue and use bandwidth */
+        uint64_t processing_ns;          /* added to every data transfer on the sender's queue */
     } net;
 
     struct {
@@ -193,6 +198,10 @@ typedef struct scenario {
         uint64_t interval_ns;
         uint32_t miners;          /* 0 = every node */
         hashpower_t hashpower;
+        int pos_justification;                 /* 0 at epoch processing (beacon chain), 1 after every block */
+        int dpos_irreversibility;              /* 0 single stage, 1 two stages (EOSIO 1.x) */
+        int dpos_order;                        /* 0 sorted (EOSIO), 1 shuffled every round */
+        uint64_t hashpower_mean, hashpower_sd; /* HASH_NORMAL: per miner, floored at 1 */
         uint32_t share_ppm[SCENARIO_MAX_SHARES]; /* HASH_LIST: shares of the first miners */
         uint32_t nshares;
         hashpower_t stake;        /* pos: validators' stake; dpos: delegates' votes */
@@ -249,6 +258,8 @@ typedef struct scenario {
         uint64_t inv_bytes;
         uint32_t compact_fail_ppm;
         uint64_t request_timeout_ns;
+        uint32_t compact_nodes_ppm;   /* share of nodes with compact relay */
+        int32_t compact_missing_ppm;  /* share of the padding fetched after a failed rebuild; -1 = the measured table */
     } relay;
 
     struct {
