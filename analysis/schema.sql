@@ -353,7 +353,7 @@ CREATE TABLE IF NOT EXISTS block_marks (
     -- final: the latest final block of the final main chain (pow: confirmations
     --   deep; dpos: the last irreversible block). NULL: none of these.
     checkpoint  TEXT CHECK (checkpoint IN ('finalized', 'justified', 'final')),
-    adversary   TEXT,                 -- the adversary policy that produced it; reserved, always NULL
+    adversary   TEXT,                 -- "kind NAME" of the adversary that made it; NULL: honest
                                       -- until adversaries exist
     PRIMARY KEY (run_id, block_index)
 ) WITHOUT ROWID;

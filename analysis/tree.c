@@ -9,8 +9,7 @@
  * reorgs.old_tip). A double border marks the finalized checkpoints (pos) or
  * the latest final block (pow, dpos) of the final main chain (block_marks),
  * a thick red border a block carrying slashing evidence, a dark red fill a
- * block made by an adversary (block_marks.adversary: the hook; none exist
- * yet). The timed events of the run (faults) are notes hung on the main-
+ * block made by an adversary (block_marks.adversary). The timed events of the run (faults) are notes hung on the main-
  * chain block that was the latest when they happened.
  *
  * Long runs stay readable: a run of three or more consecutive main-chain

@@ -450,7 +450,7 @@ LEFT JOIN (SELECT run_id, fork_id, from_branch, count(DISTINCT node_id) AS left_
 -- One row per fork, in the facts `chainsim forks` prints:
 --   created_s        when the fork began (its second branch's first block was made)
 --   cause            adversary: a block of the fork was made by an adversary
---                    (block_marks.adversary; none exist yet); equivocation: two
+--                    (block_marks.adversary); equivocation: two
 --                    branches begin with blocks of one producer for one slot;
 --                    forced: an [event] of type fork made blocks at the instant
 --                    the fork began;
