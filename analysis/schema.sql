@@ -9,8 +9,8 @@
 -- Schema version, upgraded by record_open() (sim/record/record.c): 1 the
 -- first schema; 2 status 'failed'; 3 runs.pid and runs.host; 4 the fork log
 -- (forks, fork_branches, fork_blocks, fork_txs, node_tips, block_marks);
--- 5 adversaries (adversaries, double_spends); 6 supply.
-PRAGMA user_version = 6;
+-- 5 adversaries (adversaries, double_spends); 6 supply; 7 block_txs.
+PRAGMA user_version = 7;
 -- Marks the file as a chainsim results database: 0x4348534D, "CHSM" in
 -- ASCII (RECORD_APPLICATION_ID in sim/record/record.h). chainsim refuses to
 -- write to an SQLite file with another application_id; `file` shows it.
@@ -145,6 +145,17 @@ CREATE TABLE IF NOT EXISTS blocks (
     t90_ns      INTEGER,
     t100_ns     INTEGER,
     PRIMARY KEY (run_id, block_index)
+) WITHOUT ROWID;
+
+-- The transactions of every block (any branch), in block order, at every
+-- record.detail level: which transactions a stale block held.
+CREATE TABLE IF NOT EXISTS block_txs (
+    run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+    block_index INTEGER NOT NULL,
+    position    INTEGER NOT NULL,     -- 0 = the block's first transaction
+    tx_index    INTEGER,              -- txs.tx_index; NULL for a transaction the run did not submit
+    tx_id       TEXT NOT NULL,        -- hex
+    PRIMARY KEY (run_id, block_index, position)
 ) WITHOUT ROWID;
 
 -- When each node first received each block (record.detail = arrivals).

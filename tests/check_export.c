@@ -567,7 +567,7 @@ START_TEST(test_export_errors)
     char *err = NULL;
     ck_assert_int_eq(tu_chainsim(NULL, &err, "export", db_a, "--table", "blocks; DROP TABLE runs", NULL), 2);
     ck_assert_ptr_nonnull(strstr(err, "blocks; DROP TABLE runs"));
-    ck_assert_ptr_nonnull(strstr(err, "arrivals, block_arrivals, block_marks, blocks,"));
+    ck_assert_ptr_nonnull(strstr(err, "arrivals, block_arrivals, block_marks, block_txs, blocks,"));
     ck_assert_ptr_nonnull(strstr(err, "v_run_summary"));
     g_free(err);
     ck_assert_int_eq(tu_db_int(db_a, "SELECT count(*) FROM runs"), 1);

@@ -110,6 +110,32 @@ START_TEST(test_forced_fork)
 }
 END_TEST
 
+START_TEST(test_block_txs)
+{
+    /* every transaction of every block, in order, at any detail level */
+    ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM block_txs"),
+                     tu_db_int(db, "SELECT sum(tx_count) FROM blocks"));
+    ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM blocks b WHERE tx_count != "
+                                   "(SELECT count(*) FROM block_txs x WHERE x.run_id = b.run_id AND "
+                                   "x.block_index = b.block_index AND x.position < b.tx_count)"), 0);
+    /* the scripted payment sits in the main-chain block txs names, under its id */
+    ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM block_txs x JOIN txs t ON t.run_id = x.run_id AND "
+                                   "t.tx_index = x.tx_index AND t.tx_id = x.tx_id "
+                                   "WHERE t.tx_index = 1 AND x.block_index = t.main_block"), 1);
+    /* and with record.detail = summary (no txs table rows) the table is still written */
+    char *sdb = g_build_filename(dir, "summary.db", NULL);
+    char *sc = tu_write(dir, "summary.ini", scenario), *out = NULL, *err = NULL;
+    int rc = tu_chainsim(&out, &err, "run", sc, "--out", sdb, "--quiet", "--set", "record.detail=summary", NULL);
+    ck_assert_msg(rc == 0, "%s", err);
+    ck_assert_int_eq(tu_db_int(sdb, "SELECT count(*) FROM txs"), 0);
+    ck_assert_int_gt(tu_db_int(sdb, "SELECT count(*) FROM block_txs WHERE tx_index = 1"), 0);
+    g_free(out);
+    g_free(err);
+    g_free(sc);
+    g_free(sdb);
+}
+END_TEST
+
 START_TEST(test_deterministic)
 {
     char *db2 = g_build_filename(dir, "again.db", NULL);
@@ -176,6 +202,7 @@ int main(void)
     tcase_add_test(tc, test_send_records_the_transactions);
     tcase_add_test(tc, test_conflicting_spend_resolved_once);
     tcase_add_test(tc, test_forced_fork);
+    tcase_add_test(tc, test_block_txs);
     tcase_add_test(tc, test_deterministic);
     tcase_add_test(tc, test_bad_events);
     suite_add_tcase(s, tc);

@@ -1474,6 +1474,11 @@ bool chain_record(proto_t *s)
                           b->parent ? (int64_t)b->h.producer : -1, b->h.time_ns, b->size_bytes, b->ntx,
                           b->h.difficulty, sb->main, sb->reached, t50, t90, t100))
             return false;
+        for (uint32_t k = 0; k < b->ntx; k++) {
+            hash_to_hex(&b->txs[k]->id, hex);
+            if (!record_block_tx(r, b->index, k, sb->tx_index ? sb->tx_index[k] : 0, hex))
+                return false;
+        }
         if (detail == DETAIL_ARRIVALS && i > 0)
             for (uint32_t k = 0; k < n; k++)
                 if (has_data(sb->st[k]) || sb->st[k] == BS_INVALID)

@@ -37,7 +37,8 @@
  *      node_tips, block_marks): new tables only, created by schema.sql;
  *   5  adversaries and double_spends: new tables only.
  *   6  supply (coins at genesis, minted, at the end of the main chain): a
- *      new table only, created by schema.sql.
+ *      new table only, created by schema.sql;
+ *   7  block_txs (each block's transactions in order): a new table only.
  * The other tables are created when missing by schema.sql itself, which
  * also sets user_version and application_id.
  *
@@ -68,7 +69,7 @@ extern const char record_views_sql[];
 enum stmt_id {
     ST_NODE, ST_LINK, ST_FAULT, ST_MSG, ST_BCAST, ST_ARRIVAL, ST_PARAM,
     ST_BLOCK, ST_BLOCK_ARRIVAL, ST_TX, ST_REORG, ST_REJECT, ST_SAMPLE, ST_CHAIN,
-    ST_FORK, ST_FORK_BRANCH, ST_FORK_BLOCK, ST_FORK_TX, ST_NODE_TIP, ST_BLOCK_MARK, ST_ADVERSARY, ST_DOUBLE_SPEND, ST_SUPPLY, ST_COUNT
+    ST_FORK, ST_FORK_BRANCH, ST_FORK_BLOCK, ST_FORK_TX, ST_NODE_TIP, ST_BLOCK_MARK, ST_ADVERSARY, ST_DOUBLE_SPEND, ST_SUPPLY, ST_BLOCK_TX, ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -96,6 +97,7 @@ static const char *const stmt_sql[ST_COUNT] = {
                      "?16, ?17)",
     [ST_DOUBLE_SPEND] = "INSERT INTO double_spends VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [ST_SUPPLY] = "INSERT INTO supply VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_BLOCK_TX] = "INSERT INTO block_txs VALUES (?1, ?2, ?3, ?4, ?5)",
 };
 
 /* The table of each statement, for messages. */
@@ -106,6 +108,7 @@ static const char *const stmt_table[ST_COUNT] = {
     [ST_SAMPLE] = "samples", [ST_CHAIN] = "chain_summary", [ST_FORK] = "forks", [ST_FORK_BRANCH] = "fork_branches",
     [ST_FORK_BLOCK] = "fork_blocks", [ST_FORK_TX] = "fork_txs", [ST_NODE_TIP] = "node_tips",
     [ST_BLOCK_MARK] = "block_marks", [ST_ADVERSARY] = "adversaries", [ST_DOUBLE_SPEND] = "double_spends", [ST_SUPPLY] = "supply",
+    [ST_BLOCK_TX] = "block_txs",
 };
 
 /* The columns of runs in schema version 1, all kept by the upgrade. */
@@ -756,6 +759,18 @@ bool record_block(record_t *r, uint32_t index, const char *id_hex, int64_t paren
     bind_u64(r, st, 14, t90_ns);
     bind_u64(r, st, 15, t100_ns);
     return done(r, ST_BLOCK);
+}
+
+bool record_block_tx(record_t *r, uint32_t index, uint32_t position, uint32_t tx_index, const char *id_hex)
+{
+    sqlite3_stmt *st = row(r, ST_BLOCK_TX);
+    if (!st)
+        return false;
+    bind_int(r, st, 2, index);
+    bind_int(r, st, 3, position);
+    bind_i64(r, st, 4, tx_index ? (int64_t)tx_index : -1);
+    bind_text(r, st, 5, id_hex);
+    return done(r, ST_BLOCK_TX);
 }
 
 bool record_block_arrival(record_t *r, uint32_t index, uint32_t node, uint64_t arrival_ns)

@@ -50,7 +50,7 @@
  * "CHSM" in ASCII. analysis/schema.sql sets it; keep the two equal. */
 #define RECORD_APPLICATION_ID 0x4348534D
 /* PRAGMA user_version of the current schema (analysis/schema.sql). */
-#define RECORD_SCHEMA_VERSION 6
+#define RECORD_SCHEMA_VERSION 7
 
 typedef struct record record_t;
 
@@ -97,6 +97,8 @@ bool record_block(record_t *r, uint32_t index, const char *id_hex, int64_t paren
                   int64_t producer, uint64_t created_ns, uint64_t size_bytes, uint32_t ntx, uint64_t difficulty,
                   bool main, uint32_t reached, uint64_t t50_ns, uint64_t t90_ns, uint64_t t100_ns);
 bool record_block_arrival(record_t *r, uint32_t index, uint32_t node, uint64_t arrival_ns);
+/* Transaction number `position` of block `index`: tx_index 0 is stored as NULL. */
+bool record_block_tx(record_t *r, uint32_t index, uint32_t position, uint32_t tx_index, const char *id_hex);
 bool record_tx(record_t *r, uint32_t index, const char *id_hex, uint32_t sender, uint64_t nonce, uint64_t amount,
                uint64_t fee, uint32_t size_bytes, uint32_t origin, const char *intent, uint64_t submitted_ns,
                uint64_t included_ns, int64_t main_block, uint64_t confirmed_ns, uint64_t final_ns);
