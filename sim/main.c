@@ -29,28 +29,21 @@
 #include "analysis/stored.h"
 #include "analysis/sweep.h"
 #include "sim/cmd/simblock.h"
+#include "sim/cmd/stop.h"
 #include "sim/cmd/trace.h"
 #include "analysis/tree.h"
 #include "sim/record/record.h"
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/units.h"
-#include "sim/evmrun.h"
-#include "sim/guard.h"
-#include "sim/inspect.h"
+#include "sim/cmd/evmrun.h"
+#include "sim/cmd/guard.h"
+#include "sim/cmd/inspect.h"
 #include "sim/sim.h"
 
 enum { EXIT_OK = CLI_OK, EXIT_RUNTIME = CLI_RUNTIME, EXIT_BADINPUT = CLI_BADINPUT, EXIT_INTERRUPTED = CLI_INTERRUPTED };
 
-static volatile sig_atomic_t stop_requested;
-
 /* argv[0] of the process: the binary sweep starts for its runs. */
 static const char *program = "chainsim";
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
 
 static const cli_operand_t scenario_operand[] = {
     { "SCENARIO", "the scenario file", CLI_ONE },
@@ -202,7 +195,7 @@ static int run_body(void *ctx)
 
     gint64 t0_us = g_get_monotonic_time();
     sim = sim_new(j->sc, rec);
-    sim_opts_t opts = { .stop = &stop_requested,
+    sim_opts_t opts = { .stop = stop_catch(),
                         .progress = (!j->c->quiet && isatty(STDERR_FILENO)) ? stderr : NULL };
     sim_status_t st = sim_run(sim, &opts);
     double wall_s = (double)(g_get_monotonic_time() - t0_us) / 1e6;
@@ -264,10 +257,7 @@ static void run_killed(void *ctx, pid_t child, const char *cause)
 static int cmd_run(int argc, char **argv)
 {
     /* From here on a signal stops the run cleanly instead of killing it. */
-    struct sigaction sa = { .sa_handler = on_signal };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    (void)stop_catch();
 
     cli_t c = { .sets = g_ptr_array_new_with_free_func(g_free) };
     int rc = parse_args(&run_cli, argc, argv, &c, true);
@@ -332,15 +322,6 @@ static int cmd_version(int argc, char **argv);
 
 /* ---------- replay and state: a stored run run again ---------- */
 
-/* Catches SIGINT and SIGTERM: the replay stops at the next event. */
-static void catch_signals(void)
-{
-    struct sigaction sa = { .sa_handler = on_signal };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 static const cli_operand_t db_operand[] = {
     { "DB", "the results database file", CLI_ONE },
     { NULL, NULL, CLI_ONE },
@@ -402,12 +383,12 @@ static int cmd_replay(int argc, char **argv)
                     run_id, ri.status ? ri.status : "unknown");
         goto done;
     }
-    catch_signals();
+    volatile sig_atomic_t *stop = stop_catch();
     printf("replaying run %" G_GINT64_FORMAT " of %s (seed %" G_GUINT64_FORMAT ")%s\n", run_id, sc->name, sc->seed,
            until ? " up to --until" : "");
     fflush(stdout);
     sim = sim_new(sc, NULL);
-    sim_opts_t o = { .stop = &stop_requested, .progress = isatty(STDERR_FILENO) ? stderr : NULL };
+    sim_opts_t o = { .stop = stop, .progress = isatty(STDERR_FILENO) ? stderr : NULL };
     sim_status_t st = until ? inspect_run_until(sim, until_ns, &o) : sim_run(sim, &o);
     if (st == SIM_INTERRUPTED) {
         fprintf(stderr, "chainsim replay: interrupted\n");
@@ -569,8 +550,7 @@ static int cmd_state(int argc, char **argv)
         goto done;
     }
 
-    catch_signals();
-    sim_opts_t o = { .stop = &stop_requested };
+    sim_opts_t o = { .stop = stop_catch() };
     sim_status_t st = inspect_run_until(sim, at_ns, &o);
     if (st != SIM_COMPLETE) {
         if (st == SIM_INTERRUPTED)

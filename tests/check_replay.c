@@ -1,5 +1,5 @@
 /*
- * check_replay.c - `chainsim replay` and `chainsim state` (sim/inspect.c).
+ * check_replay.c - `chainsim replay` and `chainsim state` (sim/cmd/inspect.c).
  *
  * replay: presets run and replayed give "reproduced" and the recorded
  * digest (one with --seed and --set, which must come back from the stored
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/inspect.h"
+#include "sim/cmd/inspect.h"
 #include "tests/testutil.h"
 
 static char *checksum(const char *path)

@@ -45,7 +45,7 @@ fi
 folder() { # the layer of a source file
   case $1 in
     core/*) echo core ;;
-    sim/main.c|sim/evmrun.c|sim/cmd/*) echo main ;; # command entries: they parse with analysis/cli
+    sim/main.c|sim/cmd/*) echo main ;; # command entries and the tools they share (guard, inspect)
     sim/net/profile.c) echo profile ;;
     sim/*/*) echo "${1%/*}" ;;
     sim/*) echo sim ;;

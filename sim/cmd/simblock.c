@@ -22,7 +22,7 @@
  * close links), so there is no remove-link.
  *
  * The run is replayed from its stored scenario with the network's tap and
- * the nodes' observer (sim/inspect.h); nothing is recorded. The two files are
+ * the nodes' observer (sim/cmd/inspect.h); nothing is recorded. The two files are
  * written to temporary names and renamed once the whole replay succeeded.
  */
 #include "sim/cmd/simblock.h"
@@ -34,7 +34,8 @@
 #include "analysis/cli.h"
 #include "analysis/outfile.h"
 #include "analysis/stored.h"
-#include "sim/inspect.h"
+#include "sim/cmd/inspect.h"
+#include "sim/cmd/stop.h"
 
 typedef struct flows {
     sim_t *sim;
@@ -158,7 +159,13 @@ int simblock_export(const char *db_path, int64_t run_id, const char *out_path)
         fprintf(f.out, ",\n{\"kind\":\"add-link\",\"content\":{\"timestamp\":0,\"begin-node-id\":%u,"
                 "\"end-node-id\":%u}}", a + 1, b + 1);
     }
-    sim_status_t st = inspect_run_until(sim, UINT64_MAX, NULL);
+    const sim_opts_t o = { .stop = stop_catch() };
+    sim_status_t st = inspect_run_until(sim, UINT64_MAX, &o);
+    if (st == SIM_INTERRUPTED) {
+        fprintf(stderr, "chainsim export: interrupted; nothing was written\n");
+        rc = CLI_INTERRUPTED;
+        goto done;
+    }
     if (st != SIM_COMPLETE) {
         fprintf(stderr, "chainsim export: the replay failed: %s\n", sim_error(sim));
         rc = CLI_RUNTIME;

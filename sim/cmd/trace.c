@@ -2,7 +2,7 @@
  * trace.c - `chainsim trace`: one node's story in a recorded run.
  *
  * The run is replayed from its stored scenario (analysis/stored.h) with the
- * network's tap and the nodes' observer set (sim/inspect.h); every happening
+ * network's tap and the nodes' observer set (sim/cmd/inspect.h); every happening
  * that concerns the node within [--from, --to] is printed as it occurs, so
  * the lines are in simulated-time order: messages it sent (and what became
  * of them) and received, blocks it completed or made, each check's verdict,
@@ -13,14 +13,14 @@
 #include "sim/cmd/trace.h"
 
 #include <glib.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "analysis/cli.h"
 #include "analysis/stored.h"
-#include "sim/inspect.h"
+#include "sim/cmd/inspect.h"
+#include "sim/cmd/stop.h"
 #include "sim/scenario/units.h"
 
 typedef struct trace {
@@ -166,14 +166,6 @@ static void on_tip(void *ctx, uint32_t node, const sblock_t *old_tip, const sblo
              mempool_after);
 }
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
 static const cli_command_t trace_cli = {
     .name = "trace",
     .usage = "DB [--run ID] --node N [--from TIME] [--to TIME] [--no-messages]",
@@ -240,11 +232,6 @@ int trace_main(int argc, char **argv)
         fprintf(stderr, "chainsim trace: --from is after --to\n");
         goto done;
     }
-    struct sigaction sa = { .sa_handler = on_signal };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-
     trace_t t = { .node = (uint32_t)node64, .from_ns = from_ns, .to_ns = to_ns, .messages = !no_messages };
     const net_tap_t tap = { .ctx = &t, .sent = on_sent, .received = on_received, .fault = on_fault };
     const proto_observer_t obs = { .ctx = &t, .block_got = on_block_got, .block_checked = on_block_checked,
@@ -255,7 +242,7 @@ int trace_main(int argc, char **argv)
     t.sim = sim;
     inspect_observe(sim, &tap, &obs);
     printf("region %s\n", inspect_node_region(sim, t.node));
-    sim_opts_t o = { .stop = &stop_requested };
+    sim_opts_t o = { .stop = stop_catch() };
     sim_status_t st = inspect_run_until(sim, to_ns, &o);
     fflush(stdout);
     if (st == SIM_INTERRUPTED) {

@@ -123,7 +123,7 @@ typedef struct adversary_spec {
     int line;                /* line of the group header, 0 if from --set */
     id_range_t *nodes;       /* the nodes it controls, when given by id */
     uint32_t nnodes_ranges;
-    uint32_t count;          /* else this many nodes drawn at random (its own stream) */
+    uint32_t count;          /* else this many nodes, drawn from a seeded stream of their own */
     uint32_t share_ppm;      /* pow: share of the hash power; pos/dpos: of the stake (0 = as the nodes have) */
     uint64_t start_ns, stop_ns; /* active in [start, stop); stop UINT64_MAX = to the end */
     int32_t gamma_ppm;       /* selfish: share of honest power mining on its block in a tie; -1 = network */

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "sim/inspect.h"
+#include "sim/cmd/inspect.h"
 #include "sim/sim_int.h"
 
 sim_status_t inspect_run_until(sim_t *s, uint64_t until_ns, const sim_opts_t *opts)

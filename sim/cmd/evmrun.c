@@ -14,7 +14,7 @@
  * --json: one object {"status", "output", "gas_used", "logs": [{"address",
  * "topics", "data"}]}, all byte strings 0x-prefixed lowercase hex.
  */
-#include "sim/evmrun.h"
+#include "sim/cmd/evmrun.h"
 
 #include <glib.h>
 #include <stdio.h>

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sim/guard.h"
+#include "sim/cmd/guard.h"
 
 static volatile sig_atomic_t child_pid;
 
