@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sim/sim_int.h"
+#include "tests/simutil.h"
 #include "tests/testutil.h"
 
 /* Three nodes in a full mesh; no mining happens by itself (1000 h blocks). */
@@ -44,61 +45,9 @@ static void destroy(world_t *w)
     scenario_free(w->sc);
 }
 
-/* Registers a transaction with the simulator, as the workload does. */
-static uint32_t add_tx(sim_t *s, uint32_t from, uint32_t to, uint64_t amount, uint64_t nonce)
-{
-    stx_t *t = g_new0(stx_t, 1);
-    t->tx = tx_new_transfer(&s->proto.accounts[from], &s->proto.accounts[to].addr, amount, 10, nonce);
-    t->account = from;
-    return txrelay_register(&s->proto, t);
-}
-
 static tx_t *txof(sim_t *s, uint32_t i)
 {
     return ((stx_t *)g_ptr_array_index(s->proto.txs, i))->tx;
-}
-
-/* The block a node produces now on its tip, from its mempool. */
-static sblock_t *mine(sim_t *s, uint32_t node)
-{
-    guint before = s->proto.blocks->len;
-    chain_mine(&s->proto, node, s->proto.cnodes[node].mine_gen);
-    ck_assert_uint_eq(s->proto.blocks->len, before + 1);
-    return g_ptr_array_index(s->proto.blocks, before);
-}
-
-static uint32_t link_between(sim_t *s, uint32_t a, uint32_t b)
-{
-    for (uint32_t l = 0; l < s->net.nlinks; l++)
-        if ((s->net.links[l].a == a && s->net.links[l].b == b) || (s->net.links[l].a == b && s->net.links[l].b == a))
-            return l;
-    ck_abort();
-    return 0;
-}
-
-/* Hands node `to` the full block from `from` and processes events until the
- * node has checked it. Other deliveries in the queue are dropped first, so
- * the test decides what each node sees. */
-static void give(sim_t *s, uint32_t to, uint32_t from, sblock_t *sb)
-{
-    ev_t ev;
-    while (evq_len(s->eng.q) && evq_peek_time(s->eng.q) < s->sc->duration_ns) { /* discard pending relays */
-        ck_assert(evq_pop(s->eng.q, &ev));
-        s->eng.now_ns = ev.time_ns;
-        if (ev.kind == EV_CHECKED)
-            ck_abort_msg("a check was pending");
-        engine_discard(&s->eng, &ev);
-    }
-    chain_receive(&s->proto, to, from, link_between(s, to, from), &sb->m_full);
-    while (sb->st[to] == BS_CHECKING || sb->st[to] == BS_ORPHAN) {
-        ck_assert(evq_pop(s->eng.q, &ev));
-        s->eng.now_ns = ev.time_ns;
-        if (ev.kind == EV_CHECKED)
-            chain_checked(&s->proto, ev.d.a, ev.d.b, ev.d.p);
-        else
-            engine_discard(&s->eng, &ev);
-    }
-    ck_assert_uint_eq(sb->st[to], BS_CONNECTED);
 }
 
 static char *pool_text(sim_t *s, uint32_t node)
@@ -126,9 +75,9 @@ START_TEST(test_reorg_restores_state_and_mempool)
 {
     world_t w = make("full");
     sim_t *s = w.s;
-    uint32_t t1 = add_tx(s, 0, 1, 100, 0), t2 = add_tx(s, 1, 2, 200, 0), t3 = add_tx(s, 2, 3, 300, 0);
-    uint32_t t4 = add_tx(s, 0, 4, 400, 0); /* spends account 0's nonce 0 again: conflicts with t1 */
-    uint32_t t5 = add_tx(s, 3, 5, 500, 0);
+    uint32_t t1 = tu_add_tx(s, 0, 1, 100, 0), t2 = tu_add_tx(s, 1, 2, 200, 0), t3 = tu_add_tx(s, 2, 3, 300, 0);
+    uint32_t t4 = tu_add_tx(s, 0, 4, 400, 0); /* spends account 0's nonce 0 again: conflicts with t1 */
+    uint32_t t5 = tu_add_tx(s, 3, 5, 500, 0);
     txrelay_admit(&s->proto, 0, t1, UINT32_MAX);
     txrelay_admit(&s->proto, 0, t2, UINT32_MAX);
     txrelay_admit(&s->proto, 0, t3, UINT32_MAX);
@@ -136,7 +85,7 @@ START_TEST(test_reorg_restores_state_and_mempool)
     txrelay_admit(&s->proto, 1, t2, UINT32_MAX);
     ck_assert_uint_eq(mempool_count(s->proto.cnodes[0].mp), 3);
 
-    sblock_t *a = mine(s, 0); /* t1 t2 t3 */
+    sblock_t *a = tu_mine(s, 0); /* t1 t2 t3 */
     ck_assert_uint_eq(a->b->ntx, 3);
     txrelay_admit(&s->proto, 0, t5, UINT32_MAX);
     char *pool_at_a = pool_text(s, 0);
@@ -145,15 +94,15 @@ START_TEST(test_reorg_restores_state_and_mempool)
     ck_assert_str_eq(pool_at_a, only_t5);
     g_free(only_t5);
 
-    sblock_t *b = mine(s, 1);  /* t4 t2 */
-    sblock_t *b2 = mine(s, 1); /* empty */
+    sblock_t *b = tu_mine(s, 1);  /* t4 t2 */
+    sblock_t *b2 = tu_mine(s, 1); /* empty */
     ck_assert_uint_eq(b->b->ntx, 2);
     ck_assert_uint_eq(b2->b->ntx, 0);
 
     /* Node 0 learns of the heavier branch B-B2 and switches to it. */
-    give(s, 0, 1, b);
+    tu_give(s, 0, 1, b);
     ck_assert_ptr_eq(s->proto.cnodes[0].tip, a); /* equal work: keeps A, seen first */
-    give(s, 0, 1, b2);
+    tu_give(s, 0, 1, b2);
     ck_assert_ptr_eq(s->proto.cnodes[0].tip, b2);
     ck_assert_uint_eq(s->proto.nreorgs, 1);
     ck_assert_uint_eq(s->proto.reorg_max_depth, 1);
@@ -170,11 +119,11 @@ START_TEST(test_reorg_restores_state_and_mempool)
     ck_assert_uint_eq(state_get(st, &s->proto.accounts[2].addr).nonce, 0); /* t3 undone */
 
     /* Back to the A branch, now longer: everything as it was at A. */
-    give(s, 2, 0, a);
-    sblock_t *a2 = mine(s, 2), *a3 = mine(s, 2);
-    give(s, 0, 2, a2);
+    tu_give(s, 2, 0, a);
+    sblock_t *a2 = tu_mine(s, 2), *a3 = tu_mine(s, 2);
+    tu_give(s, 0, 2, a2);
     ck_assert_ptr_eq(s->proto.cnodes[0].tip, b2); /* equal work again */
-    give(s, 0, 2, a3);
+    tu_give(s, 0, 2, a3);
     ck_assert_ptr_eq(s->proto.cnodes[0].tip, a3);
     ck_assert_uint_eq(s->proto.nreorgs, 2);
     ck_assert_uint_eq(s->proto.reorg_max_depth, 2);
@@ -192,18 +141,18 @@ START_TEST(test_first_seen_tie_break)
 {
     world_t w = make("full");
     sim_t *s = w.s;
-    sblock_t *a = mine(s, 0), *b = mine(s, 1);
+    sblock_t *a = tu_mine(s, 0), *b = tu_mine(s, 1);
     ck_assert_uint_eq(a->b->work, b->b->work);
-    give(s, 2, 0, a);
-    give(s, 2, 1, b);
+    tu_give(s, 2, 0, a);
+    tu_give(s, 2, 1, b);
     ck_assert_ptr_eq(s->proto.cnodes[2].tip, a);
     ck_assert_uint_eq(s->proto.nreorgs, 0);
     /* The other order at node 0: it holds A, its own; B does not replace it. */
-    give(s, 0, 1, b);
+    tu_give(s, 0, 1, b);
     ck_assert_ptr_eq(s->proto.cnodes[0].tip, a);
     /* Heavier wins whatever the order. */
-    sblock_t *b2 = mine(s, 1);
-    give(s, 2, 1, b2);
+    sblock_t *b2 = tu_mine(s, 1);
+    tu_give(s, 2, 1, b2);
     ck_assert_ptr_eq(s->proto.cnodes[2].tip, b2);
     destroy(&w);
 }
@@ -220,7 +169,7 @@ START_TEST(test_compact_reconstruction)
 {
     world_t w = make("compact");
     sim_t *s = w.s;
-    uint32_t t1 = add_tx(s, 0, 1, 100, 0), t2 = add_tx(s, 1, 2, 200, 0), t3 = add_tx(s, 2, 3, 300, 0);
+    uint32_t t1 = tu_add_tx(s, 0, 1, 100, 0), t2 = tu_add_tx(s, 1, 2, 200, 0), t3 = tu_add_tx(s, 2, 3, 300, 0);
     /* Node 1 has every transaction, node 2 lacks t3. */
     uint32_t all[] = { t1, t2, t3 };
     for (int i = 0; i < 3; i++) {
@@ -238,7 +187,7 @@ START_TEST(test_compact_reconstruction)
         s->eng.now_ns = ev.time_ns;
         engine_discard(&s->eng, &ev);
     }
-    sblock_t *a = mine(s, 0);
+    sblock_t *a = tu_mine(s, 0);
     ck_assert_uint_eq(a->b->ntx, 3);
     drain(s);
     ck_assert_uint_eq(a->st[1], BS_CONNECTED);

@@ -36,6 +36,7 @@
 #include "sim/node/txrelay.h"
 #include "sim/record/record.h"
 #include "sim/sim_int.h"
+#include "tests/simutil.h"
 #include "tests/testutil.h"
 
 static const char *base =
@@ -44,55 +45,6 @@ static const char *base =
     "[consensus]\nkind = pow\nblock_interval = 1000h\nretarget_blocks = 0\nconfirmations = 2\n"
     "[ledger]\naccounts = 10\nbalance = 1000000\n"
     "[relay]\nblock = full\n";
-
-/* Registers a transaction with the simulator, as the workload does. */
-static uint32_t add_tx(sim_t *s, uint32_t from, uint32_t to, uint64_t amount, uint64_t nonce)
-{
-    stx_t *t = g_new0(stx_t, 1);
-    t->tx = tx_new_transfer(&s->proto.accounts[from], &s->proto.accounts[to].addr, amount, 10, nonce);
-    t->account = from;
-    return txrelay_register(&s->proto, t);
-}
-
-static sblock_t *mine(sim_t *s, uint32_t node)
-{
-    guint before = s->proto.blocks->len;
-    chain_mine(&s->proto, node, s->proto.cnodes[node].mine_gen);
-    ck_assert_uint_eq(s->proto.blocks->len, before + 1);
-    return g_ptr_array_index(s->proto.blocks, before);
-}
-
-static uint32_t link_between(sim_t *s, uint32_t a, uint32_t b)
-{
-    for (uint32_t l = 0; l < s->net.nlinks; l++)
-        if ((s->net.links[l].a == a && s->net.links[l].b == b) || (s->net.links[l].a == b && s->net.links[l].b == a))
-            return l;
-    ck_abort();
-    return 0;
-}
-
-/* Drops whatever is pending, hands node `to` the full block and processes
- * its check: the test decides what each node sees. */
-static void give(sim_t *s, uint32_t to, uint32_t from, sblock_t *sb)
-{
-    ev_t ev;
-    while (evq_len(s->eng.q) && evq_peek_time(s->eng.q) < s->sc->duration_ns) {
-        ck_assert(evq_pop(s->eng.q, &ev));
-        s->eng.now_ns = ev.time_ns;
-        ck_assert(ev.kind != EV_CHECKED);
-        engine_discard(&s->eng, &ev);
-    }
-    chain_receive(&s->proto, to, from, link_between(s, to, from), &sb->m_full);
-    while (sb->st[to] == BS_CHECKING) {
-        ck_assert(evq_pop(s->eng.q, &ev));
-        s->eng.now_ns = ev.time_ns;
-        if (ev.kind == EV_CHECKED)
-            chain_checked(&s->proto, ev.d.a, ev.d.b, ev.d.p);
-        else
-            engine_discard(&s->eng, &ev);
-    }
-    ck_assert_uint_eq(sb->st[to], BS_CONNECTED);
-}
 
 static char *hex_of(const hash32_t *h)
 {
@@ -114,20 +66,20 @@ static char *hand_made(const char *dir, char **t1_hex, char **t2_hex, char **t4_
     ck_assert(record_begin(rec, sc, "test"));
     sim_t *s = sim_new(sc, rec);
 
-    uint32_t t1 = add_tx(s, 0, 1, 100, 0), t2 = add_tx(s, 1, 2, 200, 0);
-    uint32_t t4 = add_tx(s, 0, 4, 400, 0); /* account 0's nonce 0 again */
+    uint32_t t1 = tu_add_tx(s, 0, 1, 100, 0), t2 = tu_add_tx(s, 1, 2, 200, 0);
+    uint32_t t4 = tu_add_tx(s, 0, 4, 400, 0); /* account 0's nonce 0 again */
     txrelay_admit(&s->proto, 0, t1, UINT32_MAX);
     txrelay_admit(&s->proto, 1, t4, UINT32_MAX);
     txrelay_admit(&s->proto, 1, t2, UINT32_MAX);
-    sblock_t *a = mine(s, 0);
-    sblock_t *b = mine(s, 1);
+    sblock_t *a = tu_mine(s, 0);
+    sblock_t *b = tu_mine(s, 1);
     ck_assert_uint_eq(a->b->ntx, 1);
     ck_assert_uint_eq(b->b->ntx, 2);
-    give(s, 2, 0, a);
-    sblock_t *a2 = mine(s, 2);
-    give(s, 1, 0, a);
+    tu_give(s, 2, 0, a);
+    sblock_t *a2 = tu_mine(s, 2);
+    tu_give(s, 1, 0, a);
     ck_assert_ptr_eq(s->proto.cnodes[1].tip, b); /* equal work: keeps its own */
-    give(s, 1, 2, a2);
+    tu_give(s, 1, 2, a2);
     ck_assert_ptr_eq(s->proto.cnodes[1].tip, a2);
     ck_assert_uint_eq(s->proto.nreorgs, 1);
 
