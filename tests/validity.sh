@@ -16,9 +16,11 @@ check=1
 if [ "${2:-}" = --quick ]; then duration=1000h; check=0; fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cat > "$tmp/selfish.ini" <<INI
+# The network both grids share: fast enough that natural forks are rare.
+network() {
+  cat <<INI
 [scenario]
-name = validity-selfish
+name = validity-$1
 duration = $duration
 [network]
 nodes = 5
@@ -35,12 +37,16 @@ push = true
 kind = pow
 block_interval = 600s
 retarget_blocks = 0
+INI
+}
+{ network selfish; cat <<INI
 [adversary eve]
 kind = selfish
 nodes = 0
 hashpower = 0.3
 gamma = 0
 INI
+} > "$tmp/selfish.ini"
 printf '%-7s %-7s %-10s %-10s %-8s %-8s %s\n' alpha gamma simulated analytic diff blocks verdict
 fail=0
 for point in 0.1:0 0.2:0 0.3:0 0.35:0 0.4:0 0.45:0 0.2:0.5 0.25:0.5 0.3:0.5 0.4:0.5 0.3:1 0.35:0.25; do
@@ -66,25 +72,7 @@ done
 # block):  r = sum_m C(m+n-1, m) p^n q^m a(n-m),  a(z) = (q/p)^(z+1) for
 # z >= 0, 1 for z < 0. give_up = 25 stands for "never" (catching up from 25
 # behind has probability (q/p)^26, below 1e-6 on this grid).
-cat > "$tmp/ds.ini" <<INI
-[scenario]
-name = validity-double-spend
-duration = $duration
-[network]
-nodes = 5
-topology = full-mesh
-profile = uniform
-latency = constant
-latency_mean = 10ms
-[record]
-detail = summary
-sample_interval = 1000h
-[relay]
-push = true
-[consensus]
-kind = pow
-block_interval = 600s
-retarget_blocks = 0
+{ network double-spend; cat <<INI
 [adversary mallory]
 kind = double-spend
 nodes = 0
@@ -93,6 +81,7 @@ confirmations = 1
 give_up = 25
 attempts = 1000000
 INI
+} > "$tmp/ds.ini"
 echo
 printf '%-7s %-7s %-10s %-10s %-8s %-8s %s\n' q n simulated analytic diff attempts verdict
 for point in 0.1:1 0.1:2 0.2:1 0.2:3 0.3:2 0.3:4 0.35:6 0.4:3; do
